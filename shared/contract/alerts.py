@@ -1,0 +1,60 @@
+"""Alerts as operators receive them on ``wagewatch.alerts``."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+# Departments (行业主管部门 and 人社): the desks that receive alerts.
+HOUSING, WATER, TRANSPORT, DEVELOPMENT, HRSS = "housing", "water", "transport", "development", "hrss"
+DEPARTMENTS = {
+    HOUSING: "住房和城乡建设",
+    WATER: "水利",
+    TRANSPORT: "交通运输",
+    DEVELOPMENT: "发展和改革",
+    HRSS: "人力资源和社会保障 / 劳动保障监察",
+}
+
+# The colour ladder of provincial platforms, lowest first.
+BLUE, YELLOW, ORANGE, RED = "blue", "yellow", "orange", "red"
+SEVERITIES = (BLUE, YELLOW, ORANGE, RED)
+
+FIRING, RESOLVED = "firing", "resolved"
+LEVELS = ("county", "city", "province")
+
+# Alert types every release raises (more are welcome).
+PAYROLL_MISSING = "PAYROLL_MISSING"
+WORKER_UNPAID = "WORKER_UNPAID"
+WAGES_SHORT = "WAGES_SHORT"
+ACCOUNT_NOT_OPENED = "ACCOUNT_NOT_OPENED"
+LABOUR_COST_NOT_ALLOCATED = "LABOUR_COST_NOT_ALLOCATED"
+DEPOSIT_MISSING = "DEPOSIT_MISSING"
+COMPLAINT_FILED = "COMPLAINT_FILED"
+COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE"
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+def fingerprint(alert_type: str, *subject: str) -> str:
+    """``PAYROLL_MISSING:430102-2026-0001:2026-10``: one open alert per rule and subject."""
+    return ":".join((alert_type, *subject))
+
+
+class AlertSchema(Schema):
+    """The body of every message on ``wagewatch.alerts``."""
+
+    alert_id = fields.String(required=True)
+    fingerprint = fields.String(required=True)
+    type = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    status = fields.String(required=True, validate=validate.OneOf((FIRING, RESOLVED)))
+    department = fields.String(required=True, validate=validate.OneOf(tuple(DEPARTMENTS)))
+    division = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    project_code = fields.String(allow_none=True)
+    month = fields.String(allow_none=True)
+    summary = fields.String(required=True)
+    details = fields.Dict(required=True)
+    p1 = fields.Boolean(required=True, metadata={"description": "Group event (群体性欠薪)."})
+    raised_at = fields.String(required=True)
+    resolved_at = fields.String(allow_none=True)

@@ -1,0 +1,124 @@
+"""A small county-side client for the public contract (kombu only, no eventlet).
+
+Used by the demo, the end-to-end tests and the load tests; also a worked example for
+county integrators: publish with publisher confirms and persistent delivery, read your
+receipts from a queue bound to ``county.<division>``.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import time
+import uuid
+from datetime import datetime
+
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+
+from shared.calendar import SHANGHAI
+from shared.contract.envelope import SCHEMA_VERSION
+from shared.contract.topology import (
+    alert_binding, alerts_exchange, ingress_exchange, ingress_key, receipt_key, receipts_exchange,
+)
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+
+
+def envelope(message_id: str, message_type: str, county: str, payload: dict,
+             sent_at: datetime | None = None) -> dict:
+    return {
+        "message_id": message_id,
+        "type": message_type,
+        "county": county,
+        "sent_at": (sent_at or datetime.now(SHANGHAI)).replace(microsecond=0).isoformat(),
+        "schema_version": SCHEMA_VERSION,
+        "payload": payload,
+    }
+
+
+class CountyClient:
+    """Publishes a county's messages and reads its receipts."""
+
+    def __init__(self, amqp_uri: str = DEFAULT_AMQP_URI):
+        self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
+        self.channel = self.connection.channel()
+        self.producer = Producer(self.channel)
+        ingress_exchange(self.channel).declare()
+        self._ids = itertools.count(1)
+
+    def publish(self, env: dict, *, routing_key: str | None = None) -> None:
+        """Publish one envelope; returns once the broker has confirmed it."""
+        self.publish_raw(json.dumps(env, ensure_ascii=False).encode("utf-8"),
+                         routing_key or ingress_key(env["county"], env["type"]))
+
+    def publish_raw(self, body: bytes, routing_key: str, **properties) -> None:
+        self.producer.publish(body, exchange=ingress_exchange, routing_key=routing_key,
+                              content_type="application/json", content_encoding="binary",
+                              delivery_mode=2, retry=True, **properties)
+
+    def send(self, county: str, message_type: str, payload: dict, message_id: str | None = None) -> str:
+        message_id = message_id or f"{county}-{int(time.time() * 1000)}-{next(self._ids):06d}"
+        self.publish(envelope(message_id, message_type, county, payload))
+        return message_id
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+class Listener:
+    """A private, auto-deleted queue bound to some keys, read into a list of bodies."""
+
+    def __init__(self, amqp_uri: str, exchange: Exchange, bindings: list[str]):
+        self.connection = Connection(amqp_uri)
+        self.channel = self.connection.channel()
+        exchange(self.channel).declare()
+        self.queue = Queue(f"wagewatch.listener.{uuid.uuid4().hex[:12]}", exclusive=True,
+                           auto_delete=True, durable=False, channel=self.channel)
+        self.queue.declare()
+        for key in bindings:
+            self.queue.bind_to(exchange=exchange.name, routing_key=key)
+        self.messages: list[dict] = []
+        self.consumer = Consumer(self.channel, queues=[self.queue], callbacks=[self._on_message],
+                                 accept=["json"], no_ack=True)
+        self.consumer.consume()
+
+    def _on_message(self, body, message):
+        self.messages.append({"routing_key": message.delivery_info["routing_key"], "body": body})
+
+    def drain(self, timeout: float = 0.2) -> list[dict]:
+        """Read whatever has arrived (waiting up to ``timeout`` for more); returns a copy
+        of everything received so far."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return list(self.messages)
+            try:
+                self.connection.drain_events(timeout=remaining)
+            except socket.timeout:
+                return list(self.messages)
+
+    def take(self, timeout: float = 0.2) -> list[dict]:
+        """Like :meth:`drain`, but hands over the messages and forgets them."""
+        taken = list(self.drain(timeout))
+        self.messages.clear()
+        return taken
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict]:
+        """Read until ``count`` messages have arrived or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            self.drain(min(0.2, max(deadline - time.monotonic(), 0.01)))
+        return list(self.messages)
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+def receipts_listener(amqp_uri: str, *divisions: str) -> Listener:
+    return Listener(amqp_uri, receipts_exchange, [receipt_key(d) for d in divisions])
+
+
+def alerts_listener(amqp_uri: str, department: str | None = None, division: str | None = None,
+                    severity: str | None = None) -> Listener:
+    return Listener(amqp_uri, alerts_exchange, [alert_binding(department, division, severity)])

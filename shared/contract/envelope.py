@@ -1,0 +1,66 @@
+"""The ingress envelope and the receipt that answers it."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.contract.fields import Code, DivisionCode, Timestamp
+from shared.contract.messages import MESSAGE_TYPES, ContractSchema
+
+SCHEMA_VERSION = 1
+ACCEPTED, PARTIAL, REJECTED, DUPLICATE = "accepted", "partial", "rejected", "duplicate"
+RECEIPT_STATUSES = (ACCEPTED, PARTIAL, REJECTED, DUPLICATE)
+
+
+class EnvelopeSchema(ContractSchema):
+    """Every ingress body: a UTF-8 JSON object of at most 1 MiB."""
+
+    message_id = Code(required=True, metadata={"description": "Unique per county; a re-sent accepted id is a duplicate."})
+    type = fields.String(required=True, validate=validate.OneOf(tuple(MESSAGE_TYPES)))
+    county = DivisionCode(required=True)
+    sent_at = Timestamp(required=True)
+    schema_version = fields.Integer(
+        required=True, strict=True,
+        validate=validate.Equal(SCHEMA_VERSION, error=f"Must be {SCHEMA_VERSION}: the only version this platform reads."),
+    )
+    payload = fields.Dict(required=True)
+
+
+class RejectedRecordSchema(Schema):
+    index = fields.Integer(required=True)
+    errors = fields.Dict(required=True)
+
+
+class RecordCountsSchema(Schema):
+    accepted = fields.Integer(required=True)
+    rejected = fields.List(fields.Nested(RejectedRecordSchema), required=True)
+
+
+class ReceiptSchema(Schema):
+    """Exactly one per delivered ingress message, published after its effects are stored."""
+
+    message_id = fields.String(allow_none=True, required=True)
+    type = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(RECEIPT_STATUSES))
+    errors = fields.Dict(
+        required=True,
+        metadata={"description": "Field path (payload.contract_amount) to messages; empty when none."},
+    )
+    records = fields.Nested(RecordCountsSchema, allow_none=True, metadata={"description": "Batch types only."})
+    received_at = fields.String(required=True)
+
+
+def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error dict as the contract's dotted field paths.
+
+    ``{"payload": {"owner": {"uscc": [...]}}}`` → ``{"payload.owner.uscc": [...]}``;
+    list positions become path segments (``payload.lines.3.id_number``).
+    """
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            path = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or str(key))
+            for sub_path, messages in flatten_errors(value, path).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    messages = errors if isinstance(errors, list) else [errors]
+    return {prefix or "_schema": [str(m) for m in messages]}

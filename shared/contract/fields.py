@@ -1,0 +1,186 @@
+"""Marshmallow fields for the contract's value types, each with a precise error message."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from marshmallow import ValidationError, fields
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import (
+    InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError as StdnumError,
+)
+
+from shared.calendar import Month
+from shared.divisions import validate_division
+from shared.pii import normalise_id_number
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CODE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _require_str(value) -> str:
+    if not isinstance(value, str):
+        raise ValidationError("Not a valid string.")
+    return value
+
+
+@lru_cache(maxsize=200_000)
+def resident_id_problem(number: str) -> str | None:
+    """Why an 18-character resident ID number (GB 11643) is invalid, or None.
+
+    Cached: attendance repeats the same workers all day, and the birthplace look-up in
+    python-stdnum costs tens of microseconds.
+    """
+    try:
+        ric.validate(number)
+    except InvalidLength:
+        return "Must be 18 characters."
+    except InvalidFormat:
+        return "Must be 17 digits followed by a digit or X."
+    except InvalidChecksum:
+        return "Invalid check digit."
+    except InvalidComponent:
+        return "Invalid birth date or address code."
+    except StdnumError:
+        return "Not a valid resident identity number."
+    return None
+
+
+@lru_cache(maxsize=50_000)
+def credit_code_problem(code: str) -> str | None:
+    """Why a unified social credit code (GB 32100) is invalid, or None."""
+    try:
+        uscc.validate(code)
+    except InvalidLength:
+        return "Must be 18 characters."
+    except InvalidFormat:
+        return "Invalid characters for a unified social credit code."
+    except InvalidChecksum:
+        return "Invalid check character."
+    except StdnumError:
+        return "Not a valid unified social credit code."
+    return None
+
+
+class ResidentIdNumber(fields.Field):
+    """身份证号: 18 characters with a valid GB 11643 check digit; normalised to upper case."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = normalise_id_number(_require_str(value))
+        problem = resident_id_problem(number)
+        if problem:
+            raise ValidationError(problem)
+        return number
+
+
+class CreditCode(fields.Field):
+    """统一社会信用代码: 18 characters with a valid GB 32100 check character."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = _require_str(value).strip().upper()
+        problem = credit_code_problem(code)
+        if problem:
+            raise ValidationError(problem)
+        return code
+
+
+class DivisionCode(fields.Field):
+    """行政区划代码: six digits that exist in GB/T 2260."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        problems = validate_division(value)
+        if problems:
+            raise ValidationError(problems)
+        return value
+
+
+class Code(fields.Field):
+    """An identifier chosen by the sender: 1-64 characters of ``[A-Za-z0-9._:-]``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not _CODE.match(_require_str(value)):
+            raise ValidationError("Must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'.")
+        return value
+
+
+class StrictDate(fields.Date):
+    """A date written exactly ``YYYY-MM-DD``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not _DATE.match(_require_str(value)):
+            raise ValidationError("Not a valid date: use YYYY-MM-DD.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class MonthField(fields.Field):
+    """A month written ``YYYY-MM``; kept as that string (it sorts and stores as is)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return str(Month.parse(_require_str(value)))
+        except ValueError:
+            raise ValidationError("Not a valid month: use YYYY-MM.") from None
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 timestamp that carries its UTC offset."""
+
+    default_error_messages = {
+        "invalid": "Not a valid timestamp: use ISO 8601 with an offset, e.g. 2026-11-23T08:00:00+08:00.",
+        "invalid_awareness": "Timestamp must carry a UTC offset, e.g. +08:00.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+
+class StrictBoolean(fields.Field):
+    """A JSON ``true`` or ``false`` (not 1, 0 or "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
+class Money(fields.Field):
+    """An amount in yuan: a JSON number, never negative, at most 2 decimals."""
+
+    def __init__(self, *, positive: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.positive = positive
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError("Must be a JSON number (yuan).")
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError("Must be a finite number.") from None
+        if not amount.is_finite():
+            raise ValidationError("Must be a finite number.")
+        if amount.as_tuple().exponent < -2:
+            raise ValidationError("At most 2 decimal places.")
+        if amount < 0:
+            raise ValidationError("Must not be negative.")
+        if self.positive and amount == 0:
+            raise ValidationError("Must be greater than 0.")
+        return amount
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else float(value)
+
+
+def to_fen(amount: Decimal) -> int:
+    """Yuan to fen (分): money is stored as whole fen so comparisons are exact."""
+    return int(amount * 100)
+
+
+def from_fen(fen: int) -> Decimal:
+    return Decimal(fen) / 100
+
+
+def parse_date(text: str) -> date:
+    return date.fromisoformat(text)

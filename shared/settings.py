@@ -1,0 +1,13 @@
+"""Reading settings every service shares from the nameko config."""
+from __future__ import annotations
+
+PII_HASH_KEY = "PII_HASH_KEY"
+
+
+def pii_key(config: dict) -> bytes:
+    """The key for hashing personal data. It comes only from configuration (the
+    ``PII_HASH_KEY`` environment variable in deployment), never from code."""
+    key = config.get(PII_HASH_KEY)
+    if not key:
+        raise RuntimeError("PII_HASH_KEY is not configured: set it in the environment.")
+    return str(key).encode("utf-8")

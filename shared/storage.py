@@ -1,0 +1,53 @@
+"""MongoDB connections from ``MONGO_URI``; one database per service.
+
+``mongodb://…`` (or ``mongodb+srv://…``) connects with pymongo. ``mongomock://<name>``
+gives an embedded in-process store (mongomock) for tests and the local default: every
+service of one process that names the same URI shares one store, just as services
+sharing a MongoDB server would, while each still keeps its own database.
+"""
+from __future__ import annotations
+
+import threading
+
+import mongomock
+import pymongo
+from pymongo.database import Database
+
+EMBEDDED_SCHEME = "mongomock://"
+_clients: dict[str, pymongo.MongoClient] = {}
+_lock = threading.Lock()
+
+
+def is_embedded(uri: str) -> bool:
+    return uri.startswith(EMBEDDED_SCHEME)
+
+
+def client_for(uri: str):
+    """One client per URI per process (pymongo pools connections inside a client)."""
+    with _lock:
+        if uri not in _clients:
+            if is_embedded(uri):
+                _clients[uri] = mongomock.MongoClient()
+            else:
+                _clients[uri] = pymongo.MongoClient(uri, tz_aware=True, appname="wagewatch")
+        return _clients[uri]
+
+
+def database_for(uri: str, service_name: str, prefix: str = "wagewatch") -> Database:
+    """The database a service owns: ``wagewatch_<service>``."""
+    return client_for(uri)[f"{prefix}_{service_name}"]
+
+
+def forget_embedded(uri: str) -> None:
+    """Drop an embedded store (tests use a fresh ``mongomock://`` URI per test)."""
+    with _lock:
+        _clients.pop(uri, None)
+
+
+def ping(uri: str) -> bool:
+    """True when the store answers (a readiness check)."""
+    try:
+        client_for(uri).admin.command("ping")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        return False
