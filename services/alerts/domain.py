@@ -1,0 +1,60 @@
+"""The alert lifecycle: one open alert per fingerprint.
+
+A condition that a monitoring rule reports fires an alert unless one is already open for
+its fingerprint; an open alert whose severity rises, or that must now reach a higher level
+(city 督办, then province), is published again with the same alert_id; a fingerprint that
+is no longer reported, or whose data cleared, resolves.
+"""
+from __future__ import annotations
+
+from shared.contract.alerts import FIRING, LEVELS, RESOLVED, severity_rank
+from shared.divisions import city_of, province_of
+
+RAISE, RERAISE, ESCALATE, KEEP = "raise", "reraise", "escalate", "keep"
+
+
+def decide(existing: dict | None, condition: dict) -> str:
+    """What a reported condition does to the alert stored under its fingerprint."""
+    if existing is None:
+        return RAISE
+    if existing["status"] == RESOLVED:
+        return RERAISE
+    if severity_rank(condition["severity"]) > severity_rank(existing["severity"]):
+        return ESCALATE
+    if LEVELS.index(condition.get("level", "county")) > LEVELS.index(existing.get("level", "county")):
+        return ESCALATE
+    return KEEP
+
+
+def higher_level(*levels: str) -> str:
+    return max(levels, key=LEVELS.index)
+
+
+def to_resolve(open_fingerprints: set[str], reported: set[str]) -> set[str]:
+    """Open alerts of a sweep's rules that the sweep no longer reports have cleared."""
+    return open_fingerprints - reported
+
+
+def routes(departments: list[str], division: str, level: str = "county") -> list[dict]:
+    """The desks that see an alert: the county's, then (when escalated) the city's and the
+    province's, each under its own division code, since topic wildcards cannot match a
+    prefix of a division code."""
+    divisions = {"county": division, "city": city_of(division), "province": province_of(division)}
+    reached = LEVELS[: LEVELS.index(level) + 1]
+    return [{"department": d, "division": divisions[lv], "level": lv} for lv in reached for d in departments]
+
+
+def messages_for(alert: dict) -> list[tuple[dict, dict]]:
+    """(route, body) for every desk the alert goes to: the contract's alert body."""
+    body = {
+        "alert_id": alert["alert_id"], "fingerprint": alert["_id"], "type": alert["type"],
+        "severity": alert["severity"], "status": alert["status"],
+        "project_code": alert.get("project_code"), "month": alert.get("month"),
+        "summary": alert["summary"], "details": alert.get("details", {}), "p1": alert.get("p1", False),
+        "raised_at": alert["raised_at"], "resolved_at": alert.get("resolved_at"),
+    }
+    return [(route, {**body, **route}) for route in alert["routes"]]
+
+
+def is_open(alert: dict) -> bool:
+    return alert["status"] == FIRING

@@ -1,0 +1,203 @@
+"""Reading ingress deliveries and composing receipts: the contract's edge rules.
+
+Plain Python: nothing here touches the broker or the database.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+
+from shared.contract.envelope import (
+    ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, flatten_errors,
+)
+from shared.contract.messages import MESSAGE_TYPES, BatchSchema, MessageType
+from shared.contract.topology import MAX_BODY_BYTES, parse_ingress_key
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One ingress message as the broker handed it over, body undecoded."""
+
+    body: bytes
+    routing_key: str
+    message_id_property: str | None = None
+    redelivered: bool = False
+    delivery_count: int = 0
+
+    @property
+    def key_division(self) -> str | None:
+        return parse_ingress_key(self.routing_key)[0]
+
+    @property
+    def key_type(self) -> str | None:
+        return parse_ingress_key(self.routing_key)[1]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    message_id: str
+    type: str
+    county: str
+    sent_at: Any
+    payload: dict
+
+    @property
+    def message_type(self) -> MessageType:
+        return MESSAGE_TYPES[self.type]
+
+
+@dataclass
+class Unreadable:
+    """A delivery that cannot be taken as an envelope; it is answered and quarantined."""
+
+    errors: dict[str, list[str]]
+    message_id: str | None
+    type: str | None
+
+
+@dataclass
+class PayloadCheck:
+    """The payload's fate at the edge: errors that reject it whole, else the valid parts."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    payload: dict | None = None                                 # single-record types
+    records: list[tuple[int, dict]] = field(default_factory=list)  # batch types: (index, record)
+    rejected: list[dict] = field(default_factory=list)          # batch types: {index, errors}
+
+    @property
+    def has_valid_records(self) -> bool:
+        return not self.errors and (self.payload is not None or bool(self.records))
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _decode(body: bytes) -> tuple[Any, dict[str, list[str]]]:
+    if len(body) > MAX_BODY_BYTES:
+        return None, {"body": [f"Larger than {MAX_BODY_BYTES} bytes (1 MiB)."]}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, {"body": [f"Not UTF-8 text (byte {exc.start})."]}
+    try:
+        return json.loads(text, parse_constant=_reject_constant), {}
+    except (ValueError, RecursionError) as exc:
+        return None, {"body": [f"Not valid JSON: {str(exc)[:200]}"]}
+
+
+def _routing_problems(envelope: dict, delivery: Delivery) -> dict[str, list[str]]:
+    problems = {}
+    if envelope["type"] != delivery.key_type:
+        problems["type"] = [f"Does not match the routing key's type ({delivery.key_type})."]
+    if envelope["county"] != delivery.key_division:
+        problems["county"] = [f"Does not match the routing key's division ({delivery.key_division})."]
+    return problems
+
+
+def read_envelope(delivery: Delivery) -> Envelope | Unreadable:
+    """The envelope of a delivery, or why it cannot be read as one."""
+    document, errors = _decode(delivery.body)
+    if errors:
+        return Unreadable(errors, delivery.message_id_property, delivery.key_type)
+    if not isinstance(document, dict):
+        return Unreadable({"body": ["Must be a JSON object (the envelope)."]},
+                          delivery.message_id_property, delivery.key_type)
+    claimed_id = document.get("message_id")
+    message_id = claimed_id if isinstance(claimed_id, str) else delivery.message_id_property
+    claimed_type = document.get("type") if isinstance(document.get("type"), str) else delivery.key_type
+    try:
+        loaded = _ENVELOPE.load(document)
+    except ValidationError as exc:
+        return Unreadable(flatten_errors(exc.messages), message_id, claimed_type)
+    problems = _routing_problems(loaded, delivery)
+    if problems:
+        return Unreadable(problems, message_id, claimed_type)
+    return Envelope(loaded["message_id"], loaded["type"], loaded["county"],
+                    loaded["sent_at"], loaded["payload"])
+
+
+def check_payload(envelope: Envelope) -> PayloadCheck:
+    """Validate the payload against its type's schema; a batch keeps its valid records."""
+    message_type = envelope.message_type
+    if message_type.batch:
+        return _check_batch(message_type, envelope.payload)
+    try:
+        payload = _schema(message_type).load(envelope.payload)
+    except ValidationError as exc:
+        return PayloadCheck(errors=flatten_errors(exc.messages, "payload"))
+    problems = _cross_checks(envelope, payload)
+    return PayloadCheck(errors=problems) if problems else PayloadCheck(payload=payload)
+
+
+def _cross_checks(envelope: Envelope, payload: dict) -> dict[str, list[str]]:
+    """Rules that tie the payload to its envelope."""
+    if envelope.type == "project.upsert" and payload["division"] != envelope.county:
+        return {"payload.division": [f"Must equal the envelope's county ({envelope.county})."]}
+    return {}
+
+
+def _check_batch(message_type: MessageType, payload: dict) -> PayloadCheck:
+    try:
+        records = _BATCH.load(payload)["records"]
+    except ValidationError as exc:
+        return PayloadCheck(errors=flatten_errors(exc.messages, "payload"))
+    check = PayloadCheck()
+    schema = _schema(message_type)
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            check.rejected.append({"index": index, "errors": {"_schema": ["Must be a JSON object."]}})
+            continue
+        try:
+            check.records.append((index, schema.load(record)))
+        except ValidationError as exc:
+            check.rejected.append({"index": index, "errors": flatten_errors(exc.messages)})
+    return check
+
+
+def merge_rejections(*lists: list[dict]) -> list[dict]:
+    """Rejected records from the edge and from the owning service, in index order."""
+    return sorted((r for rejected in lists for r in rejected), key=lambda r: r["index"])
+
+
+def batch_status(accepted: int, rejected: list[dict]) -> str:
+    if accepted == 0:
+        return REJECTED
+    return PARTIAL if rejected else ACCEPTED
+
+
+def compose_receipt(*, message_id: str | None, message_type: str | None, status: str,
+                    received_at: str, errors: dict | None = None,
+                    accepted: int | None = None, rejected: list[dict] | None = None) -> dict:
+    """A receipt as the contract writes it; ``records`` only for batch types."""
+    receipt = {
+        "message_id": message_id,
+        "type": message_type,
+        "status": status,
+        "errors": errors or {},
+        "received_at": received_at,
+    }
+    if accepted is not None:
+        receipt["records"] = {"accepted": accepted, "rejected": rejected or []}
+    return receipt
+
+
+def duplicate_receipt(envelope: Envelope, received_at: str) -> dict:
+    batch = envelope.message_type.batch
+    return compose_receipt(message_id=envelope.message_id, message_type=envelope.type,
+                           status=DUPLICATE, received_at=received_at,
+                           accepted=0 if batch else None)
+
+
+_ENVELOPE = EnvelopeSchema()
+_BATCH = BatchSchema()
+_SCHEMAS: dict[str, Any] = {}
+
+
+def _schema(message_type: MessageType):
+    if message_type.name not in _SCHEMAS:
+        _SCHEMAS[message_type.name] = message_type.schema()
+    return _SCHEMAS[message_type.name]

@@ -1,0 +1,112 @@
+"""The ingress use case: one delivery in, its effects stored, exactly one receipt out.
+
+Collaborators are passed in (a log repository, a dispatcher to the owning services, a
+receipt publisher), so this module is tested with fakes and runs under nameko unchanged.
+Order matters for at-least-once delivery: the owning service stores the records, then
+the log stores the outcome and its receipt, then the receipt is published, and only then
+does the caller acknowledge the delivery.
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from shared.contract.envelope import ACCEPTED, REJECTED
+from services.ingress.domain import (
+    Delivery, Envelope, PayloadCheck, Unreadable, batch_status, check_payload, compose_receipt,
+    duplicate_receipt, merge_rejections, read_envelope,
+)
+
+
+class OwnerOutcome(dict):
+    """What the owning service answered: ``errors`` (single) or ``rejected`` (batch)."""
+
+
+class IngressLog(Protocol):
+    def find(self, county: str, message_id: str) -> dict | None: ...
+    def record(self, envelope: Envelope, receipt: dict) -> bool: ...
+    def mark_receipt_sent(self, county: str, message_id: str) -> None: ...
+    def quarantine(self, delivery: Delivery, receipt: dict, reason: str) -> None: ...
+
+
+Dispatch = Callable[[Envelope, PayloadCheck], dict | None]
+Publish = Callable[[dict, str | None], None]
+
+
+def unsupported(message_type: str) -> dict:
+    return {"type": [f"Not supported yet: no service on this platform handles '{message_type}' messages."]}
+
+
+def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
+                    publish: Publish, received_at: str) -> dict:
+    """Answer one delivery; returns the receipt that was published."""
+    reading = read_envelope(delivery)
+    if isinstance(reading, Unreadable):
+        receipt = compose_receipt(message_id=reading.message_id, message_type=reading.type,
+                                  status=REJECTED, errors=reading.errors, received_at=received_at)
+        return _reject(delivery, receipt, log, publish, delivery.key_division, "unreadable envelope")
+    envelope = reading
+    prior = log.find(envelope.county, envelope.message_id)
+    if prior is not None:
+        return _answer_again(prior, envelope, delivery, log, publish, received_at)
+    check = check_payload(envelope)
+    outcome = dispatch(envelope, check) if check.has_valid_records else {}
+    if outcome is None:
+        check = PayloadCheck(errors=unsupported(envelope.type))
+        outcome = {}
+    receipt = _receipt_for(envelope, check, outcome, received_at)
+    if receipt["status"] == REJECTED:
+        return _reject(delivery, receipt, log, publish, envelope.county, "rejected payload")
+    if not log.record(envelope, receipt):
+        # Another consumer stored the same message_id a moment ago: this one is the re-send.
+        receipt = duplicate_receipt(envelope, received_at)
+    elif receipt["status"] != ACCEPTED:
+        log.quarantine(delivery, receipt, "rejected records")
+    publish(receipt, envelope.county)
+    log.mark_receipt_sent(envelope.county, envelope.message_id)
+    return receipt
+
+
+def give_up(delivery: Delivery, *, log: IngressLog, publish: Publish, received_at: str,
+            attempts: int) -> dict:
+    """A message that failed ``attempts`` times is answered and kept, so the queue flows."""
+    reading = read_envelope(delivery)
+    message_id = getattr(reading, "message_id", delivery.message_id_property)
+    message_type = getattr(reading, "type", delivery.key_type)
+    receipt = compose_receipt(
+        message_id=message_id, message_type=message_type, status=REJECTED, received_at=received_at,
+        errors={"_platform": [f"Processing failed {attempts} times; the message is kept for "
+                              "investigation. Contact the platform operators before re-sending."]},
+    )
+    return _reject(delivery, receipt, log, publish, delivery.key_division, "processing failed")
+
+
+def _receipt_for(envelope: Envelope, check: PayloadCheck, outcome: dict, received_at: str) -> dict:
+    common = dict(message_id=envelope.message_id, message_type=envelope.type, received_at=received_at)
+    if not envelope.message_type.batch:
+        errors = check.errors or {f"payload.{k}": v for k, v in outcome.get("errors", {}).items()}
+        return compose_receipt(status=REJECTED if errors else ACCEPTED, errors=errors, **common)
+    if check.errors:
+        return compose_receipt(status=REJECTED, errors=check.errors, accepted=0, rejected=[], **common)
+    owner_rejected = outcome.get("rejected", [])
+    rejected = merge_rejections(check.rejected, owner_rejected)
+    accepted = len(check.records) - len(owner_rejected)
+    return compose_receipt(status=batch_status(accepted, rejected), accepted=accepted,
+                           rejected=rejected, **common)
+
+
+def _reject(delivery, receipt, log, publish, division, reason) -> dict:
+    log.quarantine(delivery, receipt, reason)
+    publish(receipt, division)
+    return receipt
+
+
+def _answer_again(prior: dict, envelope: Envelope, delivery: Delivery, log, publish, received_at):
+    """A message_id already stored: a re-send gets ``duplicate``; a redelivery whose first
+    receipt may not have gone out gets that same receipt again."""
+    if prior.get("receipt_sent") and not delivery.redelivered:
+        receipt = duplicate_receipt(envelope, received_at)
+        publish(receipt, envelope.county)
+        return receipt
+    publish(prior["receipt"], envelope.county)
+    log.mark_receipt_sent(envelope.county, envelope.message_id)
+    return prior["receipt"]

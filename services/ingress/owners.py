@@ -1,0 +1,14 @@
+"""Which service owns each message type, and the RPC method that stores it.
+
+A type with no owner yet is answered ``rejected`` ("not supported yet").
+"""
+from __future__ import annotations
+
+OWNERS: dict[str, tuple[str, str]] = {
+    "project.upsert": ("projects", "register_project"),
+    "payroll.paid": ("payroll", "record_payroll"),
+}
+
+
+def owner_of(message_type: str) -> tuple[str, str] | None:
+    return OWNERS.get(message_type)

@@ -1,0 +1,92 @@
+"""ingress: the public front door. Reads county messages, hands valid records to the
+service that owns them, and answers every message with exactly one receipt."""
+from __future__ import annotations
+
+import logging
+import time
+
+from nameko.exceptions import UnknownService
+from nameko.messaging import Publisher
+from nameko.rpc import RpcProxy, rpc
+
+from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
+from shared.nameko.providers import ClockProvider, Repository
+from services.ingress.consumer import Requeue, raw_consume
+from services.ingress.domain import Delivery, Envelope, PayloadCheck
+from services.ingress.handler import give_up, handle_delivery
+from services.ingress.owners import owner_of
+from services.ingress.repository import IngressRepository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5           # deliveries before a failing message is answered and quarantined
+OWNER_WAIT_SECONDS = 30    # longest pause between tries while an owning service is absent
+
+
+def submission(envelope: Envelope, check: PayloadCheck, received_at: str) -> dict:
+    """The internal form of a validated message, as owning services receive it."""
+    body = {"county": envelope.county, "message_id": envelope.message_id, "type": envelope.type,
+            "sent_at": envelope.sent_at, "received_at": received_at}
+    if envelope.message_type.batch:
+        body["records"] = [{"index": i, "record": r} for i, r in check.records]
+    else:
+        body["payload"] = check.payload
+    return body
+
+
+class IngressService:
+    name = "ingress"
+
+    log = Repository(IngressRepository)
+    clock = ClockProvider()
+    publish_receipt = Publisher(exchange=receipts_exchange, declare=[ingress_exchange, parked_queue, ingress_queue])
+    projects = RpcProxy("projects")
+    payroll = RpcProxy("payroll")
+
+    # One county's messages in publish order; counties in parallel.
+    @raw_consume(ingress_queue, ordered_by=lambda delivery: delivery.key_division)
+    def handle_county_message(self, delivery: Delivery):
+        received_at = self.clock.now_iso()
+        try:
+            handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
+                            publish=self._publish, received_at=received_at)
+        except Exception:  # noqa: BLE001 - a message is never dropped: retry, then answer
+            attempts = delivery.delivery_count + 1
+            log.exception("ingress failed on %s (attempt %d)", delivery.routing_key, attempts)
+            if attempts < MAX_ATTEMPTS:
+                time.sleep(min(2 ** attempts / 4, OWNER_WAIT_SECONDS))
+                raise Requeue() from None
+            give_up(delivery, log=self.log, publish=self._publish, received_at=received_at,
+                    attempts=attempts)
+
+    @rpc
+    def quarantined(self, county: str | None = None, limit: int = 100) -> list[dict]:
+        """Recently quarantined messages (without their bodies), newest first."""
+        return self.log.quarantined_messages(county, limit)
+
+    def _publish(self, receipt: dict, division: str | None) -> None:
+        self.publish_receipt(receipt, routing_key=receipt_key(division),
+                             message_id=receipt.get("message_id") or None)
+
+    def _dispatch_to_owner(self, received_at: str):
+        def dispatch(envelope: Envelope, check: PayloadCheck):
+            owner = owner_of(envelope.type)
+            if owner is None:
+                return None
+            service, method = owner
+            call = getattr(getattr(self, service), method)
+            return self._call_patiently(call, submission(envelope, check, received_at), service)
+        return dispatch
+
+    @staticmethod
+    def _call_patiently(call, body, service: str):
+        """An owning service that has never started has no queue yet: wait for it rather
+        than failing the message (the message stays unacknowledged meanwhile)."""
+        pause = 1.0
+        while True:
+            try:
+                return call(body)
+            except UnknownService:
+                log.warning("service %r is not running; holding its message", service)
+                time.sleep(pause)
+                pause = min(pause * 2, OWNER_WAIT_SECONDS)

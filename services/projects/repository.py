@@ -1,0 +1,59 @@
+"""The project registry's storage."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pymongo
+
+from shared.contract.fields import from_fen, to_fen
+from shared.divisions import division_prefix
+
+_DATE_FIELDS = ("start_date", "planned_end_date", "actual_end_date")
+
+
+def _to_document(record: dict) -> dict:
+    """Mongo stores datetimes, not dates, and no Decimal: dates as ISO text, money in fen."""
+    doc = dict(record)
+    for name in _DATE_FIELDS:
+        doc[name] = doc[name].isoformat() if isinstance(doc.get(name), date) else doc.get(name)
+    doc["contract_amount_fen"] = to_fen(doc.pop("contract_amount"))
+    return doc
+
+
+def _from_document(doc: dict) -> dict:
+    record = {k: v for k, v in doc.items() if k not in ("_id", "contract_amount_fen")}
+    for name in _DATE_FIELDS:
+        record[name] = date.fromisoformat(doc[name]) if doc.get(name) else None
+    record["contract_amount"] = from_fen(doc["contract_amount_fen"])
+    return record
+
+
+class ProjectRepository:
+    def __init__(self, database):
+        self.projects = database["projects"]
+
+    def ensure_indexes(self) -> None:
+        # _id is the project code (unique province-wide).
+        self.projects.create_index([("division", pymongo.ASCENDING)])
+        self.projects.create_index([("status", pymongo.ASCENDING)])
+
+    def get(self, project_code: str) -> dict | None:
+        doc = self.projects.find_one({"_id": project_code})
+        return _from_document(doc) if doc else None
+
+    def get_many(self, project_codes: list[str]) -> dict[str, dict]:
+        cursor = self.projects.find({"_id": {"$in": list(project_codes)}})
+        return {doc["_id"]: _from_document(doc) for doc in cursor}
+
+    def all(self, division: str | None = None) -> list[dict]:
+        """Every project, or those within a division (county, city or province)."""
+        query = {"division": {"$regex": f"^{division_prefix(division)}"}} if division else {}
+        cursor = self.projects.find(query).sort("_id", pymongo.ASCENDING)
+        return [_from_document(doc) for doc in cursor]
+
+    def save(self, record: dict, version: int) -> None:
+        """Upsert by project code; replaying the same version changes nothing."""
+        doc = _to_document(record)
+        doc["version"] = version
+        self.projects.replace_one({"_id": record["project_code"]}, {"_id": record["project_code"], **doc}, upsert=True)

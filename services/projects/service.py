@@ -1,0 +1,54 @@
+"""projects: the project registry. Other services ask it about projects by RPC and hear
+of new and changed projects through events."""
+from __future__ import annotations
+
+from nameko.events import EventDispatcher
+from nameko.rpc import rpc
+
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectFactsSchema
+from shared.nameko.providers import Repository
+from services.projects.domain import changed_fields, ownership_problem, project_record
+from services.projects.repository import ProjectRepository
+
+_FACTS = ProjectFactsSchema()
+
+
+def facts(record: dict) -> dict:
+    """A project as other services see it (JSON-ready)."""
+    return _FACTS.dump(record)
+
+
+class ProjectsService:
+    name = "projects"
+
+    projects = Repository(ProjectRepository)
+    dispatch = EventDispatcher()
+
+    @rpc
+    def register_project(self, submission: dict) -> dict:
+        """Store a ``project.upsert``; answers ``{"errors": {...}}`` when it is refused."""
+        county = submission["county"]
+        record = project_record(submission["payload"], county)
+        existing = self.projects.get(record["project_code"])
+        problem = ownership_problem(existing, county)
+        if problem:
+            return {"errors": {"project_code": [problem]}}
+        changed = changed_fields(existing, record)
+        version = 1 if existing is None else existing["version"] + (1 if changed else 0)
+        if changed:
+            self.projects.save(record, version)
+        # Dispatched on every delivery, even a replay, so a crash between the store and
+        # the dispatch cannot lose the event; consumers compare versions.
+        event = PROJECT_REGISTERED if version == 1 else PROJECT_CHANGED
+        self.dispatch(event, {"project": facts({**record, "version": version}), "changed": changed})
+        return {}
+
+    @rpc
+    def get_projects(self, project_codes: list[str]) -> dict[str, dict]:
+        return {code: facts(r) for code, r in self.projects.get_many(project_codes).items()}
+
+    @rpc
+    def list_projects(self, division: str | None = None) -> list[dict]:
+        """Every project, or those of a division (county, city or province)."""
+        return [facts(r) for r in self.projects.all(division)]
+

@@ -1,0 +1,1 @@
+"""nameko extensions the services share (this package imports nameko and eventlet)."""

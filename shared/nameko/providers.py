@@ -1,0 +1,65 @@
+"""Dependency providers: a service sees a repository with domain verbs, a clock and its
+settings, never the raw pymongo database or the wall clock."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from nameko.extensions import DependencyProvider
+
+from shared.calendar import SHANGHAI, now_iso, today
+from shared.storage import database_for
+
+MONGO_URI_KEY = "MONGO_URI"
+DEFAULT_MONGO_URI = "mongomock://local"
+
+
+class Repository(DependencyProvider):
+    """Injects ``repository_cls(database)`` for the service's own database.
+
+    The repository declares its indexes in ``ensure_indexes()``, called once at start-up.
+    """
+
+    def __init__(self, repository_cls):
+        self.repository_cls = repository_cls
+        self.repository = None
+
+    def setup(self):
+        uri = self.container.config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI)
+        database = database_for(uri, self.container.service_name)
+        self.repository = self.repository_cls(database)
+        self.repository.ensure_indexes()
+
+    def get_dependency(self, worker_ctx):
+        return self.repository
+
+
+class Clock:
+    """The wall clock, read only by entrypoints (domain code takes ``as_of``)."""
+
+    def now(self) -> datetime:
+        return datetime.now(SHANGHAI)
+
+    def today(self) -> date:
+        return today(self.now())
+
+    def now_iso(self) -> str:
+        return now_iso(self.now())
+
+
+class ClockProvider(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return Clock()
+
+
+class Settings(DependencyProvider):
+    """Injects ``factory(config)``: a service's typed settings, built once at start-up."""
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.settings = None
+
+    def setup(self):
+        self.settings = self.factory(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.settings

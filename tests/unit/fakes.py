@@ -1,0 +1,44 @@
+"""Hand-written fakes of the project's own interfaces (not mocks)."""
+from __future__ import annotations
+
+
+class FakeIngressLog:
+    def __init__(self):
+        self.messages: dict[tuple[str, str], dict] = {}
+        self.quarantined: list[dict] = []
+
+    def find(self, county, message_id):
+        return self.messages.get((county, message_id))
+
+    def record(self, envelope, receipt):
+        key = (envelope.county, envelope.message_id)
+        if key in self.messages:
+            return False
+        self.messages[key] = {"receipt": receipt, "receipt_sent": False}
+        return True
+
+    def mark_receipt_sent(self, county, message_id):
+        self.messages[(county, message_id)]["receipt_sent"] = True
+
+    def quarantine(self, delivery, receipt, reason):
+        self.quarantined.append({"body": delivery.body, "receipt": receipt, "reason": reason})
+
+
+class FakeReceipts:
+    def __init__(self):
+        self.sent: list[tuple[dict, str | None]] = []
+
+    def __call__(self, receipt, division):
+        self.sent.append((receipt, division))
+
+
+class FakeOwner:
+    """An owning service: stores what it is given, refuses what it is told to."""
+
+    def __init__(self, answer=None):
+        self.answer = answer or {}
+        self.stored: list = []
+
+    def __call__(self, envelope, check):
+        self.stored.append(check.payload if check.payload is not None else check.records)
+        return self.answer

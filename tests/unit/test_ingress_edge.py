@@ -1,0 +1,115 @@
+"""The contract's edge rules: what an envelope and its payload must be, and the receipt."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.ingress.domain import Delivery, Envelope, Unreadable, check_payload, read_envelope
+from shared.contract.envelope import flatten_errors
+from shared.contract.messages import MAX_BATCH_RECORDS
+from tests.factories import COUNTY, message, payroll, project, worker_id
+
+
+def delivery_of(env, routing_key=None, **kwargs) -> Delivery:
+    body = env if isinstance(env, bytes) else json.dumps(env).encode()
+    key = routing_key or f"county.{COUNTY}.{env['type'] if isinstance(env, dict) else 'project.upsert'}"
+    return Delivery(body=body, routing_key=key, **kwargs)
+
+
+@pytest.mark.parametrize("body, field, text", [
+    (b"not json at all", "body", "Not valid JSON"),
+    (b"\xff\xfe{}", "body", "Not UTF-8 text"),
+    (b"[1, 2]", "body", "Must be a JSON object"),
+    (b'{"amount": NaN}', "body", "Not valid JSON"),
+    (b" " * (1024 * 1024 + 1), "body", "Larger than 1048576 bytes"),
+])
+def test_an_unreadable_body_is_answered_with_what_is_wrong(body, field, text):
+    reading = read_envelope(delivery_of(body, message_id_property="amqp-id-1"))
+    assert isinstance(reading, Unreadable)
+    assert text in reading.errors[field][0]
+    assert reading.message_id == "amqp-id-1"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"message_id": "has spaces in it"}, "message_id"),
+    ({"message_id": "x" * 65}, "message_id"),
+    ({"type": "project.delete"}, "type"),
+    ({"county": "999999"}, "county"),
+    ({"sent_at": "2026-11-23 08:00"}, "sent_at"),
+    ({"schema_version": 2}, "schema_version"),
+    ({"payload": []}, "payload"),
+    ({"extra": 1}, "extra"),
+])
+def test_envelope_fields_are_checked_one_by_one(change, field):
+    env = {**message("project.upsert", project()), **change}
+    reading = read_envelope(delivery_of(env, routing_key=f"county.{COUNTY}.project.upsert"))
+    assert isinstance(reading, Unreadable) and field in reading.errors
+
+
+def test_envelope_missing_a_field_names_it():
+    env = message("project.upsert", project())
+    del env["sent_at"]
+    assert read_envelope(delivery_of(env)).errors == {"sent_at": ["Missing data for required field."]}
+
+
+def test_type_and_county_must_match_the_routing_key():
+    env = message("project.upsert", project())
+    reading = read_envelope(delivery_of(env, routing_key="county.430121.payroll.paid"))
+    assert set(reading.errors) == {"type", "county"}
+    assert "430121" in reading.errors["county"][0]
+
+
+def test_the_envelope_message_id_is_kept_for_the_receipt_even_when_invalid_elsewhere():
+    env = message("project.upsert", project(), message_id="abc-1", schema_version=9)
+    assert read_envelope(delivery_of(env)).message_id == "abc-1"
+
+
+def envelope_of(message_type, payload, county=COUNTY) -> Envelope:
+    reading = read_envelope(delivery_of(message(message_type, payload, county)))
+    assert isinstance(reading, Envelope), reading
+    return reading
+
+
+@pytest.mark.parametrize("payload, path, text", [
+    (project(contract_amount=-5), "payload.contract_amount", "Must not be negative."),
+    (project(contract_amount=0), "payload.contract_amount", "Must be greater than 0."),
+    (project(sector="mining"), "payload.sector", "Must be one of"),
+    (project(pay_day=31), "payload.pay_day", "Must be greater than or equal to 1 and less than or equal to 28."),
+    (project(planned_end_date="2026-01-01"), "payload.planned_end_date", "Must not be before start_date."),
+    (project(division="430121"), "payload.division", "Must equal the envelope's county (430102)."),
+    (project(owner={"name": "x"}), "payload.owner.uscc", "Missing data for required field."),
+])
+def test_project_payload_errors_name_the_field(payload, path, text):
+    check = check_payload(envelope_of("project.upsert", payload))
+    assert text in check.errors[path][0]
+    assert not check.has_valid_records
+
+
+def test_payroll_lines_must_name_each_worker_once():
+    lines = payroll()["lines"]
+    check = check_payload(envelope_of("payroll.paid", payroll(lines=[lines[0], lines[1], lines[0]])))
+    assert check.errors == {"payload.lines.2.id_number": ["Appears more than once in this payroll."]}
+
+
+def test_a_batch_keeps_its_valid_records_and_names_the_bad_ones_by_index():
+    good = {"project_code": "P1", "id_number": worker_id(1), "at": "2026-10-08T07:31:00+08:00"}
+    records = [good, {**good, "id_number": worker_id(2)[:-1] + "Y"}, "not an object", {**good, "at": "yesterday"}]
+    check = check_payload(envelope_of("attendance.batch", {"records": records}))
+    assert [i for i, _ in check.records] == [0]
+    assert [r["index"] for r in check.rejected] == [1, 2, 3]
+    assert check.rejected[1]["errors"] == {"_schema": ["Must be a JSON object."]}
+    assert "id_number" in check.rejected[0]["errors"] and "at" in check.rejected[2]["errors"]
+
+
+@pytest.mark.parametrize("count", [0, MAX_BATCH_RECORDS + 1])
+def test_a_batch_holds_one_to_a_thousand_records(count):
+    record = {"project_code": "P1", "id_number": worker_id(1), "at": "2026-10-08T07:31:00+08:00"}
+    check = check_payload(envelope_of("attendance.batch", {"records": [record] * count}))
+    assert check.errors == {"payload.records": ["Length must be between 1 and 1000."]}
+
+
+def test_nested_errors_flatten_to_dotted_paths():
+    nested = {"payload": {"owner": {"uscc": ["bad"]}, "lines": {3: {"id_number": ["x"]}}, "_schema": ["y"]}}
+    assert flatten_errors(nested) == {"payload.owner.uscc": ["bad"], "payload.lines.3.id_number": ["x"],
+                                      "payload": ["y"]}

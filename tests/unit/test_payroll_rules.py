@@ -1,0 +1,59 @@
+"""When a month's payroll falls due, and when its absence is an alert."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.payroll.domain import PayrollRules, due_date, months_due, payroll_missing
+from shared.calendar import Month
+
+RULES = PayrollRules()
+
+
+def a_project(**overrides) -> dict:
+    data = {"project_code": "P1", "name": "堤防工程", "division": "430102", "sector": "water",
+            "funding": "government", "status": "under_construction", "start_date": date(2026, 8, 10),
+            "actual_end_date": None, "pay_day": 15}
+    data.update(overrides)
+    return data
+
+
+def test_wages_for_a_month_fall_due_on_the_pay_day_of_the_next():
+    assert due_date(Month(2026, 10), 15) == date(2026, 11, 15)
+    assert due_date(Month(2026, 12), 28) == date(2027, 1, 28)
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    (date(2026, 9, 15), []),                                   # August due on 15 Sep: not yet past
+    (date(2026, 9, 16), ["2026-08"]),
+    (date(2026, 11, 20), ["2026-08", "2026-09", "2026-10"]),
+])
+def test_months_fall_due_from_the_start_month_once_their_due_date_has_passed(as_of, expected):
+    assert [str(m) for m in months_due(a_project(), as_of)] == expected
+
+
+def test_a_project_owes_nothing_after_its_actual_end():
+    ended = a_project(status="completed", actual_end_date=date(2026, 9, 3))
+    assert [str(m) for m in months_due(ended, date(2027, 3, 1))] == ["2026-08", "2026-09"]
+
+
+@pytest.mark.parametrize("status", ["planned", "suspended"])
+def test_a_project_not_working_owes_no_payroll(status):
+    assert months_due(a_project(status=status), date(2026, 11, 20)) == []
+
+
+def test_missing_months_become_conditions_yellow_after_pay_day_red_from_month_m_plus_2():
+    paid = {("P1", "2026-08")}
+    conditions = payroll_missing([a_project()], paid, date(2026, 11, 20), RULES)
+    assert [(c["month"], c["severity"]) for c in conditions] == [("2026-09", "red"), ("2026-10", "yellow")]
+    october = conditions[1]
+    assert october["fingerprint"] == "PAYROLL_MISSING:P1:2026-10"
+    assert (october["division"], october["sector"]) == ("430102", "water")
+    assert october["details"]["due_date"] == "2026-11-15"
+
+
+def test_the_red_threshold_is_configuration():
+    rules = PayrollRules.from_config({"RULES": {"payroll_missing": {"red_from_month_offset": 3}}})
+    conditions = payroll_missing([a_project()], set(), date(2026, 11, 20), rules)
+    assert [c["severity"] for c in conditions] == ["red", "yellow", "yellow"]
