@@ -1,0 +1,38 @@
+"""End to end: every service running on the real local RabbitMQ (a vhost per test),
+driven only through the public contract: ingress messages in, receipts and alerts out."""
+from __future__ import annotations
+
+import pytest
+
+from shared.contract.client import CountyClient, alerts_listener, receipts_listener
+from wagewatch.platform import service_classes
+
+
+@pytest.fixture
+def platform(config, runner_factory):
+    runner = runner_factory(config, *service_classes())
+    runner.start()
+    return runner
+
+
+@pytest.fixture
+def county(config):
+    client = CountyClient(config["AMQP_URI"])
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def listen(config):
+    """listen("alerts", department=…, division=…) or listen("receipts", "430102", …)."""
+    opened = []
+
+    def open_listener(kind, *divisions, **filters):
+        listener = (receipts_listener(config["AMQP_URI"], *divisions) if kind == "receipts"
+                    else alerts_listener(config["AMQP_URI"], **filters))
+        opened.append(listener)
+        return listener
+
+    yield open_listener
+    for listener in opened:
+        listener.close()

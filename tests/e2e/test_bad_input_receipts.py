@@ -1,0 +1,73 @@
+"""Bad input gets a precise receipt, is quarantined, and never stops the consumer."""
+from __future__ import annotations
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from shared.contract.envelope import ReceiptSchema
+from tests.factories import COUNTY, OTHER_COUNTY, message, project
+
+pytestmark = pytest.mark.e2e
+
+
+def answer(listener, count=1, timeout=10):
+    received = list(listener.wait_for(count, timeout=timeout))
+    assert len(received) == count, f"expected {count} receipts, got {len(received)}"
+    listener.messages.clear()
+    return [r["body"] for r in received]
+
+
+def test_each_kind_of_bad_input_gets_the_receipt_the_contract_specifies(platform, county, listen):
+    receipts = listen("receipts", COUNTY)
+
+    county.publish_raw(b"<xml>not json</xml>", f"county.{COUNTY}.project.upsert", message_id="amqp-prop-1")
+    [receipt] = answer(receipts)
+    assert (receipt["status"], receipt["message_id"], receipt["type"]) == ("rejected", "amqp-prop-1", "project.upsert")
+    assert receipt["errors"]["body"][0].startswith("Not valid JSON")
+
+    county.publish(message("project.upsert", project(contract_amount=-100), message_id="neg-1"))
+    [receipt] = answer(receipts)
+    assert receipt["errors"] == {"payload.contract_amount": ["Must not be negative."]}
+
+    bad_owner = project(owner={"name": "某建设单位", "uscc": project()["owner"]["uscc"][:-1] + "0"})
+    county.publish(message("project.upsert", bad_owner, message_id="uscc-1"))
+    [receipt] = answer(receipts)
+    assert receipt["errors"] == {"payload.owner.uscc": ["Invalid check character."]}
+
+    county.publish(message("project.upsert", project(), county=OTHER_COUNTY, message_id="wrong-county-1"),
+                   routing_key=f"county.{COUNTY}.project.upsert")
+    [receipt] = answer(receipts)
+    assert receipt["status"] == "rejected" and list(receipt["errors"]) == ["county"]
+
+    valid = message("project.upsert", project(), message_id="once-1")
+    county.publish(valid)
+    county.publish(valid)
+    first, second = answer(receipts, 2)
+    assert (first["status"], second["status"]) == ("accepted", "duplicate")
+    assert first["message_id"] == second["message_id"] == "once-1"
+    assert all(ReceiptSchema().validate(r) == {} for r in (first, second))
+
+
+def test_a_valid_message_after_a_burst_of_garbage_is_accepted(platform, county, listen, config):
+    receipts = listen("receipts", COUNTY)
+    garbage = [b"", b"\xff\xfe\xfd", b"{", b"null", b'{"message_id": 5}', b"[]" * 1000]
+    for i in range(60):
+        county.publish_raw(garbage[i % len(garbage)], f"county.{COUNTY}.payroll.paid", message_id=f"junk-{i}")
+    county.publish(message("project.upsert", project(), message_id="after-the-burst"))
+
+    answered = answer(receipts, 61, timeout=30)
+    assert [r["status"] for r in answered[:60]] == ["rejected"] * 60
+    assert (answered[60]["message_id"], answered[60]["status"]) == ("after-the-burst", "accepted")
+    assert receipts.drain(0.5) == [], "exactly one receipt per message"
+    with ServiceRpcProxy("ingress", config) as ingress:
+        kept = ingress.quarantined(COUNTY, 100)
+    assert len(kept) == 60 and {k["reason"] for k in kept} == {"unreadable envelope"}
+
+
+def test_a_type_whose_service_is_not_built_yet_is_rejected_as_not_supported(platform, county, listen):
+    receipts = listen("receipts", COUNTY)
+    county.publish(message("deposit.paid", {"project_code": "P1", "amount": 100000, "paid_on": "2026-09-01",
+                                            "form": "cash"}, message_id="dep-1"))
+    [receipt] = answer(receipts)
+    assert receipt["status"] == "rejected"
+    assert receipt["errors"]["type"] == ["Not supported yet: no service on this platform handles 'deposit.paid' messages."]

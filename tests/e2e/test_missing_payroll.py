@@ -1,0 +1,64 @@
+"""The platform's central promise: a missing payroll reaches the right county department."""
+from __future__ import annotations
+
+import pytest
+
+from shared.contract.alerts import AlertSchema
+from tests.factories import COUNTY, message, payroll, project
+from wagewatch.sweep import run_sweep
+
+pytestmark = pytest.mark.e2e
+CODE = f"{COUNTY}-2026-0001"
+
+
+def bodies(listener, timeout=1.0):
+    """What arrived since the last look."""
+    return [m["body"] for m in listener.take(timeout)]
+
+
+def publish_and_confirm(county, receipts, *envelopes):
+    before = len(receipts.messages)
+    for env in envelopes:
+        county.publish(env)
+    answered = receipts.wait_for(before + len(envelopes))[before:]
+    assert [r["body"]["status"] for r in answered] == ["accepted"] * len(envelopes), answered
+    return answered
+
+
+def test_october_missing_reaches_the_water_desk_once_and_resolves_when_paid(platform, county, listen, config):
+    water = listen("alerts", department="water", division=COUNTY)
+    housing = listen("alerts", department="housing", division=COUNTY)
+    receipts = listen("receipts", COUNTY)
+    publish_and_confirm(county, receipts,
+                        message("project.upsert", project(sector="water", start_date="2026-08-01")),
+                        message("payroll.paid", payroll("2026-08")),
+                        message("payroll.paid", payroll("2026-09")))
+
+    outcome = run_sweep(config, "2026-11-20")
+
+    assert [a["fingerprint"] for a in outcome[0]["raised"]] == [f"PAYROLL_MISSING:{CODE}:2026-10"]
+    [alert] = bodies(water)
+    assert AlertSchema().validate(alert) == {}
+    assert (alert["type"], alert["status"], alert["month"], alert["project_code"]) == \
+           ("PAYROLL_MISSING", "firing", "2026-10", CODE)
+    assert (alert["department"], alert["division"], alert["level"]) == ("water", COUNTY, "county")
+    assert bodies(housing) == []
+
+    run_sweep(config, "2026-11-20")
+    assert bodies(water) == [], "a second sweep must not fire the open alert again"
+
+    publish_and_confirm(county, receipts, message("payroll.paid", payroll("2026-10")))
+    [resolved] = water.wait_for(1, timeout=5)
+    assert resolved["body"]["status"] == "resolved"
+    assert (resolved["body"]["fingerprint"], resolved["body"]["alert_id"]) == (alert["fingerprint"], alert["alert_id"])
+    assert resolved["routing_key"] == f"alert.water.{COUNTY}.yellow"
+    assert bodies(housing) == []
+
+
+def test_a_payroll_for_another_countys_project_is_refused(platform, county, listen):
+    receipts = listen("receipts", COUNTY, "430121")
+    publish_and_confirm(county, receipts, message("project.upsert", project()))
+    county.publish(message("payroll.paid", payroll("2026-08"), county="430121", message_id="foreign-1"))
+    [receipt] = [r["body"] for r in receipts.wait_for(2)[1:]]
+    assert receipt["status"] == "rejected"
+    assert receipt["errors"] == {"payload.project_code": ["Belongs to another county's project registry."]}

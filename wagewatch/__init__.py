@@ -1,0 +1,1 @@
+"""The ``wagewatch`` operator command: run the platform, sweep, tail alerts, demo."""

@@ -1,0 +1,72 @@
+"""The subcommands of ``wagewatch`` (eventlet is already monkey-patched here)."""
+from __future__ import annotations
+
+import logging.config
+import time
+
+from shared.calendar import today
+from wagewatch import platform
+from wagewatch.config import ensure_pii_key, load_config
+
+
+def _config(args) -> dict:
+    return ensure_pii_key(load_config(args.config))
+
+
+def up(args) -> int:
+    config = _config(args)
+    logging.config.dictConfig(config["LOGGING"])
+    started = time.monotonic()
+    runner = platform.start(config)
+    print(f"[1/4] WageWatch is up: {len(platform.service_classes())} services on {_safe(config['AMQP_URI'])}, "
+          f"MONGO_URI={_safe(config['MONGO_URI'])} ({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
+    if args.demo:
+        from wagewatch.demo import run_demo
+
+        run_demo(config, args.as_of or today())
+        print("the platform keeps running: try `wagewatch alerts tail` or `wagewatch sweep --as-of …` "
+              "in another terminal", flush=True)
+    platform.run_forever(runner)
+    return 0
+
+
+def sweep(args) -> int:
+    from wagewatch.sweep import format_outcome, run_sweep
+
+    config = load_config(args.config)
+    print(format_outcome(run_sweep(config, args.as_of.isoformat())))
+    return 0
+
+
+def alerts(args) -> int:
+    from wagewatch.tail import tail
+
+    tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity)
+    return 0
+
+
+def demo(args) -> int:
+    """Use the running platform if there is one; otherwise run one in-process meanwhile."""
+    from wagewatch.demo import run_demo
+
+    config = _config(args)
+    logging.basicConfig(level=logging.WARNING)
+    runner = None
+    if platform.is_running(config):
+        print("[1/4] using the platform that is already running", flush=True)
+    else:
+        runner = platform.start(config)
+        print("[1/4] started the platform in this process (embedded store)", flush=True)
+    try:
+        run_demo(config, args.as_of or today())
+    finally:
+        if runner is not None:
+            platform.stop(runner)
+    return 0
+
+
+def _safe(uri: str) -> str:
+    """A URI without its password, for printing."""
+    from nameko.utils import sanitize_url
+
+    return sanitize_url(uri)

@@ -1,0 +1,121 @@
+"""``wagewatch demo``: a small seeded month pushed through the public contract.
+
+Two counties of Changsha, water and housing projects, three months of payroll with one
+month missing on one project, and one bad message. The demo publishes it all as the
+counties would, runs the sweep and prints what each department's desk received.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from shared.calendar import Month
+from shared.contract.alerts import DEPARTMENTS
+from shared.contract.client import CountyClient, Listener, envelope, receipts_listener
+from shared.contract.topology import alert_binding, alerts_exchange
+from shared.contract.messages import DEFAULT_PAY_DAY
+from shared.synthetic import BIRTHPLACES, credit_code, resident_id
+
+COUNTIES = {"430102": "芙蓉区", "430121": "长沙县"}
+#            code,               county,   sector,    funding,      name,            pays last month
+PROJECTS = [("430102-DEMO-W01", "430102", "water", "government", "浏阳河堤防加固工程", True),
+            ("430102-DEMO-H01", "430102", "housing", "private", "芙蓉区安置房二期", True),
+            ("430121-DEMO-H01", "430121", "housing", "soe", "长沙县保障性住房", False),
+            ("430121-DEMO-W01", "430121", "water", "government", "长沙县灌区改造", True)]
+
+
+def demo_month(as_of: date) -> Month:
+    """The latest month whose wages were due (default pay day) before ``as_of``."""
+    month = Month.of(as_of).shift(-1)
+    return month if month.shift(1).day(DEFAULT_PAY_DAY) < as_of else month.shift(-1)
+
+
+@dataclass
+class Scenario:
+    month: Month
+    messages: list[dict] = field(default_factory=list)
+    expected_alerts: list[tuple[str, str, str, str]] = field(default_factory=list)  # dept, division, type, project
+
+
+def scenario(as_of: date) -> Scenario:
+    month = demo_month(as_of)
+    plan = Scenario(month)
+    for number, (code, county, sector, funding, name, pays_last) in enumerate(PROJECTS):
+        plan.messages.append(envelope(f"demo-{code}-project", "project.upsert", county,
+                                      _project(code, county, sector, funding, name, month, number)))
+        for back in (2, 1, 0):
+            if back == 0 and not pays_last:
+                plan.expected_alerts.append((sector, county, "PAYROLL_MISSING", code))
+                continue
+            paid = month.shift(-back)
+            plan.messages.append(envelope(f"demo-{code}-payroll-{paid}", "payroll.paid", county,
+                                          _payroll(code, county, paid, number)))
+    bad = _project("430121-DEMO-X01", "430121", "water", "private", "校验位错误的项目", month, 9)
+    bad["general_contractor"]["uscc"] = bad["general_contractor"]["uscc"][:-1] + "0"  # wrong check character
+    plan.messages.append(envelope("demo-430121-bad-check-character", "project.upsert", "430121", bad))
+    return plan
+
+
+def _project(code, county, sector, funding, name, month: Month, number: int) -> dict:
+    return {"project_code": code, "name": name, "division": county, "sector": sector, "funding": funding,
+            "owner": {"name": f"{name}建设单位", "uscc": credit_code(county, 100 + number)},
+            "general_contractor": {"name": "湘建工程有限公司", "uscc": credit_code(county, 200 + number)},
+            "contract_amount": 12_500_000.00, "start_date": month.shift(-2).first_day.isoformat(),
+            "planned_end_date": month.shift(12).last_day.isoformat(), "status": "under_construction"}
+
+
+def _payroll(code, county, month: Month, number: int) -> dict:
+    lines = [{"id_number": resident_id(BIRTHPLACES[i % 2], date(1975 + i, 1 + i, 10 + i), number * 10 + i),
+              "amount_due": 6800.00, "amount_paid": 6800.00} for i in range(3)]
+    return {"project_code": code, "month": str(month), "paid_on": month.shift(1).day(10).isoformat(),
+            "lines": lines}
+
+
+def run_demo(config: dict, as_of: date, say=print) -> dict:
+    """Publish the scenario, sweep, and report what each desk received."""
+    from wagewatch.sweep import format_outcome, run_sweep
+
+    started = time.monotonic()
+    uri = config["AMQP_URI"]
+    plan = scenario(as_of)
+    desks = Listener(uri, alerts_exchange, [alert_binding(division=county) for county in COUNTIES])
+    receipts = receipts_listener(uri, *COUNTIES)
+    say(f"[2/4] listening as the {len(DEPARTMENTS)} department desks of {', '.join(COUNTIES)}, and for receipts")
+    client = CountyClient(uri)
+    for env in plan.messages:
+        client.publish(env)
+    client.close()
+    answered = receipts.wait_for(len(plan.messages), timeout=60)
+    statuses = Counter(r["body"]["status"] for r in answered)
+    say(f"[3/4] published {len(plan.messages)} messages for {plan.month}; receipts: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    for receipt in answered:
+        if receipt["body"]["status"] == "rejected":
+            say(f"      rejected {receipt['body']['message_id']}: {receipt['body']['errors']}")
+    outcomes = run_sweep(config, as_of.isoformat())
+    say(f"[4/4] sweep as of {as_of}:\n" + format_outcome(outcomes))
+    received = {(dept, county): [] for dept in DEPARTMENTS for county in COUNTIES}
+    for message in desks.drain(1.0):
+        received[(message["body"]["department"], message["body"]["division"])].append(message["body"])
+    desks.close()
+    receipts.close()
+    _report(received, say)
+    elapsed = time.monotonic() - started
+    total = sum(len(v) for v in received.values())
+    say(f"summary: {len(plan.messages)} messages, {len(answered)} receipts, {total} alert message(s) "
+        f"to {sum(1 for v in received.values() if v)} desk(s), in {elapsed:.1f}s")
+    return {"receipts": statuses, "received": received, "plan": plan, "elapsed": elapsed}
+
+
+def _report(received: dict, say) -> None:
+    from wagewatch.tail import format_alert
+
+    say("what each department desk received:")
+    for (dept, county), alerts in sorted(received.items()):
+        label = f"  {dept}@{county} ({DEPARTMENTS[dept].split(' ')[0]}, {COUNTIES[county]})"
+        if not alerts:
+            say(f"{label}: nothing")
+        for alert in alerts:
+            say(f"{label}: {format_alert(alert)}")
