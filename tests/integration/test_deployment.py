@@ -1,0 +1,56 @@
+"""What deployment relies on: definitions, compose file and config are current and valid."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from kombu import Connection
+
+from shared.contract.client import CountyClient, receipts_listener
+from shared.contract.definitions import definitions
+from shared.contract.topology import INGRESS_QUEUE_NAME
+from tests.factories import COUNTY, message, project
+from wagewatch.platform import service_classes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_definitions_are_generated_from_the_contract_code():
+    committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    assert committed == definitions(), "run `make definitions`"
+
+
+def test_definitions_declare_the_ingress_queue_so_messages_wait_before_any_service_runs(
+        rabbit_manager, rabbit_config, config, runner_factory):
+    vhost = rabbit_config["vhost"]
+    rabbit_manager._post("definitions", vhost, json=definitions(vhost))  # as deploy/ does at start
+    county = CountyClient(config["AMQP_URI"])
+    county.publish(message("project.upsert", project(), message_id="before-start"))
+    county.close()
+    with Connection(config["AMQP_URI"]) as connection:
+        _name, waiting, _consumers = connection.channel().queue_declare(INGRESS_QUEUE_NAME, passive=True)
+    assert waiting == 1
+
+    receipts = receipts_listener(config["AMQP_URI"], COUNTY)
+    runner = runner_factory(config, *service_classes())
+    runner.start()  # declaring the same entities must not fail on differing arguments
+    [receipt] = receipts.wait_for(1, timeout=10)
+    receipts.close()
+    assert (receipt["body"]["message_id"], receipt["body"]["status"]) == ("before-start", "accepted")
+
+
+def test_docker_compose_file_matches_the_compose_specification():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+         str(ROOT / "docker-compose.yml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_contract_package_imports_without_eventlet_or_nameko():
+    code = ("import sys, shared.contract.client, shared.contract.messages, shared.contract.alerts, "
+            "shared.synthetic, shared.pii; "
+            "bad = [m for m in ('eventlet', 'nameko') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
