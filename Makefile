@@ -1,4 +1,6 @@
 # Everyday commands. `make up` and `make test` set everything up on a fresh machine.
+# nameko 2.14 imports pkg_resources, which warns on every start: nothing to act on.
+export PYTHONWARNINGS := ignore:pkg_resources is deprecated:UserWarning
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin

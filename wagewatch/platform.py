@@ -17,14 +17,20 @@ def service_classes() -> list[type]:
     return [ProjectsService, PayrollService, AlertsService, IngressService]
 
 
-def start(config: dict):
-    """Start every service in this process; returns the running ServiceRunner."""
+def start(config: dict, runner=None):
+    """Start every service in this process; returns the running ServiceRunner.
+
+    Containers start one after another, owners first: nameko's runner would start them
+    all at once, and an ingress that is up before the owning services would have to wait
+    for them on its first messages.
+    """
     from nameko.runners import ServiceRunner
 
-    runner = ServiceRunner(config)
+    runner = runner or ServiceRunner(config)
     for cls in service_classes():
         runner.add_service(cls)
-    runner.start()
+    for container in runner.containers:
+        container.start()
     return runner
 
 

@@ -20,7 +20,8 @@ from services.ingress.repository import IngressRepository
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5           # deliveries before a failing message is answered and quarantined
-OWNER_WAIT_SECONDS = 30    # longest pause between tries while an owning service is absent
+OWNER_WAIT_SECONDS = 5     # longest pause between tries while an owning service is absent
+RETRY_PAUSE_SECONDS = 30   # longest pause before a failed message is retried
 
 
 def submission(envelope: Envelope, check: PayloadCheck, received_at: str) -> dict:
@@ -54,7 +55,7 @@ class IngressService:
             attempts = delivery.delivery_count + 1
             log.exception("ingress failed on %s (attempt %d)", delivery.routing_key, attempts)
             if attempts < MAX_ATTEMPTS:
-                time.sleep(min(2 ** attempts / 4, OWNER_WAIT_SECONDS))
+                time.sleep(min(2 ** attempts / 4, RETRY_PAUSE_SECONDS))
                 raise Requeue() from None
             give_up(delivery, log=self.log, publish=self._publish, received_at=received_at,
                     attempts=attempts)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from shared.contract.client import CountyClient, alerts_listener, receipts_listener
-from wagewatch.platform import service_classes
+from wagewatch import platform as wagewatch_platform
 
 
 @pytest.fixture
 def platform(config, runner_factory):
-    runner = runner_factory(config, *service_classes())
-    runner.start()
-    return runner
+    """Every service, started as `wagewatch up` starts them (runner_factory kills it after)."""
+    return wagewatch_platform.start(config, runner_factory(config))
 
 
 @pytest.fixture

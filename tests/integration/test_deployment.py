@@ -12,7 +12,7 @@ from shared.contract.client import CountyClient, receipts_listener
 from shared.contract.definitions import definitions
 from shared.contract.topology import INGRESS_QUEUE_NAME
 from tests.factories import COUNTY, message, project
-from wagewatch.platform import service_classes
+from wagewatch import platform as wagewatch_platform
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,11 +34,12 @@ def test_definitions_declare_the_ingress_queue_so_messages_wait_before_any_servi
     assert waiting == 1
 
     receipts = receipts_listener(config["AMQP_URI"], COUNTY)
-    runner = runner_factory(config, *service_classes())
-    runner.start()  # declaring the same entities must not fail on differing arguments
-    [receipt] = receipts.wait_for(1, timeout=10)
+    # Declaring the same entities must not fail on differing arguments.
+    wagewatch_platform.start(config, runner_factory(config))
+    answered = receipts.wait_for(1, timeout=30)
     receipts.close()
-    assert (receipt["body"]["message_id"], receipt["body"]["status"]) == ("before-start", "accepted")
+    assert answered, f"no receipt; ingress queue: {rabbit_manager.get_queue(vhost, INGRESS_QUEUE_NAME)}"
+    assert (answered[0]["body"]["message_id"], answered[0]["body"]["status"]) == ("before-start", "accepted")
 
 
 def test_docker_compose_file_matches_the_compose_specification():
