@@ -28,9 +28,25 @@ class TypeRoute:
 
 
 @dataclass(frozen=True)
+class CopyRule:
+    """Also send alerts of ``types`` (all when empty) on projects with one of ``funding``
+    (any when empty) to ``departments``: e.g. arrears on government-funded projects to
+    development (发改), Regulation Arts 44 and 59."""
+
+    departments: tuple[str, ...]
+    types: frozenset[str] = frozenset()
+    funding: frozenset[str] = frozenset()
+
+    def applies(self, alert_type: str, funding: str | None) -> bool:
+        return ((not self.types or alert_type in self.types)
+                and (not self.funding or funding in self.funding))
+
+
+@dataclass(frozen=True)
 class RoutingTable:
     sectors: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTORS))
     by_type: dict[str, TypeRoute] = field(default_factory=dict)
+    copies: tuple[CopyRule, ...] = ()
     fallback: str = HRSS  # for an alert with no known sector
 
     @classmethod
@@ -41,13 +57,18 @@ class RoutingTable:
             sectors={**DEFAULT_SECTORS, **(table.get("sectors") or {})},
             by_type={name: TypeRoute(tuple(r.get("departments", ())), bool(r.get("with_sector", True)))
                      for name, r in by_type.items()},
+            copies=tuple(CopyRule(tuple(c["departments"]), frozenset(c.get("types") or ()),
+                                  frozenset(c.get("funding") or ())) for c in table.get("copies") or ()),
             fallback=table.get("fallback", HRSS),
         )
 
-    def departments(self, alert_type: str, sector: str | None) -> list[str]:
+    def departments(self, alert_type: str, sector: str | None, funding: str | None = None) -> list[str]:
         """The departments that receive an alert, primary first, each once."""
         route = self.by_type.get(alert_type, TypeRoute())
         chosen = list(route.departments)
         if route.with_sector:
             chosen.append(self.sectors.get(sector, self.fallback) if sector else self.fallback)
+        for copy in self.copies:
+            if copy.applies(alert_type, funding):
+                chosen.extend(copy.departments)
         return list(dict.fromkeys(chosen)) or [self.fallback]

@@ -57,7 +57,8 @@ class AlertsService:
         now = self.clock.now_iso()
         if action == ESCALATE:  # an alert never comes down a level while it is open
             condition = {**condition, "level": higher_level(existing["level"], condition["level"])}
-        departments = self.routing.departments(condition["type"], condition.get("sector"))
+        departments = self.routing.departments(condition["type"], condition.get("sector"),
+                                               condition.get("funding"))
         desks = routes(departments, condition["division"], condition["level"])
         if action == ESCALATE:
             return self._publish(self.alerts.escalate(existing, condition, desks, now))

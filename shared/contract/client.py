@@ -104,7 +104,7 @@ class Listener:
         self.messages.clear()
         return taken
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[dict]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict]:
         """Read until ``count`` messages have arrived or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < deadline:

@@ -60,7 +60,7 @@ def test_alerts_tail_prints_the_desks_stream_and_nothing_else(platform, county, 
         assert read_line(other, 30).startswith("watching alerts (housing")
         subprocess.run([WAGEWATCH, "sweep", "--as-of", "2026-11-20"], env=env_for(config),
                        capture_output=True, timeout=60, check=True)
-        line = read_line(tail, 10)
+        line = read_line(tail, 30)
         assert "YELLOW" in line and "PAYROLL_MISSING" in line and f"water@{COUNTY} (county)" in line
         assert read_line(other, 2) == ""
         other.send_signal(signal.SIGINT)

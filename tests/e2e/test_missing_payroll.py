@@ -48,7 +48,7 @@ def test_october_missing_reaches_the_water_desk_once_and_resolves_when_paid(plat
     assert bodies(water) == [], "a second sweep must not fire the open alert again"
 
     publish_and_confirm(county, receipts, message("payroll.paid", payroll("2026-10")))
-    [resolved] = water.wait_for(1, timeout=5)
+    [resolved] = water.wait_for(1)
     assert resolved["body"]["status"] == "resolved"
     assert (resolved["body"]["fingerprint"], resolved["body"]["alert_id"]) == (alert["fingerprint"], alert["alert_id"])
     assert resolved["routing_key"] == f"alert.water.{COUNTY}.yellow"

@@ -31,6 +31,14 @@ def test_the_routing_table_is_configuration():
     assert table.departments("PAYROLL_MISSING", "energy") == ["hrss", "housing"]
 
 
+def test_copy_rules_add_desks_by_type_and_funding():
+    table = RoutingTable.from_config({"ALERT_ROUTING": {"copies": [
+        {"types": ["PAYROLL_MISSING"], "funding": ["government", "soe"], "departments": ["development"]}]}})
+    assert table.departments("PAYROLL_MISSING", "water", "government") == ["water", "development"]
+    assert table.departments("PAYROLL_MISSING", "water", "private") == ["water"]
+    assert table.departments("DEPOSIT_MISSING", "water", "soe") == ["water"]
+
+
 def test_routes_stay_in_the_county_first():
     assert routes(["water"], "430102") == [{"department": "water", "division": "430102", "level": "county"}]
 
