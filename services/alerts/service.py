@@ -49,6 +49,19 @@ class AlertsService:
         return {"source": source, "as_of": as_of, "reported": len(reported),
                 "raised": [_summary(a) for a in raised], "resolved": [_summary(a) for a in resolved]}
 
+    @rpc
+    def report(self, source: str, conditions: list[dict]) -> dict:
+        """Raise (or escalate) conditions found outside a sweep, e.g. a complaint as it
+        arrives. Unlike ``reconcile`` it resolves nothing."""
+        raised = [a for a in (self._apply(c) for c in _CONDITIONS.load(conditions)) if a]
+        return {"source": source, "raised": [_summary(a) for a in raised]}
+
+    @rpc
+    def clear(self, source: str, fingerprints: list[str], reason: str) -> dict:
+        """Resolve open alerts whose condition the data has cleared."""
+        resolved = [a for a in (self._resolve(fp, reason) for fp in fingerprints) if a]
+        return {"source": source, "resolved": [_summary(a) for a in resolved]}
+
     def _apply(self, condition: dict) -> dict | None:
         existing = self.alerts.get(condition["fingerprint"])
         action = decide(existing, condition)

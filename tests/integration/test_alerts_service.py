@@ -101,3 +101,15 @@ def test_a_stored_change_whose_publish_was_lost_is_relayed(alerts, desk, config)
     [relayed] = desk.wait_for(1)
     assert relayed["body"]["fingerprint"] == "PAYROLL_MISSING:P1:2026-10"
     assert repository.unpublished() == []
+
+
+def test_report_raises_without_resolving_and_clear_resolves_by_fingerprint(alerts, desk):
+    reconcile(alerts, [condition("2026-09")])
+    with entrypoint_hook(alerts, "report") as report:
+        raised = report("complaints", [condition("2026-10")])
+    with entrypoint_hook(alerts, "clear") as clear:
+        cleared = clear("payroll", ["PAYROLL_MISSING:P1:2026-09", "PAYROLL_MISSING:P1:1999-01"], "paid")
+    assert [a["month"] for a in raised["raised"]] == ["2026-10"]
+    assert [a["month"] for a in cleared["resolved"]] == ["2026-09"]
+    assert [(m["body"]["month"], m["body"]["status"]) for m in desk.wait_for(3)] == [
+        ("2026-09", "firing"), ("2026-10", "firing"), ("2026-09", "resolved")]
