@@ -8,6 +8,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: up demo test unit e2e broker definitions asyncapi clean
 
+# The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
+# (fetched from npm at set-up; not committed).
+ASYNCAPI_SPECS := @asyncapi/specs@6.11.1
+ASYNCAPI_SCHEMA := .cache/asyncapi-2.6.0.json
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip<26" "setuptools==80.9.0" wheel
@@ -27,11 +32,17 @@ up: $(STAMP) broker
 demo: $(STAMP) broker
 	$(BIN)/wagewatch demo
 
+$(ASYNCAPI_SCHEMA):
+	mkdir -p .cache/specs
+	cd .cache && npm pack --silent $(ASYNCAPI_SPECS) > /dev/null
+	tar -xzf .cache/asyncapi-specs-*.tgz -C .cache/specs
+	cp '.cache/specs/package/schemas/2.6.0-without-$$id.json' $(ASYNCAPI_SCHEMA)
+
 ## Every test: unit, integration and end to end on the real local RabbitMQ.
-test: $(STAMP) broker
+test: $(STAMP) $(ASYNCAPI_SCHEMA) broker
 	$(BIN)/nameko test -q $(ARGS)
 
-unit: $(STAMP)
+unit: $(STAMP) $(ASYNCAPI_SCHEMA)
 	$(BIN)/nameko test -q tests/unit $(ARGS)
 
 e2e: $(STAMP) broker
@@ -41,5 +52,8 @@ e2e: $(STAMP) broker
 definitions: $(STAMP)
 	$(BIN)/python -m shared.contract.definitions > deploy/rabbitmq/definitions.json
 
+asyncapi: $(STAMP)
+	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml
+
 clean:
-	rm -rf $(VENV) test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache test-output .pytest_cache .hypothesis

@@ -67,6 +67,9 @@ def credit_code_problem(code: str) -> str | None:
 class ResidentIdNumber(fields.Field):
     """身份证号: 18 characters with a valid GB 11643 check digit; normalised to upper case."""
 
+    json_schema = {"type": "string", "pattern": "^[0-9]{17}[0-9Xx]$",
+                   "description": "Resident identity number (GB 11643) with a valid check digit."}
+
     def _deserialize(self, value, attr, data, **kwargs):
         number = normalise_id_number(_require_str(value))
         problem = resident_id_problem(number)
@@ -77,6 +80,9 @@ class ResidentIdNumber(fields.Field):
 
 class CreditCode(fields.Field):
     """统一社会信用代码: 18 characters with a valid GB 32100 check character."""
+
+    json_schema = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$",
+                   "description": "Unified social credit code (GB 32100) with a valid check character."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = _require_str(value).strip().upper()
@@ -89,6 +95,9 @@ class CreditCode(fields.Field):
 class DivisionCode(fields.Field):
     """行政区划代码: six digits that exist in GB/T 2260."""
 
+    json_schema = {"type": "string", "pattern": "^[0-9]{6}$",
+                   "description": "Administrative division code that exists in GB/T 2260."}
+
     def _deserialize(self, value, attr, data, **kwargs):
         problems = validate_division(value)
         if problems:
@@ -98,6 +107,8 @@ class DivisionCode(fields.Field):
 
 class Code(fields.Field):
     """An identifier chosen by the sender: 1-64 characters of ``[A-Za-z0-9._:-]``."""
+
+    json_schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not _CODE.match(_require_str(value)):
@@ -116,6 +127,8 @@ class StrictDate(fields.Date):
 
 class MonthField(fields.Field):
     """A month written ``YYYY-MM``; kept as that string (it sorts and stores as is)."""
+
+    json_schema = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
@@ -139,6 +152,8 @@ class Timestamp(fields.AwareDateTime):
 class StrictBoolean(fields.Field):
     """A JSON ``true`` or ``false`` (not 1, 0 or "yes")."""
 
+    json_schema = {"type": "boolean"}
+
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
             raise ValidationError("Must be true or false.")
@@ -151,6 +166,8 @@ class Money(fields.Field):
     def __init__(self, *, positive: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.positive = positive
+        self.json_schema = {"type": "number", ("exclusiveMinimum" if positive else "minimum"): 0,
+                            "description": "Yuan; a JSON number with at most 2 decimals."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
