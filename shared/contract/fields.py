@@ -26,6 +26,30 @@ def _require_str(value) -> str:
     return value
 
 
+def _stdnum_problem(validate, number: str, messages: dict) -> str | None:
+    """The message for the first python-stdnum error class that ``number`` raises, or None."""
+    try:
+        validate(number)
+    except StdnumError as exc:
+        return next(text for kind, text in messages.items() if isinstance(exc, kind))
+    return None
+
+
+_ID_MESSAGES = {
+    InvalidLength: "Must be 18 characters.",
+    InvalidFormat: "Must be 17 digits followed by a digit or X.",
+    InvalidChecksum: "Invalid check digit.",
+    InvalidComponent: "Invalid birth date or address code.",
+    StdnumError: "Not a valid resident identity number.",
+}
+_USCC_MESSAGES = {
+    InvalidLength: "Must be 18 characters.",
+    InvalidFormat: "Invalid characters for a unified social credit code.",
+    InvalidChecksum: "Invalid check character.",
+    StdnumError: "Not a valid unified social credit code.",
+}
+
+
 @lru_cache(maxsize=200_000)
 def resident_id_problem(number: str) -> str | None:
     """Why an 18-character resident ID number (GB 11643) is invalid, or None.
@@ -33,35 +57,13 @@ def resident_id_problem(number: str) -> str | None:
     Cached: attendance repeats the same workers all day, and the birthplace look-up in
     python-stdnum costs tens of microseconds.
     """
-    try:
-        ric.validate(number)
-    except InvalidLength:
-        return "Must be 18 characters."
-    except InvalidFormat:
-        return "Must be 17 digits followed by a digit or X."
-    except InvalidChecksum:
-        return "Invalid check digit."
-    except InvalidComponent:
-        return "Invalid birth date or address code."
-    except StdnumError:
-        return "Not a valid resident identity number."
-    return None
+    return _stdnum_problem(ric.validate, number, _ID_MESSAGES)
 
 
 @lru_cache(maxsize=50_000)
 def credit_code_problem(code: str) -> str | None:
     """Why a unified social credit code (GB 32100) is invalid, or None."""
-    try:
-        uscc.validate(code)
-    except InvalidLength:
-        return "Must be 18 characters."
-    except InvalidFormat:
-        return "Invalid characters for a unified social credit code."
-    except InvalidChecksum:
-        return "Invalid check character."
-    except StdnumError:
-        return "Not a valid unified social credit code."
-    return None
+    return _stdnum_problem(uscc.validate, code, _USCC_MESSAGES)
 
 
 class ResidentIdNumber(fields.Field):
