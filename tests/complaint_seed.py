@@ -32,7 +32,7 @@ SEEDED = [
                                    ("extend", D("2026-04-20"), {"reason": "情况复杂，经负责人批准"}),
                                    ("resolve", D("2026-06-10"), paid("no_arrears_found", 0, 0)),
                                    ("close", D("2026-06-11"), {})]),
-    # Received by 芙蓉区, transferred to 天心区, which closes it.
+    # Received by 芙蓉区, transferred to 雨花区, which closes it.
     ("430102", "G", "2026-08-03", [("transfer", D("2026-08-05"), {"to_division": "430111", "reason": "属地"}),
                                    ("accept", D("2026-08-06"), {}),
                                    ("resolve", D("2026-08-20"), paid("paid_in_full", 30000, 6)),

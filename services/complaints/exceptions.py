@@ -33,7 +33,7 @@ class InvalidChange(CaseError):
         self.errors = errors
 
     def __str__(self) -> str:
-        return "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in self.errors.items())
+        return " ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in self.errors.items())
 
 
 class ConcurrentChange(CaseError):

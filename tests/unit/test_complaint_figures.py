@@ -38,7 +38,7 @@ def test_the_seeded_cases_are_what_the_hand_count_assumes():
 
 
 def test_changsha_2026_figures_equal_the_hand_count():
-    # Filed in 2026 and held in Changsha: A B C (芙蓉区), G (天心区), D E F (长沙县). Not H (株洲), not I (2025).
+    # Filed in 2026 and held in Changsha: A B C (芙蓉区), G (雨花区), D E F (长沙县). Not H (株洲), not I (2025).
     # Accepted A B D F G; refused C; closed A B F G, of which B late; open D E, both overdue.
     # Recovered 20,000 + 5,000.50 + 0 + 30,000; workers 4 + 2 + 0 + 6.
     city = report("430100", "2026-11-20")
