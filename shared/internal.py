@@ -111,7 +111,9 @@ class CaseChangeSchema(TolerantSchema):
 
 class ComplaintEventSchema(TolerantSchema):
     """Body of every ``complaint_*`` event. It carries no personal data of the
-    complainant: a consumer that needs the case asks ``complaints.get_case``."""
+    complainant: a consumer that needs the case asks ``complaints.get_case``. An event may
+    arrive more than once (a follow-up relayed after a failure): ``change.seq`` numbers
+    the changes of a case, so a consumer can tell a repeat."""
 
     case_id = fields.String(required=True, metadata={"description": "<county>/<complaint_id>"})
     county = fields.String(required=True, metadata={"description": "The county that received it."})

@@ -19,6 +19,7 @@ date (the figures do) and a calendar correction applies to every open case at on
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -108,31 +109,66 @@ def _since_reset(entries: list[dict]) -> list[dict]:
 
 
 def _measure(entries: list[dict], until: date, stage: str, allowed: int, calendar: WorkingCalendar) -> Clock:
-    runs = RUNS_IN[stage]
+    runs, days = RUNS_IN[stage], _counter(calendar)
     elapsed, reached = 0, None
     for entry, following in zip(entries, [*entries[1:], None]):
         if entry["to_status"] not in runs:
             continue
+        start = date.fromisoformat(entry["on"])
         end = date.fromisoformat(following["on"]) if following else until
-        for day in _days_after(date.fromisoformat(entry["on"]), end):
-            if _is_working_day(calendar, day):
-                elapsed += 1
-                if elapsed == allowed:
-                    reached = day
+        counted = days.between(start, end)
+        if reached is None and elapsed < allowed <= elapsed + counted:
+            reached = days.after(start, allowed - elapsed)
+        elapsed += counted
     running = entries[-1]["to_status"] in runs
-    deadline = reached or (calendar.add_working_days(until, allowed - elapsed) if running else None)
+    deadline = reached or (days.after(until, allowed - elapsed) if running else None)
     return Clock(stage=stage, started_on=date.fromisoformat(entries[0]["on"]), allowed=allowed,
                  elapsed=elapsed, running=running, deadline=deadline,
-                 estimated=calendar.estimated(deadline or until))
+                 estimated=days.estimated(deadline or until))
 
 
-def _days_after(start: date, end: date):
-    """Every day in (start, end]."""
-    for offset in range(1, (end - start).days + 1):
-        yield start + timedelta(days=offset)
+class _WorkingDayIndex:
+    """Working days counted by prefix sums, so a sweep over a province's open cases does
+    not walk every day of every clock. Same answers as ``WorkingCalendar``'s own
+    ``working_days_between`` and ``add_working_days`` (a unit test holds them equal)."""
+
+    def __init__(self, calendar: WorkingCalendar, origin: date = date(2020, 1, 1)):
+        self.calendar, self.origin = calendar, origin
+        self.cumulative = [0]          # cumulative[i]: working days in (origin, origin + i]
+        self.estimated_years: dict[int, bool] = {}
+
+    def estimated(self, day: date) -> bool:
+        """Whether the calendar guessed ``day``'s year (asked once per year)."""
+        if day.year not in self.estimated_years:
+            self.estimated_years[day.year] = self.calendar.estimated(day)
+        return self.estimated_years[day.year]
+
+    def _upto(self, day: date) -> int:
+        index = (day - self.origin).days
+        while len(self.cumulative) <= index:
+            next_day = self.origin + timedelta(days=len(self.cumulative))
+            self.cumulative.append(self.cumulative[-1] + self.calendar.is_working_day(next_day))
+        return self.cumulative[index]
+
+    def between(self, start: date, end: date) -> int:
+        """Working days in (start, end]."""
+        if end <= start:
+            return 0
+        if start < self.origin:
+            return self.calendar.working_days_between(start, end)
+        return self._upto(end) - self._upto(start)
+
+    def after(self, start: date, count: int) -> date:
+        """The ``count``-th working day after ``start``."""
+        if start < self.origin or count <= 0:
+            return self.calendar.add_working_days(start, count)
+        target = self._upto(start) + count
+        self._upto(start + timedelta(days=count * 2 + 60))   # always enough for a real calendar
+        while self.cumulative[-1] < target:
+            self._upto(self.origin + timedelta(days=len(self.cumulative) + 365))
+        return self.origin + timedelta(days=bisect_left(self.cumulative, target))
 
 
-@lru_cache(maxsize=8192)
-def _is_working_day(calendar: WorkingCalendar, day: date) -> bool:
-    # A sweep walks the same few months for every open case: look each day up once.
-    return calendar.is_working_day(day)
+@lru_cache(maxsize=8)
+def _counter(calendar: WorkingCalendar) -> _WorkingDayIndex:
+    return _WorkingDayIndex(calendar)

@@ -19,7 +19,7 @@ from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
-from shared.calendar import SHANGHAI, now_iso
+from shared.calendar import now_iso
 from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.divisions import validate_division
 from shared.nameko.providers import ClockProvider, Repository, Settings
@@ -67,11 +67,10 @@ class ComplaintsService:
         if problems:
             return {"errors": problems}
         case = self._new_case(submission)
-        if self.cases.insert(case):
-            self.cases.link(case["related"], case["_id"])
-        else:
+        if not self.cases.insert(case):
             case = self.cases.get(case["_id"])
         if case["pending"]:   # new, or the first attempt died before its follow-up
+            case["related"] = self._link_related(case)
             self._follow_up(case)
         return {}
 
@@ -79,11 +78,15 @@ class ComplaintsService:
         payload, rules = submission["payload"], self.settings.rules
         code = payload.get("project_code")
         project = self.projects.get_projects([code]).get(code) if code else None
-        case_id = case_id_of(submission["county"], payload["complaint_id"])
-        related = self.cases.related_to(case_id, code, payload["employer"].get("uscc"),
-                                        payload["filed_at"].astimezone(SHANGHAI).date(), rules.related_within_days)
-        return new_case(submission, project, pii_key=self.settings.pii_key, related=related,
+        return new_case(submission, project, pii_key=self.settings.pii_key,
                         referral=rules.referral.reason(payload["workers_affected"], payload["amount_claimed"]))
+
+    def _link_related(self, case: dict) -> list[str]:
+        """After storing, so two related complaints arriving together still find each other."""
+        related = self.cases.related_to(case["_id"], case.get("project_code"), case.get("employer_uscc"),
+                                        date.fromisoformat(case["filed_on"]), self.settings.rules.related_within_days)
+        self.cases.link(related, case["_id"])
+        return sorted({*case.get("related", []), *related})
 
     # ---- a desk's changes -----------------------------------------------------------------
 

@@ -5,14 +5,22 @@ make-up working days (调休); Mid-Autumn Festival on Friday 25 September.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given, settings, strategies as st
 
 from services.complaints import domain
-from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, ClockLimits, clock_at, closed_on_time
+from services.complaints.clocks import (
+    ACCEPTANCE, INVESTIGATION, ClockLimits, _WorkingDayIndex, clock_at, closed_on_time,
+)
 from shared.workdays import WorkingCalendar
 from tests.unit.complaint_cases import a_case, change, run
 
 CALENDAR = WorkingCalendar()
+# A year chinesecalendar does not know, with a configured holiday and make-up day.
+CONFIGURED = WorkingCalendar.from_config({"WORKING_CALENDAR": {"holidays": ["2027-01-01", "2027-02-08"],
+                                                               "workdays": ["2027-02-06"]}})
+INDEX = _WorkingDayIndex(CONFIGURED)
 LIMITS = ClockLimits()
 EVE_OF_NATIONAL_DAY = "2026-09-30T10:00:00+08:00"
 
@@ -109,3 +117,12 @@ def test_a_refused_case_has_no_running_clock():
                      reason="不属于劳动保障监察范围")
     assert clock(refused, date(2026, 10, 30)) is None
     assert clock(refused, date(2026, 10, 8)) is None and clock(refused, date(2026, 9, 30)).elapsed == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.dates(date(2025, 12, 1), date(2027, 3, 1)), span=st.integers(0, 200), count=st.integers(1, 120))
+def test_the_clocks_fast_count_agrees_with_the_working_calendar(start, span, count):
+    index = INDEX     # shared: examples also exercise the index growing as it is asked
+    end = start + timedelta(days=span)
+    assert index.between(start, end) == CONFIGURED.working_days_between(start, end)
+    assert index.after(start, count) == CONFIGURED.add_working_days(start, count)
