@@ -61,11 +61,17 @@ def complainant_record(complainant: dict, pii_key: bytes) -> dict:
     record = {"name": mask_name(complainant["name"])}
     if complainant.get("phone"):
         phone = complainant["phone"].strip()
-        record.update(phone=mask_phone(phone), phone_hash=keyed_hash(phone, pii_key))
+        record.update(phone=mask_phone(phone), phone_hash=complainant_hash(phone, pii_key))
     if complainant.get("id_number"):
         number = normalise_id_number(complainant["id_number"])
-        record.update(id_number=mask_id_number(number), id_hash=keyed_hash(number, pii_key))
+        record.update(id_number=mask_id_number(number), id_hash=complainant_hash(number, pii_key))
     return record
+
+
+def complainant_hash(phone_or_id_number: str, pii_key: bytes) -> str:
+    """The keyed hash a phone or ID number is stored under, to find a complainant's cases."""
+    value = phone_or_id_number.strip()
+    return keyed_hash(normalise_id_number(value) if len(value) == 18 else value, pii_key)
 
 
 def project_snapshot(project: dict | None) -> dict | None:

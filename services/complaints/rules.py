@@ -239,6 +239,24 @@ def shown_complainant(complainant: dict) -> dict:
 
 # ---- what a case's current state asks of the alerts service ---------------------------
 
+def alerts_for(case: dict, clock: Clock | None, same_project_month: list[dict], same_employer: list[dict],
+               rules: ComplaintRules) -> tuple[list[dict], list[str]]:
+    """After any change: the conditions to report (raised if new, else kept) and the
+    fingerprints to clear. ``same_project_month`` and ``same_employer`` are the stored
+    cases the risk rules weigh (this one included)."""
+    report = [filed_condition(case, clock)] if is_open(case) else []
+    stale = stale_fingerprints(case, clock)
+    risks = [(group_fingerprint(case), group_arrears(case, same_project_month, rules))]
+    if case.get("employer_uscc"):
+        risks.append((repeat_fingerprint(case["employer_uscc"]), repeat_defaulter(same_employer, rules)))
+    for fp, condition in risks:
+        if condition:
+            report.append(condition)
+        else:
+            stale.append(fp)
+    return report, stale
+
+
 def stale_fingerprints(case: dict, clock: Clock | None) -> list[str]:
     """The case's filed and overdue alerts that no longer apply: all of them once it is
     closed or refused, else those of the divisions it left and of the clock not running."""

@@ -23,17 +23,13 @@ from shared.calendar import now_iso
 from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.divisions import validate_division
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from shared.pii import keyed_hash, normalise_id_number
 from services.complaints import domain
 from services.complaints.clocks import clock_at
 from services.complaints.exceptions import CaseError, CaseNotFound, ConcurrentChange, InvalidChange, travel_as_themselves
 from services.complaints.figures import figures
-from services.complaints.intake import case_id_of, intake_problems, new_case
+from services.complaints.intake import complainant_hash, intake_problems, new_case
 from services.complaints.repository import CaseRepository
-from services.complaints.rules import (
-    filed_condition, group_arrears, group_fingerprint, overdue_condition, repeat_defaulter, repeat_fingerprint,
-    stale_fingerprints,
-)
+from services.complaints.rules import alerts_for, overdue_condition, stale_fingerprints
 from services.complaints.schemas import load_change
 from services.complaints.settings import ComplaintSettings
 from services.complaints.views import case_view, event_body, summary
@@ -171,12 +167,14 @@ class ComplaintsService:
         day = _day(as_of, "as_of") or self.clock.today()
         found = self.cases.find(division=division, status=status, project_code=project_code,
                                 employer_uscc=employer_uscc, limit=limit,
-                                complainant_hash=self._hash(complainant) if complainant else None)
+                                complainant_hash=complainant_hash(complainant, self.settings.pii_key) if complainant else None)
         return [summary(case, self._clock(case, day)) for case in found]
 
     @rpc(expected_exceptions=CaseError)
     def figures(self, division: str, date_from: str, date_to: str, as_of: str | None = None) -> dict:
         """Filed, accepted, closed, closure and on-time rates, recovered, helped: see figures.py."""
+        if not division:
+            raise InvalidChange({"division": ["Required: a county, city or province code."]})
         _check_filters(division, None)
         start, end = _day(date_from, "from"), _day(date_to, "to")
         if start is None or end is None or end < start:
@@ -238,27 +236,15 @@ class ComplaintsService:
         self.cases.followed_up(case["_id"], case["pending"])
 
     def _bring_alerts_up_to_date(self, case: dict) -> None:
-        clock = self._clock(case, self.clock.today())
-        report = [filed_condition(case, clock)] if domain.is_open(case) else []
-        stale = stale_fingerprints(case, clock)
-        for fingerprint, condition in self._risks(case):
-            if condition:
-                report.append(condition)
-            else:
-                stale.append(fingerprint)
+        code, uscc = case.get("project_code"), case.get("employer_uscc")
+        report, stale = alerts_for(case, self._clock(case, self.clock.today()),
+                                   self.cases.on_project_month(code, case["month"]) if code else [],
+                                   self.cases.of_employer(uscc) if uscc else [], self.settings.rules)
         if stale:
             last = case["history"][-1]
             self.alerts.clear(SOURCE, stale, f"complaint {case['_id']}: {last['action']} by {last['by']} on {last['on']}")
         if report:
             self.alerts.report(SOURCE, report)
-
-    def _risks(self, case: dict):
-        rules = self.settings.rules
-        project_month = self.cases.on_project_month(case["project_code"], case["month"]) if case.get("project_code") else []
-        yield group_fingerprint(case), group_arrears(case, project_month, rules)
-        if case.get("employer_uscc"):
-            uscc = case["employer_uscc"]
-            yield repeat_fingerprint(uscc), repeat_defaulter(self.cases.of_employer(uscc), rules)
 
     # ---- helpers ----------------------------------------------------------------------
 
@@ -270,10 +256,6 @@ class ComplaintsService:
 
     def _clock(self, case: dict, day: date):
         return clock_at(case["history"], day, self.settings.calendar, self.settings.rules.limits)
-
-    def _hash(self, phone_or_id: str) -> str:
-        value = phone_or_id.strip()
-        return keyed_hash(normalise_id_number(value) if len(value) == 18 else value, self.settings.pii_key)
 
 
 def _day(text: str | None, field: str) -> date | None:

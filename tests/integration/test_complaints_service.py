@@ -124,6 +124,14 @@ class TestIntake:
         assert call(services, "get_case", f"{COUNTY}/B")["related"] == [f"{COUNTY}/A"]
         assert call(services, "get_case", f"{COUNTY}/C")["related"] == []
 
+    def test_a_desk_finds_a_complainants_cases_by_phone_or_id_number_without_either_being_stored(
+            self, services):
+        file(services)
+        id_number = complaint()["complainant"]["id_number"]
+        for known in (PHONE, id_number, id_number.lower()):
+            assert [c["case_id"] for c in call(services, "list_cases", complainant=known)] == [CASE]
+        assert call(services, "list_cases", complainant="13900000000") == []
+
     def test_the_stored_case_holds_no_full_phone_id_number_or_name(self, services, config):
         file(services)
         stored = str(list(database_for(config["MONGO_URI"], "complaints")["cases"].find()))
