@@ -230,8 +230,8 @@ def format_list(cases: list[dict]) -> str:
         return "no cases"
     rows = [[c["case_id"], c["filed_on"], c["status"], f"{c['department']}@{c['division']}",
              c["project_code"] or "-", c["workers_affected"], f"{c['amount_claimed']:,.2f}",
-             "referral" if c["referral_suggested"] else "", _clock(c["clock"])] for c in cases]
-    headers = ["case", "filed", "status", "desk", "project", "workers", "claimed (yuan)", "", "clock"]
+             "referral" if c["referral_suggested"] else "-", _clock(c["clock"])] for c in cases]
+    headers = ["case", "filed", "status", "desk", "project", "workers", "claimed (yuan)", "flag", "clock"]
     return f"{_table(headers, rows, right_from=99)}\n{len(cases)} case(s)"
 
 

@@ -99,6 +99,17 @@ class TestIntake:
         assert case["employer_role"] == "general_contractor"
         assert case["complainant"]["phone"] == "139****5678" and PHONE not in str(case)
 
+    def test_a_complaint_received_by_another_county_reaches_the_desk_of_its_division(self, services, desks, config):
+        receiver = alerts_listener(config["AMQP_URI"], department="hrss", division="430121")
+        assert file(services, county="430121") == {}                  # 长沙县 received it for 芙蓉区
+        [alert] = bodies(desks["hrss"], 1)
+        assert (alert["division"], alert["details"]["received_by"]) == (COUNTY, "430121")
+        assert receiver.drain(0.5) == []
+        receiver.close()
+        case = call(services, "get_case", "430121/TS-2026-0001")
+        assert [(e["action"], e["by"]) for e in case["history"]] == [
+            ("file", "county system 430121 (hotline)"), ("transfer", "platform")]
+
     def test_an_unregistered_project_does_not_turn_the_complaint_away(self, services, desks):
         assert file(services, complaint(project_code="NOT-REGISTERED")) == {}
         case = call(services, "get_case", CASE)
