@@ -16,8 +16,22 @@ PROJECT_CHANGED = "project_changed"
 PAYROLL_RECORDED = "payroll_recorded"
 CONDITIONS_CLEARED = "conditions_cleared"
 
+# Complaint cases (欠薪投诉), dispatched by the complaints service: one event per change,
+# each with a ComplaintEventSchema body.
+COMPLAINT_RECEIVED = "complaint_received"
+COMPLAINT_ACCEPTED = "complaint_accepted"
+COMPLAINT_REFUSED = "complaint_refused"
+COMPLAINT_INVESTIGATION_STARTED = "complaint_investigation_started"
+COMPLAINT_SUSPENDED = "complaint_suspended"
+COMPLAINT_RESUMED = "complaint_resumed"
+COMPLAINT_RESOLVED = "complaint_resolved"
+COMPLAINT_CLOSED = "complaint_closed"
+COMPLAINT_TRANSFERRED = "complaint_transferred"
+COMPLAINT_REOPENED = "complaint_reopened"
+COMPLAINT_DEADLINE_EXTENDED = "complaint_deadline_extended"
+
 # Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC.
-MONITORS = ("payroll",)
+MONITORS = ("payroll", "complaints")
 
 
 class TolerantSchema(Schema):
@@ -40,6 +54,8 @@ class ProjectFactsSchema(TolerantSchema):
     actual_end_date = fields.Date(allow_none=True)
     pay_day = fields.Integer(required=True)
     version = fields.Integer(required=True)
+    owner = fields.Dict(allow_none=True, metadata={"description": "建设单位 {name, uscc}"})
+    general_contractor = fields.Dict(allow_none=True, metadata={"description": "施工总承包单位 {name, uscc}"})
 
 
 class ProjectEventSchema(TolerantSchema):
@@ -78,3 +94,36 @@ class ConditionsClearedSchema(TolerantSchema):
 
     fingerprints = fields.List(fields.String(), required=True)
     reason = fields.String(required=True)
+
+
+class CaseChangeSchema(TolerantSchema):
+    """One entry of a complaint case's record: who changed what, when."""
+
+    seq = fields.Integer(required=True)
+    action = fields.String(required=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.String(required=True, metadata={"description": "When it was recorded (ISO 8601)."})
+    on = fields.String(required=True, metadata={"description": "The date it took effect (YYYY-MM-DD)."})
+    details = fields.Dict(load_default=dict)
+
+
+class ComplaintEventSchema(TolerantSchema):
+    """Body of every ``complaint_*`` event. It carries no personal data of the
+    complainant: a consumer that needs the case asks ``complaints.get_case``. An event may
+    arrive more than once (a follow-up relayed after a failure): ``change.seq`` numbers
+    the changes of a case, so a consumer can tell a repeat."""
+
+    case_id = fields.String(required=True, metadata={"description": "<county>/<complaint_id>"})
+    county = fields.String(required=True, metadata={"description": "The county that received it."})
+    complaint_id = fields.String(required=True)
+    division = fields.String(required=True, metadata={"description": "The division handling it now."})
+    department = fields.String(required=True)
+    status = fields.String(required=True)
+    filed_on = fields.String(required=True)
+    month = fields.String(required=True, metadata={"description": "The month it was filed (YYYY-MM)."})
+    project_code = fields.String(allow_none=True)
+    employer_uscc = fields.String(allow_none=True)
+    workers_affected = fields.Integer(required=True)
+    change = fields.Nested(CaseChangeSchema, required=True)

@@ -53,3 +53,21 @@ def message(message_type: str, payload: dict, county: str = COUNTY, message_id: 
                    copy.deepcopy(payload))
     env.update(overrides)
     return env
+
+
+def complaint(**overrides) -> dict:
+    """A complaint.filed payload: three workers of the factory project claim 15,600 yuan."""
+    data = {
+        "complaint_id": "TS-2026-0001",
+        "channel": "hotline",
+        "filed_at": "2026-09-30T10:00:00+08:00",
+        "division": COUNTY,
+        "project_code": f"{COUNTY}-2026-0001",
+        "employer": {"name": "湖南水电建设集团有限公司", "uscc": credit_code(COUNTY, 12)},
+        "complainant": {"name": "张三丰", "phone": "13912345678", "id_number": worker_id(7)},
+        "workers_affected": 3,
+        "amount_claimed": 15_600.00,
+        "description": "八月、九月工资未发，班组长电话13912345678，身份证号" + worker_id(7) + "。",
+    }
+    data.update(overrides)
+    return data

@@ -6,6 +6,8 @@ import sys
 import warnings
 from datetime import date
 
+from wagewatch import complaints as complaints_cli
+
 
 def _date(text: str) -> date:
     try:
@@ -31,6 +33,13 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--department", choices=["housing", "water", "transport", "development", "hrss"])
     tail.add_argument("--division", help="6-digit division code (county, city or province)")
     tail.add_argument("--severity", choices=["blue", "yellow", "orange", "red"])
+
+    complaints_cli.add_case_commands(commands, _date)
+
+    # `wagewatch report <name>`: each report's parser names its handler ("module:function").
+    reports = commands.add_parser("report", help="figures a province reports").add_subparsers(
+        dest="report", required=True)
+    complaints_cli.add_report(reports, _date)
 
     demo = commands.add_parser("demo", help="publish a small seeded month, sweep, print what each desk gets")
     demo.add_argument("--as-of", type=_date, help="the sweep date (default: today)")

@@ -1,6 +1,7 @@
 """The subcommands of ``wagewatch`` (eventlet is already monkey-patched here)."""
 from __future__ import annotations
 
+import importlib
 import logging.config
 import time
 
@@ -43,6 +44,18 @@ def alerts(args) -> int:
 
     tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity)
     return 0
+
+
+def complaints(args) -> int:
+    from wagewatch.complaints import run_case_command
+
+    return run_case_command(load_config(args.config), args)
+
+
+def report(args) -> int:
+    """``wagewatch report <name>``: the report's parser names its handler, ``module:function``."""
+    module, function = args.handler.split(":")
+    return getattr(importlib.import_module(module), function)(load_config(args.config), args)
 
 
 def demo(args) -> int:

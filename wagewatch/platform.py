@@ -9,12 +9,13 @@ log = logging.getLogger(__name__)
 
 def service_classes() -> list[type]:
     from services.alerts.service import AlertsService
+    from services.complaints.service import ComplaintsService
     from services.ingress.service import IngressService
     from services.payroll.service import PayrollService
     from services.projects.service import ProjectsService
 
     # The services that own records start before the ingress that feeds them.
-    return [ProjectsService, PayrollService, AlertsService, IngressService]
+    return [ProjectsService, PayrollService, AlertsService, ComplaintsService, IngressService]
 
 
 def start(config: dict, runner=None):

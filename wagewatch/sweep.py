@@ -28,5 +28,6 @@ def format_outcome(outcomes: list[dict]) -> str:
 
 
 def _line(alert: dict) -> str:
+    # An escalated alert has a route per level (county, city, province): name each department once.
     return (f"{alert['severity']:<6} {alert['type']:<26} {alert['division']} "
-            f"{alert.get('project_code') or '-'} {alert.get('month') or '-'} → {', '.join(alert['departments'])}")
+            f"{alert.get('project_code') or '-'} {alert.get('month') or '-'} → {', '.join(dict.fromkeys(alert['departments']))}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 OWNERS: dict[str, tuple[str, str]] = {
     "project.upsert": ("projects", "register_project"),
     "payroll.paid": ("payroll", "record_payroll"),
+    "complaint.filed": ("complaints", "file_complaint"),
 }
 
 

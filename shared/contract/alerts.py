@@ -29,6 +29,9 @@ LABOUR_COST_NOT_ALLOCATED = "LABOUR_COST_NOT_ALLOCATED"
 DEPOSIT_MISSING = "DEPOSIT_MISSING"
 COMPLAINT_FILED = "COMPLAINT_FILED"
 COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE"
+# Raised from complaints as well (more are welcome, the contract says).
+GROUP_ARREARS = "GROUP_ARREARS"        # 群体性欠薪: many workers on one project and month (p1)
+REPEAT_DEFAULTER = "REPEAT_DEFAULTER"  # the same employer named in several complaints within days
 
 
 def severity_rank(severity: str) -> int:

@@ -1,0 +1,21 @@
+"""Complaint settings from the nameko config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import pii_key
+from shared.workdays import WorkingCalendar
+from services.complaints.rules import ComplaintRules
+
+
+@dataclass(frozen=True)
+class ComplaintSettings:
+    rules: ComplaintRules
+    calendar: WorkingCalendar
+    pii_key: bytes
+    daily_sweep: bool
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ComplaintSettings":
+        return cls(rules=ComplaintRules.from_config(config), calendar=WorkingCalendar.from_config(config),
+                   pii_key=pii_key(config), daily_sweep=bool(config.get("DAILY_SWEEP", True)))
