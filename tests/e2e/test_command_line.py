@@ -83,3 +83,17 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert "water@430102 (水利, 芙蓉区): nothing" in out
     assert re.search(r"summary: 16 messages, 16 receipts, 1 alert message\(s\) to 1 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
+
+
+def test_up_runs_the_platform_until_ctrl_c_and_stops_cleanly(config):
+    up = subprocess.Popen([WAGEWATCH, "up"], env={**env_for(config), "LOG_LEVEL": "WARNING"},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = read_line(up, 60)
+        assert line.startswith("[1/4] WageWatch is up:") and "Ctrl-C stops" in line, line
+        up.send_signal(signal.SIGINT)
+        assert up.wait(30) == 0
+        assert "stopping" in up.stdout.read()
+    finally:
+        if up.poll() is None:
+            up.kill()
