@@ -12,9 +12,10 @@ def service_classes() -> list[type]:
     from services.ingress.service import IngressService
     from services.payroll.service import PayrollService
     from services.projects.service import ProjectsService
+    from services.workers.service import WorkersService
 
     # The services that own records start before the ingress that feeds them.
-    return [ProjectsService, PayrollService, AlertsService, IngressService]
+    return [ProjectsService, PayrollService, WorkersService, AlertsService, IngressService]
 
 
 def start(config: dict, runner=None):

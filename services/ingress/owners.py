@@ -7,6 +7,9 @@ from __future__ import annotations
 OWNERS: dict[str, tuple[str, str]] = {
     "project.upsert": ("projects", "register_project"),
     "payroll.paid": ("payroll", "record_payroll"),
+    "worker.enrol": ("workers", "enrol_workers"),
+    "worker.exit": ("workers", "record_exits"),
+    "attendance.batch": ("workers", "record_attendance"),
 }
 
 

@@ -54,6 +54,15 @@ class PayrollService:
                 "message_id": submission["message_id"]}
 
     @rpc
+    def payroll_lines(self, keys: list[str]) -> dict[str, dict[str, dict]]:
+        """The stored lines of the sheets named ``"<project_code>:<month>"``, by the
+        worker's keyed hash: ``{key: {hash: {id_masked, amount_due_fen, amount_paid_fen}}}``.
+        A key with no sheet is left out. For the workers service's reconciliation."""
+        fields = ("id_masked", "amount_due_fen", "amount_paid_fen")
+        return {key: {worker: {f: line[f] for f in fields} for worker, line in lines.items()}
+                for key, lines in self.payrolls.lines_of(keys).items()}
+
+    @rpc
     def sweep(self, as_of: str) -> dict:
         """Raise PAYROLL_MISSING for every project-month past due without payroll, as of a date."""
         day = date.fromisoformat(as_of)

@@ -29,6 +29,11 @@ LABOUR_COST_NOT_ALLOCATED = "LABOUR_COST_NOT_ALLOCATED"
 DEPOSIT_MISSING = "DEPOSIT_MISSING"
 COMPLAINT_FILED = "COMPLAINT_FILED"
 COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE"
+# More types this platform raises (real-name records, attendance against payroll).
+HEADCOUNT_MISMATCH = "HEADCOUNT_MISMATCH"        # fewer workers paid than attended
+PAYEE_NOT_ENROLLED = "PAYEE_NOT_ENROLLED"        # a payroll line for someone not enrolled
+NO_ATTENDANCE = "NO_ATTENDANCE"                  # a site under construction with no clock-ins
+ATTENDANCE_UNREGISTERED = "ATTENDANCE_UNREGISTERED"  # clock-ins without registration or contract
 
 
 def severity_rank(severity: str) -> int:
