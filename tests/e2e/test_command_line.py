@@ -77,9 +77,13 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "started the platform in this process" in out
-    assert "receipts: 15 accepted, 1 rejected" in out
+    assert "receipts: 22 accepted, 1 partial, 1 rejected" in out
     assert "payload.general_contractor.uscc" in out
+    assert re.search(r"partial +demo-430121-DEMO-W01-gate-2026-10: 318 accepted, refused #318 .*Not enrolled", out)
     assert re.search(r"housing@430121 .*: .*YELLOW firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    assert len(re.findall(r"hrss@430102 .*RED +firing +WORKER_UNPAID .*430102-DEMO-H01 2026-10", out)) == 1
+    assert len(re.findall(r"housing@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
+    assert re.search(r"water@430121 .*YELLOW firing +ATTENDANCE_UNREGISTERED .*430121-DEMO-W01", out)
     assert "water@430102 (水利, 芙蓉区): nothing" in out
-    assert re.search(r"summary: 16 messages, 16 receipts, 1 alert message\(s\) to 1 desk\(s\)", out)
+    assert re.search(r"summary: 24 messages, 24 receipts, 14 alert message\(s\) to 5 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
