@@ -87,3 +87,14 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert "water@430102 (水利, 芙蓉区): nothing" in out
     assert re.search(r"summary: 24 messages, 24 receipts, 14 alert message\(s\) to 5 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
+
+
+def test_up_starts_every_service_with_the_deployed_config(config):
+    up = subprocess.Popen([WAGEWATCH, "up"], env=env_for(config), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        line = read_line(up, 60)
+        assert line.startswith("[1/4] WageWatch is up: 5 services"), line
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(30)
