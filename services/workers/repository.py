@@ -151,9 +151,10 @@ class WorkersRepository:
             found[doc["project_month"]][doc["worker"]] = {"id_masked": doc["id_masked"], "days": len(doc["days"])}
         return found
 
-    def last_days(self) -> dict[str, date]:
-        """Each site's last clock-in day (one small document per project)."""
-        return {doc["_id"]: date.fromisoformat(doc["last_day"]) for doc in self.activity.find({}, {"last_day": 1})}
+    def last_days(self, project_codes: list[str] | None = None) -> dict[str, date]:
+        """Each site's last clock-in day (one small document per project), or those of some."""
+        query = {"_id": {"$in": list(project_codes)}} if project_codes is not None else {}
+        return {doc["_id"]: date.fromisoformat(doc["last_day"]) for doc in self.activity.find(query, {"last_day": 1})}
 
     def site_activity(self, project_code: str) -> dict | None:
         return self.activity.find_one({"_id": project_code})

@@ -21,7 +21,7 @@ from services.workers.domain import (
 from services.workers.reconciliation import RECONCILED_TYPES, conditions, month_summary, reconcile_months
 from services.workers.repository import WorkersRepository, project_month_key
 from services.workers.settings import WorkersSettings
-from services.workers.site_rules import SITE_TYPES, attendance_unregistered, no_attendance
+from services.workers.site_rules import SITE_TYPES, attendance_unregistered, no_attendance, silences_broken
 
 log = logging.getLogger(__name__)
 SOURCE = "workers"
@@ -66,8 +66,16 @@ class WorkersService:
         enrolments = self.records.enrolments_by_worker(
             {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused})
         plan = plan_attendance(clock_ins, enrolments, refused)
+        previous = self.records.last_days(sorted(plan.days_by_project)) if plan.days_by_project else {}
         self.records.store_attendance(plan)
+        self._clear_silences(previous, plan.days_by_project)
         return {"rejected": plan.rejected}
+
+    def _clear_silences(self, previous: dict, days_by_project: dict) -> None:
+        """A silent gate that clocks in again clears its NO_ATTENDANCE at once."""
+        cleared = silences_broken(previous, days_by_project, self.clock.today(), self.settings.site)
+        if cleared:
+            self.alerts.clear(SOURCE, cleared, "clock-ins resumed")
 
     def _apply(self, items, county: str, apply) -> dict:
         refused = self._refused_projects({code for _i, code, _w, _c in items}, county)

@@ -52,6 +52,17 @@ def no_attendance(projects: list[dict], last_days: dict[str, date], as_of: date,
     return found
 
 
+def silences_broken(previous: dict[str, date], days_by_project: dict[str, set[date]], today: date,
+                    rules: SiteRules) -> list[str]:
+    """NO_ATTENDANCE fingerprints that new clock-ins clear at once: projects whose gate had
+    been silent long enough for the alert (as of today) and now has a clock-in recent
+    enough that the rule cannot hold."""
+    def quiet_today(day: date | None) -> bool:
+        return day is None or (today - day).days >= rules.no_attendance_yellow_days
+    return [fingerprint(NO_ATTENDANCE, code) for code, days in sorted(days_by_project.items())
+            if quiet_today(previous.get(code)) and not quiet_today(max(days))]
+
+
 def _quiet(project: dict, last: date | None, silent: int, as_of: date, rules: SiteRules) -> dict:
     severity = RED if silent >= rules.no_attendance_red_days else YELLOW
     seen = f"since its last clock-in on {last.isoformat()}" if last else "since it started (none ever)"

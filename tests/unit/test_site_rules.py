@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from services.alerts.routing import RoutingTable
-from services.workers.site_rules import SiteRules, attendance_unregistered, no_attendance
+from services.workers.site_rules import SiteRules, attendance_unregistered, no_attendance, silences_broken
 from wagewatch.config import load_config
 
 RULES = SiteRules()
@@ -70,3 +70,11 @@ def test_irregular_clock_ins_become_one_yellow_warning_per_project_counting_peop
 ])
 def test_workers_alerts_reach_hrss_for_pay_and_the_regulator_for_real_name_rules(alert_type, sector, departments):
     assert RoutingTable.from_config(load_config()).departments(alert_type, sector) == departments
+
+
+def test_clock_ins_on_a_silent_gate_clear_its_no_attendance_at_once_only_when_recent():
+    today = date(2026, 11, 20)
+    previous = {"QUIET": date(2026, 11, 1), "BUSY": date(2026, 11, 19)}
+    days = {"QUIET": {date(2026, 11, 20)}, "BUSY": {date(2026, 11, 20)}, "NEW": {date(2026, 11, 18)},
+            "BACKFILL": {date(2026, 10, 3)}}
+    assert silences_broken(previous, days, today, RULES) == ["NO_ATTENDANCE:NEW", "NO_ATTENDANCE:QUIET"]
