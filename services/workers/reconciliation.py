@@ -48,7 +48,7 @@ class ReconciliationRules:
     headcount_red_share: float = 0.10     # red when this share of attended workers is unpaid
     group_arrears_workers: int = 10       # P1 (群体性欠薪) from this many unpaid workers
     short_red_from_month_offset: int = 2  # WAGES_SHORT red from the 1st of month M + this
-    recheck_months: int = 2               # recent months recomputed on every sweep anyway
+    recheck_months: int = 1               # recent months recomputed on every sweep anyway
 
     @classmethod
     def from_config(cls, config: dict) -> "ReconciliationRules":
@@ -56,7 +56,7 @@ class ReconciliationRules:
         return cls(headcount_red_share=float(rules.get("headcount_red_share", 0.10)),
                    group_arrears_workers=int(rules.get("group_arrears_workers", 10)),
                    short_red_from_month_offset=int(rules.get("short_red_from_month_offset", 2)),
-                   recheck_months=int(rules.get("recheck_months", 2)))
+                   recheck_months=int(rules.get("recheck_months", 1)))
 
 
 def worker_ref(worker: str) -> str:

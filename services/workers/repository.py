@@ -160,7 +160,16 @@ class WorkersRepository:
         return self.activity.find_one({"_id": project_code})
 
     def irregular_between(self, first: date, last: date) -> list[dict]:
-        return list(self.irregular.find({"day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}))
+        """Irregular clock-ins from ``first`` to ``last``, grouped in the database by project
+        and reason (a province's month of them would be too many to read one by one)."""
+        cursor = self.irregular.aggregate([
+            {"$match": {"day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}},
+            {"$group": {"_id": {"project_code": "$project_code", "reason": "$reason"},
+                        "clock_ins": {"$sum": 1}, "workers": {"$addToSet": "$worker"},
+                        "id_masked": {"$addToSet": "$id_masked"}}},
+        ])
+        return [{**doc["_id"], "clock_ins": doc["clock_ins"], "workers": doc["workers"],
+                 "id_masked": doc["id_masked"]} for doc in cursor]
 
     # Reconciliation ---------------------------------------------------------------------
 

@@ -78,27 +78,26 @@ def attendance_unregistered(projects: dict[str, dict], irregular: list[dict], as
                             rules: SiteRules) -> list[dict]:
     """ATTENDANCE_UNREGISTERED (yellow, to the industry regulator) for each project with
     clock-ins in the window by people not enrolled then or without a labour contract.
-    ``irregular`` holds the window's irregular clock-ins."""
+    ``irregular`` holds the window's irregular clock-ins grouped by project and reason:
+    ``{project_code, reason, clock_ins, workers, id_masked}``."""
     by_project: dict[str, list[dict]] = defaultdict(list)
-    for clock_in in irregular:
-        by_project[clock_in["project_code"]].append(clock_in)
-    return [_irregular(projects[code], rows, as_of, rules)
-            for code, rows in sorted(by_project.items()) if code in projects]
+    for group in irregular:
+        by_project[group["project_code"]].append(group)
+    return [_irregular(projects[code], groups, as_of, rules)
+            for code, groups in sorted(by_project.items()) if code in projects]
 
 
-def _irregular(project: dict, rows: list[dict], as_of: date, rules: SiteRules) -> dict:
-    people: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        people[_REASONS[row["reason"]]].add(row["worker"])
-    workers = len({row["worker"] for row in rows})
-    counts = ", ".join(f"{len(who)} {reason}" for reason, who in sorted(people.items()))
-    summary = (f"未实名考勤 {len(rows)} clock-in(s) by {workers} person(s) without registration or contract "
+def _irregular(project: dict, groups: list[dict], as_of: date, rules: SiteRules) -> dict:
+    by_reason = {_REASONS[g["reason"]]: len(g["workers"]) for g in sorted(groups, key=lambda g: _REASONS[g["reason"]])}
+    clock_ins = sum(g["clock_ins"] for g in groups)
+    persons = len({w for g in groups for w in g["workers"]})
+    counts = ", ".join(f"{n} {reason}" for reason, n in by_reason.items())
+    summary = (f"未实名考勤 {clock_ins} clock-in(s) by {persons} person(s) without registration or contract "
                f"in the {rules.unregistered_window_days} days to {as_of.isoformat()} on project "
                f"{project['project_code']} ({project['name']}): {counts}.")
     details = {"as_of": as_of.isoformat(), "window_start": rules.window_start(as_of).isoformat(),
-               "clock_ins": len(rows), "persons": workers,
-               "persons_by_reason": {reason: len(who) for reason, who in sorted(people.items())},
-               "id_masked": sorted({row["id_masked"] for row in rows})[:50]}
+               "clock_ins": clock_ins, "persons": persons, "persons_by_reason": by_reason,
+               "id_masked": sorted({m for g in groups for m in g["id_masked"]})[:50]}
     return project_condition(project, ATTENDANCE_UNREGISTERED,
                              fingerprint(ATTENDANCE_UNREGISTERED, project["project_code"]),
                              YELLOW, summary, details=details)

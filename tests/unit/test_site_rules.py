@@ -49,14 +49,16 @@ def test_the_no_attendance_thresholds_are_configuration():
 
 
 def test_irregular_clock_ins_become_one_yellow_warning_per_project_counting_people():
-    rows = [{"project_code": "P1", "worker": w, "id_masked": f"430***********{i:04d}", "reason": reason, "day": "2026-11-03"}
-            for i, (w, reason) in enumerate([("a", "not_enrolled"), ("a", "not_enrolled"), ("b", "after_exit"),
-                                             ("c", "no_contract")])]
-    [warning] = attendance_unregistered({"P1": a_project()}, rows, date(2026, 11, 20), RULES)
+    groups = [{"project_code": "P1", "reason": "not_enrolled", "clock_ins": 2, "workers": ["a"], "id_masked": ["430*1"]},
+              {"project_code": "P1", "reason": "after_exit", "clock_ins": 1, "workers": ["b"], "id_masked": ["430*2"]},
+              {"project_code": "P1", "reason": "no_contract", "clock_ins": 1, "workers": ["a"], "id_masked": ["430*1"]},
+              {"project_code": "GONE", "reason": "no_contract", "clock_ins": 1, "workers": ["c"], "id_masked": ["430*3"]}]
+    [warning] = attendance_unregistered({"P1": a_project()}, groups, date(2026, 11, 20), RULES)
     assert (warning["type"], warning["severity"], warning["fingerprint"]) == (
         "ATTENDANCE_UNREGISTERED", "yellow", "ATTENDANCE_UNREGISTERED:P1")
     assert warning["details"]["persons_by_reason"] == {"after exit": 1, "no labour contract": 1, "not enrolled": 1}
-    assert (warning["details"]["clock_ins"], warning["details"]["persons"]) == (4, 3)
+    assert (warning["details"]["clock_ins"], warning["details"]["persons"]) == (4, 2)
+    assert warning["details"]["id_masked"] == ["430*1", "430*2"]
     assert RULES.window_start(date(2026, 11, 20)) == date(2026, 10, 22)
 
 
