@@ -72,7 +72,8 @@ class WorkersService:
         return {"rejected": plan.rejected}
 
     def _clear_silences(self, previous: dict, days_by_project: dict) -> None:
-        """A silent gate that clocks in again clears its NO_ATTENDANCE at once."""
+        """A silent gate that clocks in again clears its NO_ATTENDANCE at once (a clear
+        lost to a failure here is left to the next sweep, which resolves it)."""
         cleared = silences_broken(previous, days_by_project, self.clock.today(), self.settings.site)
         if cleared:
             self.alerts.clear(SOURCE, cleared, "clock-ins resumed")
@@ -148,21 +149,22 @@ class WorkersService:
                                          day, site)
         return self.alerts.reconcile(SOURCE, [*RECONCILED_TYPES, *SITE_TYPES], as_of, found)
 
-    def _reconcile(self, months: list[dict]) -> set[str]:
-        """Recompute and store findings, in chunks; returns the fingerprints cleared."""
-        cleared: set[str] = set()
+    def _reconcile(self, months: list[dict], clear_reason: str | None = None) -> None:
+        """Recompute and store findings, in chunks. With ``clear_reason``, alerts the new
+        data no longer stands for are cleared first, so a failure before the store leaves
+        the month marked and the clear is simply done again."""
         for start in range(0, len(months), RECONCILE_CHUNK):
             chunk = months[start:start + RECONCILE_CHUNK]
             keys = [m["_id"] for m in chunk]
-            codes = sorted({m["project_code"] for m in chunk})
             enrolments: dict[str, list[dict]] = {}
-            for enrolment in self.records.enrolments_of(codes):
+            for enrolment in self.records.enrolments_of(sorted({m["project_code"] for m in chunk})):
                 enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
             results = reconcile_months(chunk, self.records.attended(keys), self.payroll.payroll_lines(keys),
                                        enrolments)
+            cleared = sorted(fp for r in results for fp in r["cleared"])
+            if clear_reason and cleared:
+                self.alerts.clear(SOURCE, cleared, clear_reason)
             self.records.save_findings([(r["key"], r["changes"], r["findings"], r["flagged"]) for r in results])
-            cleared.update(*(r["cleared"] for r in results))
-        return cleared
 
     # A payroll that arrives clears what it pays at once, not at the next sweep. Requeued
     # on error: marking the month is a single write that fails only with storage away.
@@ -174,14 +176,11 @@ class WorkersService:
             log.error("ignoring malformed %s event: %s", PAYROLL_RECORDED, exc.messages)
             return
         month = self.records.mark_stale(event["project_code"], event["month"])
-        key = project_month_key(event["project_code"], event["month"])
         try:
-            cleared = self._reconcile([month])
+            self._reconcile([month], clear_reason=f"payroll for {event['month']} recorded")
         except Exception:  # noqa: BLE001 - the month stays marked; the next sweep reconciles it
-            log.warning("could not reconcile %s on arrival of its payroll; the next sweep will", key, exc_info=True)
-            return
-        if cleared:
-            self.alerts.clear(SOURCE, sorted(cleared), f"payroll for {event['month']} recorded")
+            log.warning("could not reconcile %s on arrival of its payroll; the next sweep will",
+                        project_month_key(event["project_code"], event["month"]), exc_info=True)
 
     @timer(interval=60)
     def sweep_daily(self):

@@ -163,3 +163,12 @@ def test_the_sweep_raises_once_recomputes_only_what_changed_and_payroll_clears_a
     assert sorted((m["body"]["type"], m["body"]["status"]) for m in messages[2:]) == [
         ("HEADCOUNT_MISMATCH", "resolved"), ("WORKER_UNPAID", "resolved")]
     assert repository.project_month(CODE, "2026-10")["has_findings"] is False
+
+
+def test_a_malformed_payroll_recorded_event_is_logged_and_dropped(services, config, caplog):
+    from nameko.standalone.events import event_dispatcher
+    from nameko.testing.services import entrypoint_waiter
+
+    with entrypoint_waiter(services["workers"], "handle_payroll_recorded"):
+        event_dispatcher(config)("payroll", "payroll_recorded", {"month": "2026-10"})
+    assert "ignoring malformed payroll_recorded event" in caplog.text
