@@ -33,7 +33,7 @@ def format_attendance(summary: dict) -> str:
                  f"{summary['worker_days']} worker-day(s)")
     check = summary["reconciliation"]
     if check is None:
-        lines.append("against payroll: not reconciled yet (the sweep reconciles each month)")
+        lines.append("against payroll: not reconciled yet (it is when the payroll arrives, or at the next sweep)")
     else:
         stale = "" if check["current"] else " (data changed since; the next sweep updates it)"
         lines.append(f"against payroll{stale}: {check['paid']} paid, {check['unpaid']} attended but unpaid, "

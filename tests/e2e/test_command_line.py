@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import COUNTY, message, payroll, project
+from shared.pii import mask_id_number
+from tests.factories import COUNTY, enrolment, message, month_of_clock_ins, payroll, project, worker_id
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
@@ -98,3 +99,37 @@ def test_up_starts_every_service_with_the_deployed_config(config):
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(30)
+
+
+def test_workers_commands_print_the_roster_and_the_months_attendance_masked_with_a_summary(
+        platform, county, listen, config):
+    receipts = listen("receipts", COUNTY)
+    code = project()["project_code"]
+    only_first = payroll("2026-10", lines=[{"id_number": worker_id(1), "amount_due": 7200, "amount_paid": 7200}])
+
+    def publish(*envelopes):
+        before = len(receipts.messages)
+        for env in envelopes:
+            county.publish(env)
+        answered = receipts.wait_for(before + len(envelopes))[before:]
+        assert [r["body"]["status"] for r in answered] == ["accepted"] * len(envelopes)
+
+    def wagewatch(*args) -> str:
+        result = subprocess.run([WAGEWATCH, *args], env=env_for(config), capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    publish(message("project.upsert", project(start_date="2026-10-01")),
+            message("worker.enrol", {"records": [enrolment(1, name="张建军"), enrolment(2, name="王小明")]}),
+            message("attendance.batch", {"records": month_of_clock_ins([1, 2], "2026-10", range(1, 21))}))
+    roster = wagewatch("workers", "roster", code, "--as-of", "2026-10-15")
+    assert re.search(rf"{re.escape(mask_id_number(worker_id(1)))} +张\*\* +139\*{{4}}\d{{4}} +钢筋班 +rebar +yes", roster)
+    assert roster.rstrip().endswith(f"{code}: 2 worker(s) enrolled, 2 on site as of 2026-10-15")
+    before = wagewatch("workers", "attendance", code, "--month", "2026-10")
+    assert f"{code} 2026-10: 2 worker(s) clocked in, 40 worker-day(s)" in before
+    assert before.rstrip().endswith("against payroll: not reconciled yet (it is when the payroll arrives, or at the next sweep)")
+
+    publish(message("payroll.paid", only_first))      # reconciled as it arrives
+    after = wagewatch("workers", "attendance", code, "--month", "2026-10")
+    assert re.search(rf"{re.escape(mask_id_number(worker_id(2)))} +王\*\* +20  2026-10-01 2026-10-20 NO", after)
+    assert after.rstrip().endswith("against payroll: 1 paid, 1 attended but unpaid, 0 short, 0 payee(s) not enrolled")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from nameko.testing.services import entrypoint_hook
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.alerts.service import AlertsService
 from services.payroll.service import PayrollService
@@ -11,6 +12,7 @@ from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService
 from shared.contract.client import alerts_listener
 from shared.contract.messages import AttendanceSchema, PayrollSchema, ProjectSchema, WorkerEnrolmentSchema, WorkerExitSchema
+from shared.internal import PAYROLL_RECORDED
 from shared.nameko.providers import Repository
 from shared.pii import mask_id_number
 from shared.storage import database_for
@@ -166,9 +168,6 @@ def test_the_sweep_raises_once_recomputes_only_what_changed_and_payroll_clears_a
 
 
 def test_a_malformed_payroll_recorded_event_is_logged_and_dropped(services, config, caplog):
-    from nameko.standalone.events import event_dispatcher
-    from nameko.testing.services import entrypoint_waiter
-
     with entrypoint_waiter(services["workers"], "handle_payroll_recorded"):
-        event_dispatcher(config)("payroll", "payroll_recorded", {"month": "2026-10"})
+        event_dispatcher(config)("payroll", PAYROLL_RECORDED, {"month": "2026-10"})
     assert "ignoring malformed payroll_recorded event" in caplog.text
