@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shared.calendar import Month, months_between, wages_due_date as due_date
+from shared.calendar import Month, months_between
 from shared.contract.alerts import PAYROLL_MISSING, RED, YELLOW, fingerprint
 
 # Statuses in which a project employs workers and so owes monthly payroll.
@@ -25,6 +25,11 @@ class PayrollRules:
     def from_config(cls, config: dict) -> "PayrollRules":
         rules = (config.get("RULES") or {}).get("payroll_missing") or {}
         return cls(red_from_month_offset=int(rules.get("red_from_month_offset", 2)))
+
+
+def due_date(month: Month, pay_day: int) -> date:
+    """The day by which month M's wages must be paid: ``pay_day`` of month M+1."""
+    return month.shift(1).day(pay_day)
 
 
 def months_due(project: dict, as_of: date) -> list[Month]:

@@ -29,6 +29,8 @@ LABOUR_COST_NOT_ALLOCATED = "LABOUR_COST_NOT_ALLOCATED"
 DEPOSIT_MISSING = "DEPOSIT_MISSING"
 COMPLAINT_FILED = "COMPLAINT_FILED"
 COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE"
+
+
 # More types this platform raises (real-name records, attendance against payroll).
 HEADCOUNT_MISMATCH = "HEADCOUNT_MISMATCH"        # fewer workers paid than attended
 PAYEE_NOT_ENROLLED = "PAYEE_NOT_ENROLLED"        # a payroll line for someone not enrolled
