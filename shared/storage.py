@@ -26,7 +26,8 @@ def _accept_pymongo_bulk_arguments() -> None:
     """pymongo 4.11+ hands ``sort=`` to every update and replace of a ``bulk_write``;
     mongomock 4.3 predates that argument and refuses it. Sorting only matters to an
     ``UpdateOne``/``ReplaceOne`` filter that matches several documents, which WageWatch
-    never writes (its bulk writes address documents by ``_id``), so it is dropped."""
+    never writes (its bulk writes address documents by ``_id``): an absent sort is
+    dropped, and one actually given is refused rather than silently ignored."""
     builder = mongomock.collection.BulkOperationBuilder
     if getattr(builder, "_wagewatch_sort_tolerant", False):
         return
@@ -34,6 +35,8 @@ def _accept_pymongo_bulk_arguments() -> None:
         original = getattr(builder, name)
 
         def tolerant(self, *args, _original=original, sort=None, **kwargs):
+            if sort is not None:
+                raise NotImplementedError("the embedded store cannot sort a bulk update")
             return _original(self, *args, **kwargs)
 
         setattr(builder, name, tolerant)
