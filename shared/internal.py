@@ -31,7 +31,7 @@ COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_DEADLINE_EXTENDED = "complaint_deadline_extended"
 
 # Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC.
-MONITORS = ("payroll", "complaints")
+MONITORS = ("payroll", "workers", "complaints")
 
 
 class TolerantSchema(Schema):
@@ -89,6 +89,16 @@ class ConditionSchema(TolerantSchema):
     )
 
 
+def project_condition(project: dict, alert_type: str, fingerprint: str, severity: str, summary: str,
+                      *, month: str | None = None, details: dict | None = None, p1: bool = False) -> dict:
+    """A condition (``ConditionSchema``) about a project, routed by its division, sector
+    and funding (project facts as ``ProjectFactsSchema`` gives them)."""
+    return {"type": alert_type, "fingerprint": fingerprint, "severity": severity,
+            "division": project["division"], "sector": project["sector"], "funding": project["funding"],
+            "project_code": project["project_code"], "month": month, "summary": summary,
+            "details": details or {}, "p1": p1}
+
+
 class ConditionsClearedSchema(TolerantSchema):
     """Body of ``conditions_cleared``: data arrived that clears these fingerprints."""
 
@@ -127,3 +137,20 @@ class ComplaintEventSchema(TolerantSchema):
     employer_uscc = fields.String(allow_none=True)
     workers_affected = fields.Integer(required=True)
     change = fields.Nested(CaseChangeSchema, required=True)
+
+
+class PayrollRecordedSchema(TolerantSchema):
+    """Body of ``payroll_recorded``: a project-month's payroll sheet was stored or merged."""
+
+    project_code = fields.String(required=True)
+    month = fields.String(required=True)
+    workers = fields.Integer(load_default=0)
+
+
+class PayrollLineFactsSchema(TolerantSchema):
+    """One stored payroll line as ``payroll.payroll_lines`` answers it, keyed by the
+    worker's keyed hash (``shared.pii.keyed_hash`` with the platform's PII_HASH_KEY)."""
+
+    id_masked = fields.String(required=True)
+    amount_due_fen = fields.Integer(required=True)
+    amount_paid_fen = fields.Integer(required=True)

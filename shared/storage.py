@@ -22,11 +22,33 @@ def is_embedded(uri: str) -> bool:
     return uri.startswith(EMBEDDED_SCHEME)
 
 
+def _accept_pymongo_bulk_arguments() -> None:
+    """pymongo 4.11+ hands ``sort=`` to every update and replace of a ``bulk_write``;
+    mongomock 4.3 predates that argument and refuses it. Sorting only matters to an
+    ``UpdateOne``/``ReplaceOne`` filter that matches several documents, which WageWatch
+    never writes (its bulk writes address documents by ``_id``): an absent sort is
+    dropped, and one actually given is refused rather than silently ignored."""
+    builder = mongomock.collection.BulkOperationBuilder
+    if getattr(builder, "_wagewatch_sort_tolerant", False):
+        return
+    for name in ("add_update", "add_replace"):
+        original = getattr(builder, name)
+
+        def tolerant(self, *args, _original=original, sort=None, **kwargs):
+            if sort is not None:
+                raise NotImplementedError("the embedded store cannot sort a bulk update")
+            return _original(self, *args, **kwargs)
+
+        setattr(builder, name, tolerant)
+    builder._wagewatch_sort_tolerant = True
+
+
 def client_for(uri: str):
     """One client per URI per process (pymongo pools connections inside a client)."""
     with _lock:
         if uri not in _clients:
             if is_embedded(uri):
+                _accept_pymongo_bulk_arguments()
                 _clients[uri] = mongomock.MongoClient()
             else:
                 _clients[uri] = pymongo.MongoClient(uri, tz_aware=True, appname="wagewatch")

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from shared.contract.client import envelope
-from shared.synthetic import BIRTHPLACES, credit_code, resident_id
+from shared.synthetic import BIRTHPLACES, credit_code, phone, resident_id
 
 COUNTY = "430102"       # 芙蓉区, Changsha
 OTHER_COUNTY = "430121"  # 长沙县
@@ -71,3 +71,33 @@ def complaint(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def enrolment(sequence: int = 1, **overrides) -> dict:
+    """A worker.enrol record for ``worker_id(sequence)``."""
+    data = {
+        "project_code": f"{COUNTY}-2026-0001",
+        "id_number": worker_id(sequence),
+        "name": "李建国",
+        "phone": phone(sequence),
+        "employer_uscc": credit_code(COUNTY, 31),
+        "team": "钢筋班",
+        "trade": "rebar",
+        "contract_signed": True,
+        "entry_date": "2026-10-01",
+    }
+    data.update(overrides)
+    return data
+
+
+def clock_in(sequence: int = 1, at: str = "2026-10-08T07:31:00+08:00", **overrides) -> dict:
+    """An attendance.batch record: ``worker_id(sequence)`` at the gate."""
+    data = {"project_code": f"{COUNTY}-2026-0001", "id_number": worker_id(sequence), "at": at}
+    data.update(overrides)
+    return data
+
+
+def month_of_clock_ins(sequences, month: str = "2026-10", days=range(1, 23)) -> list[dict]:
+    """Morning and evening clock-ins on the given days of a month, for each worker."""
+    return [clock_in(s, at=f"{month}-{day:02d}T{hour}+08:00")
+            for s in sequences for day in days for hour in ("07:30:00", "17:45:00")]

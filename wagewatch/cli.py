@@ -16,6 +16,15 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+def _month(text: str) -> str:
+    from shared.calendar import Month
+
+    try:
+        return str(Month.parse(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month in YYYY-MM form: {text!r}") from None
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wagewatch", description="WageWatch operator command.")
     top.add_argument("--config", help="nameko config file (default: deploy/config.yml)")
@@ -40,6 +49,15 @@ def parser() -> argparse.ArgumentParser:
     reports = commands.add_parser("report", help="figures a province reports").add_subparsers(
         dest="report", required=True)
     complaints_cli.add_report(reports, _date)
+
+    workers = commands.add_parser("workers", help="real-name records: rosters and attendance (masked)")
+    workers_actions = workers.add_subparsers(dest="action", required=True)
+    roster = workers_actions.add_parser("roster", help="a project's enrolled workers and who is on site")
+    roster.add_argument("project_code")
+    roster.add_argument("--as-of", type=_date, help="who is on site on this date (default: today)")
+    attendance = workers_actions.add_parser("attendance", help="a month's attendance on a project, and who is unpaid")
+    attendance.add_argument("project_code")
+    attendance.add_argument("--month", type=_month, required=True, metavar="YYYY-MM")
 
     demo = commands.add_parser("demo", help="publish a small seeded month, sweep, print what each desk gets")
     demo.add_argument("--as-of", type=_date, help="the sweep date (default: today)")

@@ -58,6 +58,18 @@ def report(args) -> int:
     return getattr(importlib.import_module(module), function)(load_config(args.config), args)
 
 
+def workers(args) -> int:
+    from wagewatch.workers import ask, format_attendance, format_roster
+
+    config = load_config(args.config)
+    if args.action == "roster":
+        as_of = args.as_of.isoformat() if args.as_of else None
+        print(format_roster(ask(config, "roster", args.project_code, as_of)))
+    else:
+        print(format_attendance(ask(config, "attendance_summary", args.project_code, args.month)))
+    return 0
+
+
 def demo(args) -> int:
     """Use the running platform if there is one; otherwise run one in-process meanwhile."""
     from wagewatch.demo import run_demo

@@ -1,15 +1,17 @@
 """``wagewatch demo``: a small seeded month pushed through the public contract.
 
-Two counties of Changsha, water and housing projects, three months of payroll with one
-month missing on one project, and one bad message. The demo publishes it all as the
-counties would, runs the sweep and prints what each department's desk received.
+Two counties of Changsha, water and housing projects, each with three enrolled workers
+clocking in every day, three months of payroll with one month missing on one project and
+one worker left unpaid on another, one clock-in by someone never enrolled, and one bad
+message. The demo publishes it all as the counties would, runs the sweep and prints what
+each department's desk received.
 """
 from __future__ import annotations
 
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from shared.calendar import Month
 from shared.contract.alerts import DEPARTMENTS
@@ -19,11 +21,13 @@ from shared.contract.messages import DEFAULT_PAY_DAY
 from shared.synthetic import BIRTHPLACES, credit_code, resident_id
 
 COUNTIES = {"430102": "芙蓉区", "430121": "长沙县"}
-#            code,               county,   sector,    funding,      name,            pays last month
-PROJECTS = [("430102-DEMO-W01", "430102", "water", "government", "浏阳河堤防加固工程", True),
-            ("430102-DEMO-H01", "430102", "housing", "private", "芙蓉区安置房二期", True),
-            ("430121-DEMO-H01", "430121", "housing", "soe", "长沙县保障性住房", False),
-            ("430121-DEMO-W01", "430121", "water", "government", "长沙县灌区改造", True)]
+#            code,               county,   sector,    funding,      name,            workers paid last month
+PROJECTS = [("430102-DEMO-W01", "430102", "water", "government", "浏阳河堤防加固工程", 3),
+            ("430102-DEMO-H01", "430102", "housing", "private", "芙蓉区安置房二期", 2),
+            ("430121-DEMO-H01", "430121", "housing", "soe", "长沙县保障性住房", 0),
+            ("430121-DEMO-W01", "430121", "water", "government", "长沙县灌区改造", 3)]
+WORKERS = ("张建军", "李国强", "王小明")
+STRANGER_ON = "430121-DEMO-W01"   # someone never enrolled clocks in at this gate
 
 
 def demo_month(as_of: date) -> Month:
@@ -42,16 +46,23 @@ class Scenario:
 def scenario(as_of: date) -> Scenario:
     month = demo_month(as_of)
     plan = Scenario(month)
-    for number, (code, county, sector, funding, name, pays_last) in enumerate(PROJECTS):
+    for number, (code, county, sector, funding, name, paid_last) in enumerate(PROJECTS):
         plan.messages.append(envelope(f"demo-{code}-project", "project.upsert", county,
                                       _project(code, county, sector, funding, name, month, number)))
+        plan.messages.append(envelope(f"demo-{code}-enrol", "worker.enrol", county,
+                                      {"records": _enrolments(code, county, month, number)}))
+        plan.messages.append(envelope(f"demo-{code}-gate-{month}", "attendance.batch", county,
+                                      {"records": _clock_ins(code, month, as_of, number)}))
         for back in (2, 1, 0):
-            if back == 0 and not pays_last:
+            paid = month.shift(-back)
+            workers = 3 if back else paid_last
+            if workers == 0:
                 plan.expected_alerts.append((sector, county, "PAYROLL_MISSING", code))
                 continue
-            paid = month.shift(-back)
+            if workers < 3:
+                plan.expected_alerts.append(("hrss", county, "WORKER_UNPAID", code))
             plan.messages.append(envelope(f"demo-{code}-payroll-{paid}", "payroll.paid", county,
-                                          _payroll(code, county, paid, number)))
+                                          _payroll(code, county, paid, number, workers)))
     bad = _project("430121-DEMO-X01", "430121", "water", "private", "校验位错误的项目", month, 9)
     bad["general_contractor"]["uscc"] = bad["general_contractor"]["uscc"][:-1] + "0"  # wrong check character
     plan.messages.append(envelope("demo-430121-bad-check-character", "project.upsert", "430121", bad))
@@ -66,9 +77,31 @@ def _project(code, county, sector, funding, name, month: Month, number: int) -> 
             "planned_end_date": month.shift(12).last_day.isoformat(), "status": "under_construction"}
 
 
-def _payroll(code, county, month: Month, number: int) -> dict:
-    lines = [{"id_number": resident_id(BIRTHPLACES[i % 2], date(1975 + i, 1 + i, 10 + i), number * 10 + i),
-              "amount_due": 6800.00, "amount_paid": 6800.00} for i in range(3)]
+def _worker_id(number: int, i: int) -> str:
+    return resident_id(BIRTHPLACES[i % 2], date(1975 + i, 1 + i, 10 + i), number * 10 + i)
+
+
+def _enrolments(code, county, month: Month, number: int) -> list[dict]:
+    return [{"project_code": code, "id_number": _worker_id(number, i), "name": WORKERS[i],
+             "phone": f"1390731{number:02d}{i:02d}", "employer_uscc": credit_code(county, 200 + number),
+             "team": "土建一班", "trade": "mason", "contract_signed": True,
+             "entry_date": month.shift(-2).first_day.isoformat()} for i in range(3)]
+
+
+def _clock_ins(code, month: Month, as_of: date, number: int) -> list[dict]:
+    """Every worker in the morning and the evening, from the month's first day to the day
+    before ``as_of``."""
+    days = [month.first_day + timedelta(days=n) for n in range((as_of - month.first_day).days)]
+    records = [{"project_code": code, "id_number": _worker_id(number, i), "at": f"{day.isoformat()}T{hour}+08:00"}
+               for day in days for i in range(3) for hour in ("07:30:00", "17:40:00")]
+    if code == STRANGER_ON:
+        records.append({"project_code": code, "id_number": _worker_id(99, 0), "at": f"{days[-1]}T07:35:00+08:00"})
+    return records
+
+
+def _payroll(code, county, month: Month, number: int, workers: int = 3) -> dict:
+    lines = [{"id_number": _worker_id(number, i), "amount_due": 6800.00, "amount_paid": 6800.00}
+             for i in range(workers)]
     return {"project_code": code, "month": str(month), "paid_on": month.shift(1).day(10).isoformat(),
             "lines": lines}
 
@@ -92,8 +125,12 @@ def run_demo(config: dict, as_of: date, say=print) -> dict:
     say(f"[3/4] published {len(plan.messages)} messages for {plan.month}; receipts: "
         + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
     for receipt in answered:
-        if receipt["body"]["status"] == "rejected":
-            say(f"      rejected {receipt['body']['message_id']}: {receipt['body']['errors']}")
+        body = receipt["body"]
+        if body["status"] == "rejected":
+            say(f"      rejected {body['message_id']}: {body['errors']}")
+        if body["status"] == "partial":
+            say(f"      partial  {body['message_id']}: {body['records']['accepted']} accepted, refused "
+                + "; ".join(f"#{r['index']} {r['errors']}" for r in body["records"]["rejected"]))
     outcomes = run_sweep(config, as_of.isoformat())
     say(f"[4/4] sweep as of {as_of}:\n" + format_outcome(outcomes))
     received = {(dept, county): [] for dept in DEPARTMENTS for county in COUNTIES}

@@ -13,9 +13,11 @@ def service_classes() -> list[type]:
     from services.ingress.service import IngressService
     from services.payroll.service import PayrollService
     from services.projects.service import ProjectsService
+    from services.workers.service import WorkersService
 
     # The services that own records start before the ingress that feeds them.
-    return [ProjectsService, PayrollService, AlertsService, ComplaintsService, IngressService]
+    return [ProjectsService, PayrollService, WorkersService, AlertsService, ComplaintsService,
+            IngressService]
 
 
 def start(config: dict, runner=None):
@@ -48,21 +50,36 @@ def stop(runner, timeout: float = 15.0) -> None:
 
 
 def run_forever(runner) -> None:
-    """Block until Ctrl-C or SIGTERM, then stop."""
+    """Block until Ctrl-C or SIGTERM, then stop (a second Ctrl-C kills).
+
+    As nameko's own ``run`` does: signal handlers only spawn the stop in a greenlet, and
+    the main greenlet waits on the runner from another one. A KeyboardInterrupt raised
+    wherever eventlet's hub happens to be would otherwise skip the clean stop.
+    """
+    import errno
+
     import eventlet
 
-    def on_sigterm(signum, frame):
+    signals = []
+
+    def on_signal(signum, frame):
+        signals.append(signum)
+        if len(signals) > 1:
+            eventlet.spawn_n(runner.kill)
+            return
+        print("\nstopping (Ctrl-C again to kill)…", flush=True)
         eventlet.spawn_n(stop, runner)
 
-    signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        runner.wait()
-    except KeyboardInterrupt:
-        print("\nstopping (Ctrl-C again to kill)…", flush=True)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    waiting = eventlet.spawn(runner.wait)
+    while True:
         try:
-            stop(runner)
-        except KeyboardInterrupt:
-            runner.kill()
+            waiting.wait()
+            return
+        except OSError as exc:  # a signal interrupted the wait: keep waiting for the stop
+            if exc.errno != errno.EINTR:
+                raise
 
 
 def is_running(config: dict) -> bool:

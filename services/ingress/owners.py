@@ -8,6 +8,9 @@ OWNERS: dict[str, tuple[str, str]] = {
     "project.upsert": ("projects", "register_project"),
     "payroll.paid": ("payroll", "record_payroll"),
     "complaint.filed": ("complaints", "file_complaint"),
+    "worker.enrol": ("workers", "enrol_workers"),
+    "worker.exit": ("workers", "record_exits"),
+    "attendance.batch": ("workers", "record_attendance"),
 }
 
 

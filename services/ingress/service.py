@@ -44,6 +44,7 @@ class IngressService:
     projects = RpcProxy("projects")
     payroll = RpcProxy("payroll")
     complaints = RpcProxy("complaints")
+    workers = RpcProxy("workers")
 
     # One county's messages in publish order; counties in parallel.
     @raw_consume(ingress_queue, ordered_by=lambda delivery: delivery.key_division)

@@ -25,6 +25,11 @@ class PayrollRepository:
             upsert=True,
         )
 
+    def lines_of(self, keys: list[str]) -> dict[str, dict[str, dict]]:
+        """The lines of several sheets (``"<project_code>:<month>"`` keys) in one query."""
+        cursor = self.months.find({"_id": {"$in": list(keys)}}, {"lines": 1})
+        return {doc["_id"]: doc.get("lines", {}) for doc in cursor}
+
     def get(self, project_code: str, month: str) -> dict | None:
         return self.months.find_one({"_id": f"{project_code}:{month}"})
 

@@ -9,13 +9,15 @@ from nameko.timer import timer
 
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.contract.fields import to_fen
-from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
+from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PayrollLineFactsSchema
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import load_facts, submission_problem
 from services.payroll.domain import payroll_missing, payroll_missing_fingerprint
 from services.payroll.repository import PayrollRepository
 from services.payroll.settings import PayrollSettings
+
+_LINE_FACTS = PayrollLineFactsSchema()
 
 
 class PayrollService:
@@ -52,6 +54,14 @@ class PayrollService:
                 "amount_paid_fen": to_fen(line["amount_paid"]),
                 "paid_on": payroll["paid_on"].isoformat(),
                 "message_id": submission["message_id"]}
+
+    @rpc
+    def payroll_lines(self, keys: list[str]) -> dict[str, dict[str, dict]]:
+        """The stored lines of the sheets named ``"<project_code>:<month>"``, by the
+        worker's keyed hash: ``{key: {hash: {id_masked, amount_due_fen, amount_paid_fen}}}``.
+        A key with no sheet is left out. For the workers service's reconciliation."""
+        return {key: {worker: _LINE_FACTS.dump(line) for worker, line in lines.items()}
+                for key, lines in self.payrolls.lines_of(keys).items()}
 
     @rpc
     def sweep(self, as_of: str) -> dict:

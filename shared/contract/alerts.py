@@ -34,6 +34,13 @@ GROUP_ARREARS = "GROUP_ARREARS"        # 群体性欠薪: many workers on one pr
 REPEAT_DEFAULTER = "REPEAT_DEFAULTER"  # the same employer named in several complaints within days
 
 
+# More types this platform raises (real-name records, attendance against payroll).
+HEADCOUNT_MISMATCH = "HEADCOUNT_MISMATCH"        # fewer workers paid than attended
+PAYEE_NOT_ENROLLED = "PAYEE_NOT_ENROLLED"        # a payroll line for someone not enrolled
+NO_ATTENDANCE = "NO_ATTENDANCE"                  # a site under construction with no clock-ins
+ATTENDANCE_UNREGISTERED = "ATTENDANCE_UNREGISTERED"  # clock-ins without registration or contract
+
+
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import COUNTY, message, payroll, project
+from shared.pii import mask_id_number
+from tests.factories import COUNTY, enrolment, message, month_of_clock_ins, payroll, project, worker_id
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
@@ -77,11 +78,15 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "started the platform in this process" in out
-    assert "receipts: 15 accepted, 1 rejected" in out
+    assert "receipts: 22 accepted, 1 partial, 1 rejected" in out
     assert "payload.general_contractor.uscc" in out
+    assert re.search(r"partial +demo-430121-DEMO-W01-gate-2026-10: 318 accepted, refused #318 .*Not enrolled", out)
     assert re.search(r"housing@430121 .*: .*YELLOW firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    assert len(re.findall(r"hrss@430102 .*RED +firing +WORKER_UNPAID .*430102-DEMO-H01 2026-10", out)) == 1
+    assert len(re.findall(r"housing@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
+    assert re.search(r"water@430121 .*YELLOW firing +ATTENDANCE_UNREGISTERED .*430121-DEMO-W01", out)
     assert "water@430102 (水利, 芙蓉区): nothing" in out
-    assert re.search(r"summary: 16 messages, 16 receipts, 1 alert message\(s\) to 1 desk\(s\)", out)
+    assert re.search(r"summary: 24 messages, 24 receipts, 14 alert message\(s\) to 5 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
 
 
@@ -97,3 +102,37 @@ def test_up_runs_the_platform_until_ctrl_c_and_stops_cleanly(config):
     finally:
         if up.poll() is None:
             up.kill()
+
+
+def test_workers_commands_print_the_roster_and_the_months_attendance_masked_with_a_summary(
+        platform, county, listen, config):
+    receipts = listen("receipts", COUNTY)
+    code = project()["project_code"]
+    only_first = payroll("2026-10", lines=[{"id_number": worker_id(1), "amount_due": 7200, "amount_paid": 7200}])
+
+    def publish(*envelopes):
+        before = len(receipts.messages)
+        for env in envelopes:
+            county.publish(env)
+        answered = receipts.wait_for(before + len(envelopes))[before:]
+        assert [r["body"]["status"] for r in answered] == ["accepted"] * len(envelopes)
+
+    def wagewatch(*args) -> str:
+        result = subprocess.run([WAGEWATCH, *args], env=env_for(config), capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    publish(message("project.upsert", project(start_date="2026-10-01")),
+            message("worker.enrol", {"records": [enrolment(1, name="张建军"), enrolment(2, name="王小明")]}),
+            message("attendance.batch", {"records": month_of_clock_ins([1, 2], "2026-10", range(1, 21))}))
+    roster = wagewatch("workers", "roster", code, "--as-of", "2026-10-15")
+    assert re.search(rf"{re.escape(mask_id_number(worker_id(1)))} +张\*\* +139\*{{4}}\d{{4}} +钢筋班 +rebar +yes", roster)
+    assert roster.rstrip().endswith(f"{code}: 2 worker(s) enrolled, 2 on site as of 2026-10-15")
+    before = wagewatch("workers", "attendance", code, "--month", "2026-10")
+    assert f"{code} 2026-10: 2 worker(s) clocked in, 40 worker-day(s)" in before
+    assert before.rstrip().endswith("against payroll: not reconciled yet (it is when the payroll arrives, or at the next sweep)")
+
+    publish(message("payroll.paid", only_first))      # reconciled as it arrives
+    after = wagewatch("workers", "attendance", code, "--month", "2026-10")
+    assert re.search(rf"{re.escape(mask_id_number(worker_id(2)))} +王\*\* +20  2026-10-01 2026-10-20 NO", after)
+    assert after.rstrip().endswith("against payroll: 1 paid, 1 attended but unpaid, 0 short, 0 payee(s) not enrolled")

@@ -1,0 +1,191 @@
+"""workers: real-name records (实名制). Enrolments, exits and gate clock-ins; reconciles
+attendance against payroll and watches sites whose gate records are out of order."""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from marshmallow import ValidationError
+from nameko.events import event_handler
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from shared.calendar import Month
+from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
+from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
+from shared.projects import load_facts, submission_problem
+from services.workers.domain import (
+    ClockIn, apply_batch, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry,
+)
+from services.workers.reconciliation import RECONCILED_TYPES, conditions, month_summary, reconcile_months
+from services.workers.repository import WorkersRepository, project_month_key
+from services.workers.settings import WorkersSettings
+from services.workers.site_rules import SITE_TYPES, attendance_unregistered, no_attendance, silences_broken
+
+log = logging.getLogger(__name__)
+SOURCE = "workers"
+RECONCILE_CHUNK = 500   # project-months per payroll RPC and per query during a sweep
+_PAYROLL_RECORDED = PayrollRecordedSchema()
+
+
+class WorkersService:
+    name = "workers"
+
+    records = Repository(WorkersRepository)
+    settings = Settings(WorkersSettings.from_config)
+    clock = ClockProvider()
+    projects = RpcProxy("projects")
+    payroll = RpcProxy("payroll")
+    alerts = RpcProxy("alerts")
+
+    # Ingress owners ----------------------------------------------------------------------
+
+    @rpc
+    def enrol_workers(self, submission: dict) -> dict:
+        """Store a ``worker.enrol`` batch; answers the refused records by index."""
+        items = [(r["index"], r["record"]["project_code"], self._worker(r["record"]["id_number"]),
+                  self._enrolment(r["record"], submission)) for r in submission["records"]]
+        return self._apply(items, submission["county"], enrolment_after)
+
+    @rpc
+    def record_exits(self, submission: dict) -> dict:
+        """Store a ``worker.exit`` batch; answers the refused records by index."""
+        items = [(r["index"], r["record"]["project_code"], self._worker(r["record"]["id_number"]),
+                  r["record"]["exit_date"]) for r in submission["records"]]
+        return self._apply(items, submission["county"], enrolment_after_exit)
+
+    @rpc
+    def record_attendance(self, submission: dict) -> dict:
+        """Store an ``attendance.batch`` with a few bulk writes; clock-ins by people not
+        enrolled on the project that day are refused by index and counted."""
+        clock_ins = [ClockIn(r["index"], r["record"]["project_code"], self._worker(r["record"]["id_number"]),
+                             mask_id_number(r["record"]["id_number"]), r["record"]["at"])
+                     for r in submission["records"]]
+        refused = self._refused_projects({c.project_code for c in clock_ins}, submission["county"])
+        enrolments = self.records.enrolments_by_worker(
+            {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused})
+        plan = plan_attendance(clock_ins, enrolments, refused)
+        previous = self.records.last_days(sorted(plan.days_by_project)) if plan.days_by_project else {}
+        self.records.store_attendance(plan)
+        self._clear_silences(previous, plan.days_by_project)
+        return {"rejected": plan.rejected}
+
+    def _clear_silences(self, previous: dict, days_by_project: dict) -> None:
+        """A silent gate that clocks in again clears its NO_ATTENDANCE at once (a clear
+        lost to a failure here is left to the next sweep, which resolves it)."""
+        cleared = silences_broken(previous, days_by_project, self.clock.today(), self.settings.site)
+        if cleared:
+            self.alerts.clear(SOURCE, cleared, "clock-ins resumed")
+
+    def _apply(self, items, county: str, apply) -> dict:
+        refused = self._refused_projects({code for _i, code, _w, _c in items}, county)
+        current = self.records.enrolments_by_worker({(code, w) for _i, code, w, _c in items if code not in refused})
+        outcome = apply_batch(items, current, refused, apply)
+        self.records.save_enrolments(list(outcome.changed.values()))
+        return {"rejected": outcome.rejected}
+
+    def _refused_projects(self, codes: set[str], county: str) -> dict[str, str]:
+        """Projects this county may not send records for (unknown, or another county's)."""
+        found = self.projects.get_projects(sorted(codes))
+        return {code: problem for code in codes if (problem := submission_problem(found.get(code), county))}
+
+    def _worker(self, id_number: str) -> str:
+        return keyed_hash(id_number, self.settings.pii_key)
+
+    def _enrolment(self, record: dict, submission: dict) -> dict:
+        """What is kept of an enrolment: the ID number only as keyed hash and masked form,
+        the phone only masked; the name in full (实名), masked whenever it leaves."""
+        return {"project_code": record["project_code"], "worker": self._worker(record["id_number"]),
+                "id_masked": mask_id_number(record["id_number"]), "name": record["name"],
+                "phone_masked": mask_phone(record["phone"]) if record.get("phone") else None,
+                "employer_uscc": record["employer_uscc"], "team": record.get("team"), "trade": record["trade"],
+                "contract_signed": record["contract_signed"], "entry_date": record["entry_date"],
+                "county": submission["county"], "message_id": submission["message_id"]}
+
+    # Questions other services and operators ask ----------------------------------------
+
+    @rpc
+    def enrolment_counts(self, project_codes: list[str], month: str) -> dict[str, int]:
+        """For each project code, the distinct workers enrolled on it at any time in the
+        month (entry by its last day, no exit before its first); 0 when none."""
+        return self.records.enrolment_counts(list(project_codes), Month.parse(month))
+
+    @rpc
+    def roster(self, project_code: str, as_of: str | None = None) -> dict:
+        """A project's enrolled workers (masked), and who is on site as of a date."""
+        day = date.fromisoformat(as_of) if as_of else self.clock.today()
+        workers = sorted((roster_entry(e, day) for e in self.records.enrolments_of([project_code])),
+                         key=lambda w: (w["team"] or "", w["id_masked"]))
+        return {"project_code": project_code, "as_of": day.isoformat(), "enrolled": len(workers),
+                "on_site": sum(1 for w in workers if w["on_site"]), "workers": workers}
+
+    @rpc
+    def attendance_summary(self, project_code: str, month: str) -> dict:
+        """Who clocked in on a project in a month and on how many days (masked), with the
+        latest reconciliation against payroll."""
+        month = str(Month.parse(month))
+        names = {e["worker"]: mask_name(e["name"]) for e in self.records.enrolments_of([project_code])}
+        return month_summary(project_code, month, self.records.attendance_of(project_code, month), names,
+                             self.records.project_month(project_code, month))
+
+    # Monitoring ------------------------------------------------------------------------
+
+    @rpc
+    def sweep(self, as_of: str) -> dict:
+        """Reconcile attendance against payroll for every project-month past its due date,
+        and check every site's gate records, as of a date. Set-based: a fixed number of
+        queries and RPCs per 500 changed project-months, none per project."""
+        day = date.fromisoformat(as_of)
+        projects = {p["project_code"]: p for p in map(load_facts, self.projects.list_projects())}
+        since = Month.of(day).shift(-self.settings.reconciliation.recheck_months)
+        self._reconcile(self.records.to_reconcile(str(since)))
+        found = [c for doc in self.records.reported_findings() if doc["project_code"] in projects
+                 for c in conditions(projects[doc["project_code"]], doc["month"], doc["findings"], day,
+                                     self.settings.reconciliation)]
+        site = self.settings.site
+        found += no_attendance(list(projects.values()), self.records.last_days(), day, site)
+        found += attendance_unregistered(projects, self.records.irregular_between(site.window_start(day), day),
+                                         day, site)
+        return self.alerts.reconcile(SOURCE, [*RECONCILED_TYPES, *SITE_TYPES], as_of, found)
+
+    def _reconcile(self, months: list[dict], clear_reason: str | None = None) -> None:
+        """Recompute and store findings, in chunks. With ``clear_reason``, alerts the new
+        data no longer stands for are cleared first, so a failure before the store leaves
+        the month marked and the clear is simply done again."""
+        for start in range(0, len(months), RECONCILE_CHUNK):
+            chunk = months[start:start + RECONCILE_CHUNK]
+            keys = [m["_id"] for m in chunk]
+            enrolments: dict[str, list[dict]] = {}
+            for enrolment in self.records.enrolments_of(sorted({m["project_code"] for m in chunk})):
+                enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
+            results = reconcile_months(chunk, self.records.attended(keys), self.payroll.payroll_lines(keys),
+                                       enrolments)
+            cleared = sorted(fp for r in results for fp in r["cleared"])
+            if clear_reason and cleared:
+                self.alerts.clear(SOURCE, cleared, clear_reason)
+            self.records.save_findings([(r["key"], r["changes"], r["findings"], r["flagged"]) for r in results])
+
+    # A payroll that arrives clears what it pays at once, not at the next sweep. Requeued
+    # on error: marking the month is a single write that fails only with storage away.
+    @event_handler("payroll", PAYROLL_RECORDED, requeue_on_error=True)
+    def handle_payroll_recorded(self, body):
+        try:
+            event = _PAYROLL_RECORDED.load(body)
+        except ValidationError as exc:
+            log.error("ignoring malformed %s event: %s", PAYROLL_RECORDED, exc.messages)
+            return
+        month = self.records.mark_stale(event["project_code"], event["month"])
+        try:
+            self._reconcile([month], clear_reason=f"payroll for {event['month']} recorded")
+        except Exception:  # noqa: BLE001 - the month stays marked; the next sweep reconciles it
+            log.warning("could not reconcile %s on arrival of its payroll; the next sweep will",
+                        project_month_key(event["project_code"], event["month"]), exc_info=True)
+
+    @timer(interval=60)
+    def sweep_daily(self):
+        """Run the sweep once a day with today's date (every instance asks; one wins)."""
+        if self.settings.daily_sweep:
+            today = self.clock.today().isoformat()
+            if self.records.claim_sweep(today):
+                self.sweep(today)

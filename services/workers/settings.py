@@ -1,0 +1,21 @@
+"""Workers settings from the nameko config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.settings import pii_key
+from services.workers.reconciliation import ReconciliationRules
+from services.workers.site_rules import SiteRules
+
+
+@dataclass(frozen=True)
+class WorkersSettings:
+    reconciliation: ReconciliationRules
+    site: SiteRules
+    pii_key: bytes
+    daily_sweep: bool
+
+    @classmethod
+    def from_config(cls, config: dict) -> "WorkersSettings":
+        return cls(reconciliation=ReconciliationRules.from_config(config), site=SiteRules.from_config(config),
+                   pii_key=pii_key(config), daily_sweep=bool(config.get("DAILY_SWEEP", True)))
