@@ -15,9 +15,12 @@ PROJECT_REGISTERED = "project_registered"
 PROJECT_CHANGED = "project_changed"
 PAYROLL_RECORDED = "payroll_recorded"
 CONDITIONS_CLEARED = "conditions_cleared"
+ACCOUNT_RECORDED = "account_recorded"        # accounts: a dedicated account opened (body: RecordedSchema)
+ALLOCATION_RECORDED = "allocation_recorded"  # accounts: labour cost credited for a month
+DEPOSIT_RECORDED = "deposit_recorded"        # accounts: a wage deposit lodged
 
 # Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC.
-MONITORS = ("payroll",)
+MONITORS = ("payroll", "accounts")
 
 
 class TolerantSchema(Schema):
@@ -78,3 +81,11 @@ class ConditionsClearedSchema(TolerantSchema):
 
     fingerprints = fields.List(fields.String(), required=True)
     reason = fields.String(required=True)
+
+
+class RecordedSchema(TolerantSchema):
+    """Body of the ``*_recorded`` events: which project (and month) has new records.
+    Never personal data: listeners ask the owning service for what they need."""
+
+    project_code = fields.String(required=True)
+    month = fields.String(allow_none=True, load_default=None)

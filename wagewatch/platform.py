@@ -8,13 +8,14 @@ log = logging.getLogger(__name__)
 
 
 def service_classes() -> list[type]:
+    from services.accounts.service import AccountsService
     from services.alerts.service import AlertsService
     from services.ingress.service import IngressService
     from services.payroll.service import PayrollService
     from services.projects.service import ProjectsService
 
     # The services that own records start before the ingress that feeds them.
-    return [ProjectsService, PayrollService, AlertsService, IngressService]
+    return [ProjectsService, PayrollService, AccountsService, AlertsService, IngressService]
 
 
 def start(config: dict, runner=None):

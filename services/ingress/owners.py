@@ -7,6 +7,9 @@ from __future__ import annotations
 OWNERS: dict[str, tuple[str, str]] = {
     "project.upsert": ("projects", "register_project"),
     "payroll.paid": ("payroll", "record_payroll"),
+    "account.opened": ("accounts", "record_account"),
+    "allocation.received": ("accounts", "record_allocation"),
+    "deposit.paid": ("accounts", "record_deposit"),
 }
 
 

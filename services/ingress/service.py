@@ -43,6 +43,7 @@ class IngressService:
     publish_receipt = Publisher(exchange=receipts_exchange, declare=[ingress_exchange, parked_queue, ingress_queue])
     projects = RpcProxy("projects")
     payroll = RpcProxy("payroll")
+    accounts = RpcProxy("accounts")
 
     # One county's messages in publish order; counties in parallel.
     @raw_consume(ingress_queue, ordered_by=lambda delivery: delivery.key_division)

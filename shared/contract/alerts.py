@@ -29,6 +29,9 @@ LABOUR_COST_NOT_ALLOCATED = "LABOUR_COST_NOT_ALLOCATED"
 DEPOSIT_MISSING = "DEPOSIT_MISSING"
 COMPLAINT_FILED = "COMPLAINT_FILED"
 COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE"
+# More than the contract requires: the dedicated account holds less than the payroll
+# awaiting payout (专户余额不足).
+BALANCE_LOW = "BALANCE_LOW"
 
 
 def severity_rank(severity: str) -> int:
