@@ -5,7 +5,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from shared.contract.envelope import ReceiptSchema
-from tests.factories import COUNTY, OTHER_COUNTY, message, project
+from tests.factories import COUNTY, OTHER_COUNTY, message, project, worker_id
 
 pytestmark = pytest.mark.e2e
 
@@ -66,8 +66,8 @@ def test_a_valid_message_after_a_burst_of_garbage_is_accepted(platform, county, 
 
 def test_a_type_whose_service_is_not_built_yet_is_rejected_as_not_supported(platform, county, listen):
     receipts = listen("receipts", COUNTY)
-    county.publish(message("deposit.paid", {"project_code": "P1", "amount": 100000, "paid_on": "2026-09-01",
-                                            "form": "cash"}, message_id="dep-1"))
+    county.publish(message("worker.exit", {"records": [{"project_code": "P1", "id_number": worker_id(1),
+                                                        "exit_date": "2026-09-01"}]}, message_id="exit-1"))
     [receipt] = answer(receipts)
     assert receipt["status"] == "rejected"
-    assert receipt["errors"]["type"] == ["Not supported yet: no service on this platform handles 'deposit.paid' messages."]
+    assert receipt["errors"]["type"] == ["Not supported yet: no service on this platform handles 'worker.exit' messages."]

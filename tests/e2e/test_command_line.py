@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import COUNTY, message, payroll, project
+from tests.factories import COUNTY, message, money_in_place, payroll, project
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
@@ -24,9 +24,11 @@ def env_for(config) -> dict:
 
 def seed_missing_october(county, listen):
     receipts = listen("receipts", COUNTY)
-    for env in (message("project.upsert", project(start_date="2026-09-01")), message("payroll.paid", payroll("2026-09"))):
+    envelopes = [message("project.upsert", project(funding="private", start_date="2026-09-01")),
+                 *money_in_place(["2026-09", "2026-10"]), message("payroll.paid", payroll("2026-09"))]
+    for env in envelopes:
         county.publish(env)
-    assert [r["body"]["status"] for r in receipts.wait_for(2)] == ["accepted", "accepted"]
+    assert [r["body"]["status"] for r in receipts.wait_for(len(envelopes))] == ["accepted"] * len(envelopes)
 
 
 def test_sweep_waits_for_the_rules_and_prints_what_was_raised(platform, county, listen, config):
@@ -77,9 +79,14 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "started the platform in this process" in out
-    assert "receipts: 15 accepted, 1 rejected" in out
+    assert "receipts: 34 accepted, 1 rejected" in out
     assert "payload.general_contractor.uscc" in out
-    assert re.search(r"housing@430121 .*: .*YELLOW firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    # A state-owned project's missing payroll: one colour higher, and copied to development.
+    assert re.search(r"housing@430121 .*: .*ORANGE firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    assert re.search(r"development@430121 .*: .*ORANGE firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    # A project that lodged no deposit: HRSS first, its regulator copied.
+    assert re.search(r"hrss@430102 .*: .*RED +firing +DEPOSIT_MISSING .*430102-DEMO-H01 -", out)
+    assert re.search(r"housing@430102 .*: .*RED +firing +DEPOSIT_MISSING .*430102-DEMO-H01 -", out)
     assert "water@430102 (水利, 芙蓉区): nothing" in out
-    assert re.search(r"summary: 16 messages, 16 receipts, 1 alert message\(s\) to 1 desk\(s\)", out)
+    assert re.search(r"summary: 35 messages, 35 receipts, 4 alert message\(s\) to 4 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
