@@ -14,6 +14,24 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+def _month(text: str) -> str:
+    from shared.calendar import Month
+
+    try:
+        return str(Month.parse(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month in YYYY-MM form: {text!r}") from None
+
+
+def _division(text: str) -> str:
+    from shared.divisions import validate_division
+
+    problems = validate_division(text)
+    if problems:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problems[0]}")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wagewatch", description="WageWatch operator command.")
     top.add_argument("--config", help="nameko config file (default: deploy/config.yml)")
@@ -31,6 +49,15 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--department", choices=["housing", "water", "transport", "development", "hrss"])
     tail.add_argument("--division", help="6-digit division code (county, city or province)")
     tail.add_argument("--severity", choices=["blue", "yellow", "orange", "red"])
+
+    report = commands.add_parser("report", help="figures a province reports").add_subparsers(
+        dest="report", required=True)
+    coverage = report.add_parser("coverage", help="coverage of the required systems among a division's "
+                                                  "projects under construction in a month (制度覆盖率)")
+    coverage.add_argument("--division", type=_division, required=True, metavar="CODE",
+                          help="6-digit division code: a county, city or province")
+    coverage.add_argument("--month", type=_month, required=True, metavar="YYYY-MM")
+    coverage.add_argument("--json", action="store_true", help="print the report as JSON")
 
     demo = commands.add_parser("demo", help="publish a small seeded month, sweep, print what each desk gets")
     demo.add_argument("--as-of", type=_date, help="the sweep date (default: today)")

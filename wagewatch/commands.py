@@ -45,6 +45,21 @@ def alerts(args) -> int:
     return 0
 
 
+def report(args) -> int:
+    import json
+    import sys
+
+    from wagewatch.report import ReportUnavailable, format_coverage, run_coverage
+
+    try:
+        figures = run_coverage(load_config(args.config), args.division, args.month)
+    except ReportUnavailable as exc:
+        print(f"wagewatch report: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(figures, ensure_ascii=False, indent=2) if args.json else format_coverage(figures))
+    return 0
+
+
 def demo(args) -> int:
     """Use the running platform if there is one; otherwise run one in-process meanwhile."""
     from wagewatch.demo import run_demo

@@ -23,7 +23,7 @@ SYSTEMS = (
     ("paid_through_account", "payroll paid through the account (总包代发)"),
     ("paid_in_full", "payroll paid in full (足额发放)"),
 )
-PUBLIC_FUNDING_LABEL = "paid in full, government/SOE-funded"
+PUBLIC_FUNDING_LABEL = "government/SOE-funded paid in full"
 
 
 def coverage(division: str, month: Month, projects: list[dict], facts: Facts,
