@@ -15,6 +15,9 @@ PROJECT_REGISTERED = "project_registered"
 PROJECT_CHANGED = "project_changed"
 PAYROLL_RECORDED = "payroll_recorded"
 CONDITIONS_CLEARED = "conditions_cleared"
+ACCOUNT_RECORDED = "account_recorded"        # accounts: a dedicated account opened (body: RecordedSchema)
+ALLOCATION_RECORDED = "allocation_recorded"  # accounts: labour cost credited for a month
+DEPOSIT_RECORDED = "deposit_recorded"        # accounts: a wage deposit lodged
 
 # Complaint cases (欠薪投诉), dispatched by the complaints service: one event per change,
 # each with a ComplaintEventSchema body.
@@ -31,7 +34,7 @@ COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_DEADLINE_EXTENDED = "complaint_deadline_extended"
 
 # Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC.
-MONITORS = ("payroll", "workers", "complaints")
+MONITORS = ("payroll", "workers", "accounts", "complaints")
 
 
 class TolerantSchema(Schema):
@@ -154,3 +157,11 @@ class PayrollLineFactsSchema(TolerantSchema):
     id_masked = fields.String(required=True)
     amount_due_fen = fields.Integer(required=True)
     amount_paid_fen = fields.Integer(required=True)
+
+
+class RecordedSchema(TolerantSchema):
+    """Body of the ``*_recorded`` events: which project (and month) has new records.
+    Never personal data: listeners ask the owning service for what they need."""
+
+    project_code = fields.String(required=True)
+    month = fields.String(allow_none=True, load_default=None)

@@ -47,6 +47,35 @@ def payroll(month: str = "2026-08", workers: int = 2, **overrides) -> dict:
     return data
 
 
+def account_opened(**overrides) -> dict:
+    data = {"project_code": f"{COUNTY}-2026-0001", "bank": "长沙银行芙蓉支行", "account_no": "6217003810012345678",
+            "opened_on": "2026-08-05"}
+    data.update(overrides)
+    return data
+
+
+def allocation(month: str = "2026-08", amount: float = 20_000.00, **overrides) -> dict:
+    data = {"project_code": f"{COUNTY}-2026-0001", "month": month, "amount": amount, "received_on": f"{month}-25"}
+    data.update(overrides)
+    return data
+
+
+def deposit(amount: float = 960_000.00, **overrides) -> dict:
+    """By default 2% of the default project's contract amount: all that is owed."""
+    data = {"project_code": f"{COUNTY}-2026-0001", "amount": amount, "paid_on": "2026-08-10",
+            "form": "bank_guarantee"}
+    data.update(overrides)
+    return data
+
+
+def money_in_place(months: list[str], county: str = COUNTY, **overrides) -> list[dict]:
+    """Messages that put a project's dedicated account, deposit and monthly labour cost in
+    place, so that only what a test is about raises an alert."""
+    return ([message("account.opened", account_opened(**overrides), county),
+             message("deposit.paid", deposit(**overrides), county)]
+            + [message("allocation.received", allocation(m, **overrides), county) for m in months])
+
+
 def message(message_type: str, payload: dict, county: str = COUNTY, message_id: str | None = None,
             **overrides) -> dict:
     env = envelope(message_id or f"{county}-{uuid.uuid4().hex[:16]}", message_type, county,

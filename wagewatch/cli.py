@@ -25,6 +25,15 @@ def _month(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a month in YYYY-MM form: {text!r}") from None
 
 
+def _division(text: str) -> str:
+    from shared.divisions import validate_division
+
+    problems = validate_division(text)
+    if problems:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problems[0]}")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wagewatch", description="WageWatch operator command.")
     top.add_argument("--config", help="nameko config file (default: deploy/config.yml)")
@@ -49,6 +58,13 @@ def parser() -> argparse.ArgumentParser:
     reports = commands.add_parser("report", help="figures a province reports").add_subparsers(
         dest="report", required=True)
     complaints_cli.add_report(reports, _date)
+    coverage = reports.add_parser("coverage", help="coverage of the required systems among a division's "
+                                                   "projects under construction in a month (制度覆盖率)")
+    coverage.add_argument("--division", type=_division, required=True, metavar="CODE",
+                          help="6-digit division code: a county, city or province")
+    coverage.add_argument("--month", type=_month, required=True, metavar="YYYY-MM")
+    coverage.add_argument("--json", action="store_true", help="print the report as JSON")
+    coverage.set_defaults(handler="wagewatch.report:report_coverage")
 
     workers = commands.add_parser("workers", help="real-name records: rosters and attendance (masked)")
     workers_actions = workers.add_subparsers(dest="action", required=True)

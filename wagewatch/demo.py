@@ -1,10 +1,11 @@
 """``wagewatch demo``: a small seeded month pushed through the public contract.
 
 Two counties of Changsha, water and housing projects, each with three enrolled workers
-clocking in every day, three months of payroll with one month missing on one project and
-one worker left unpaid on another, one clock-in by someone never enrolled, and one bad
-message. The demo publishes it all as the counties would, runs the sweep and prints what
-each department's desk received.
+clocking in every day, a dedicated account, monthly labour cost and a wage deposit (but
+one project that lodged no deposit), three months of payroll with one month missing on one
+(state-owned) project and one worker left unpaid on another, one clock-in by someone never
+enrolled, and one bad message. The demo publishes it all as the counties would, runs the
+sweep and prints what each department's desk received.
 """
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ from shared.contract.messages import DEFAULT_PAY_DAY
 from shared.synthetic import BIRTHPLACES, credit_code, resident_id
 
 COUNTIES = {"430102": "芙蓉区", "430121": "长沙县"}
-#            code,               county,   sector,    funding,      name,            workers paid last month
-PROJECTS = [("430102-DEMO-W01", "430102", "water", "government", "浏阳河堤防加固工程", 3),
-            ("430102-DEMO-H01", "430102", "housing", "private", "芙蓉区安置房二期", 2),
-            ("430121-DEMO-H01", "430121", "housing", "soe", "长沙县保障性住房", 0),
-            ("430121-DEMO-W01", "430121", "water", "government", "长沙县灌区改造", 3)]
+#            code,               county,   sector,    funding,      name,      workers paid last month, deposit
+PROJECTS = [("430102-DEMO-W01", "430102", "water", "government", "浏阳河堤防加固工程", 3, True),
+            ("430102-DEMO-H01", "430102", "housing", "private", "芙蓉区安置房二期", 2, False),
+            ("430121-DEMO-H01", "430121", "housing", "soe", "长沙县保障性住房", 0, True),
+            ("430121-DEMO-W01", "430121", "water", "government", "长沙县灌区改造", 3, True)]
 WORKERS = ("张建军", "李国强", "王小明")
 STRANGER_ON = "430121-DEMO-W01"   # someone never enrolled clocks in at this gate
+CONTRACT_AMOUNT = 12_500_000.00
+MONTHLY_LABOUR_COST = 30_000.00   # covers the 20,400 yuan payroll with some to spare
 
 
 def demo_month(as_of: date) -> Month:
@@ -46,9 +49,12 @@ class Scenario:
 def scenario(as_of: date) -> Scenario:
     month = demo_month(as_of)
     plan = Scenario(month)
-    for number, (code, county, sector, funding, name, paid_last) in enumerate(PROJECTS):
+    for number, (code, county, sector, funding, name, paid_last, lodges_deposit) in enumerate(PROJECTS):
         plan.messages.append(envelope(f"demo-{code}-project", "project.upsert", county,
                                       _project(code, county, sector, funding, name, month, number)))
+        plan.messages.extend(_money(code, county, month, number, lodges_deposit))
+        if not lodges_deposit:
+            plan.expected_alerts += [("hrss", county, "DEPOSIT_MISSING", code), (sector, county, "DEPOSIT_MISSING", code)]
         plan.messages.append(envelope(f"demo-{code}-enrol", "worker.enrol", county,
                                       {"records": _enrolments(code, county, month, number)}))
         plan.messages.append(envelope(f"demo-{code}-gate-{month}", "attendance.batch", county,
@@ -58,6 +64,8 @@ def scenario(as_of: date) -> Scenario:
             workers = 3 if back else paid_last
             if workers == 0:
                 plan.expected_alerts.append((sector, county, "PAYROLL_MISSING", code))
+                if funding != "private":
+                    plan.expected_alerts.append(("development", county, "PAYROLL_MISSING", code))
                 continue
             if workers < 3:
                 plan.expected_alerts.append(("hrss", county, "WORKER_UNPAID", code))
@@ -73,7 +81,7 @@ def _project(code, county, sector, funding, name, month: Month, number: int) -> 
     return {"project_code": code, "name": name, "division": county, "sector": sector, "funding": funding,
             "owner": {"name": f"{name}建设单位", "uscc": credit_code(county, 100 + number)},
             "general_contractor": {"name": "湘建工程有限公司", "uscc": credit_code(county, 200 + number)},
-            "contract_amount": 12_500_000.00, "start_date": month.shift(-2).first_day.isoformat(),
+            "contract_amount": CONTRACT_AMOUNT, "start_date": month.shift(-2).first_day.isoformat(),
             "planned_end_date": month.shift(12).last_day.isoformat(), "status": "under_construction"}
 
 
@@ -97,6 +105,22 @@ def _clock_ins(code, month: Month, as_of: date, number: int) -> list[dict]:
     if code == STRANGER_ON:
         records.append({"project_code": code, "id_number": _worker_id(99, 0), "at": f"{days[-1]}T07:35:00+08:00"})
     return records
+
+
+def _money(code, county, month: Month, number: int, lodges_deposit: bool) -> list[dict]:
+    """The dedicated account, a month's labour cost for each month, and the 2% deposit."""
+    start = month.shift(-2).first_day
+    messages = [envelope(f"demo-{code}-account", "account.opened", county, {
+        "project_code": code, "bank": "长沙银行", "account_no": f"621700380000{number:04d}",
+        "opened_on": start.replace(day=5).isoformat()})]
+    messages += [envelope(f"demo-{code}-labour-{m}", "allocation.received", county, {
+        "project_code": code, "month": str(m), "amount": MONTHLY_LABOUR_COST, "received_on": m.day(25).isoformat()})
+        for m in (month.shift(-2), month.shift(-1), month)]
+    if lodges_deposit:
+        messages.append(envelope(f"demo-{code}-deposit", "deposit.paid", county, {
+            "project_code": code, "amount": CONTRACT_AMOUNT * 0.02, "paid_on": start.replace(day=10).isoformat(),
+            "form": "bank_guarantee"}))
+    return messages
 
 
 def _payroll(code, county, month: Month, number: int, workers: int = 3) -> dict:

@@ -8,6 +8,7 @@ log = logging.getLogger(__name__)
 
 
 def service_classes() -> list[type]:
+    from services.accounts.service import AccountsService
     from services.alerts.service import AlertsService
     from services.complaints.service import ComplaintsService
     from services.ingress.service import IngressService
@@ -16,8 +17,8 @@ def service_classes() -> list[type]:
     from services.workers.service import WorkersService
 
     # The services that own records start before the ingress that feeds them.
-    return [ProjectsService, PayrollService, WorkersService, AlertsService, ComplaintsService,
-            IngressService]
+    return [ProjectsService, PayrollService, WorkersService, AccountsService, AlertsService,
+            ComplaintsService, IngressService]
 
 
 def start(config: dict, runner=None):

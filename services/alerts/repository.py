@@ -22,8 +22,11 @@ class AlertRepository:
     def get(self, fingerprint: str) -> dict | None:
         return self.alerts.find_one({"_id": fingerprint})
 
-    def open_fingerprints(self, types: list[str]) -> set[str]:
-        cursor = self.alerts.find({"type": {"$in": types}, "status": FIRING}, {"_id": 1})
+    def open_fingerprints(self, types: list[str], project_codes: list[str] | None = None) -> set[str]:
+        query = {"type": {"$in": types}, "status": FIRING}
+        if project_codes is not None:
+            query["project_code"] = {"$in": list(project_codes)}
+        cursor = self.alerts.find(query, {"_id": 1})
         return {doc["_id"] for doc in cursor}
 
     def raise_new(self, condition: dict, routes: list[dict], now: str) -> dict | None:

@@ -38,12 +38,17 @@ class AlertsService:
     publish_alert = Publisher(exchange=alerts_exchange)
 
     @rpc
-    def reconcile(self, source: str, types: list[str], as_of: str, conditions: list[dict]) -> dict:
+    def reconcile(self, source: str, types: list[str], as_of: str, conditions: list[dict],
+                  project_codes: list[str] | None = None) -> dict:
         """Make the open alerts of ``types`` match what a sweep as of ``as_of`` reported:
-        fire the new, escalate the worse, resolve the ones no longer reported."""
+        fire the new, escalate the worse, resolve the ones no longer reported.
+
+        With ``project_codes``, only those projects were evaluated (e.g. one project whose
+        data or registry entry changed): only their open alerts of ``types`` may resolve."""
         reported = _CONDITIONS.load(conditions)
         raised = [a for a in (self._apply(c) for c in reported) if a]
-        cleared = to_resolve(self.alerts.open_fingerprints(types), {c["fingerprint"] for c in reported})
+        cleared = to_resolve(self.alerts.open_fingerprints(types, project_codes),
+                             {c["fingerprint"] for c in reported})
         resolved = [a for a in (self._resolve(fp, f"not reported by the {source} sweep as of {as_of}")
                                 for fp in sorted(cleared)) if a]
         return {"source": source, "as_of": as_of, "reported": len(reported),

@@ -26,6 +26,17 @@ class Requeue(Exception):
 
 
 class RawQueueConsumer(QueueConsumer):
+    def start(self):
+        # A handler calls the owning service over RPC, and the replies come back on a
+        # queue that nameko's own QueueConsumer declares only as it starts, alongside
+        # this one. Without this wait, a message already waiting in the ingress queue at
+        # start-up can be handed over before the reply queue exists: the reply is dropped
+        # and the call (so the county's lane) waits forever.
+        rpc_replies = self.container.shared_extensions.get(QueueConsumer)
+        if rpc_replies is not None:
+            rpc_replies._consumers_ready.wait()   # nameko 2.14 has no public readiness hook
+        super().start()
+
     def get_consumers(self, consumer_cls, channel):
         for provider in self._providers:
             consumer = consumer_cls(

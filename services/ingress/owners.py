@@ -11,6 +11,9 @@ OWNERS: dict[str, tuple[str, str]] = {
     "worker.enrol": ("workers", "enrol_workers"),
     "worker.exit": ("workers", "record_exits"),
     "attendance.batch": ("workers", "record_attendance"),
+    "account.opened": ("accounts", "record_account"),
+    "allocation.received": ("accounts", "record_allocation"),
+    "deposit.paid": ("accounts", "record_deposit"),
 }
 
 

@@ -45,6 +45,7 @@ class IngressService:
     payroll = RpcProxy("payroll")
     complaints = RpcProxy("complaints")
     workers = RpcProxy("workers")
+    accounts = RpcProxy("accounts")
 
     # One county's messages in publish order; counties in parallel.
     @raw_consume(ingress_queue, ordered_by=lambda delivery: delivery.key_division)

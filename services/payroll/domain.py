@@ -3,46 +3,32 @@
 A month's wages are due on the project's pay day of the next month (default the 15th;
 Regulation on Guaranteeing Payment of Wages to Migrant Workers, Arts 12-15). A project
 under construction during month M owes a payroll sheet (工资支付表) for M; none after the
-due date is ``PAYROLL_MISSING``: yellow once the pay day has passed, red from month M+2.
+due date is ``PAYROLL_MISSING``: yellow once the pay day has passed, red from month M+2,
+one colour higher on government- and SOE-funded projects (shared/funding.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from shared.calendar import Month, months_between
+from shared.calendar import Month
 from shared.contract.alerts import PAYROLL_MISSING, RED, YELLOW, fingerprint
-
-# Statuses in which a project employs workers and so owes monthly payroll.
-WORKING_STATUSES = ("under_construction", "completed")
+# What a project owes and from when is shared by every rule (shared/expectations.py):
+# months from the start to the actual end, none while planned or suspended.
+from shared.expectations import WORKING_STATUSES, due_date, months_due  # noqa: F401 - re-exported
+from shared.funding import PublicFunding
 
 
 @dataclass(frozen=True)
 class PayrollRules:
     red_from_month_offset: int = 2  # red from the first day of month M + this
+    public_funding: PublicFunding = field(default_factory=PublicFunding)  # one colour higher
 
     @classmethod
     def from_config(cls, config: dict) -> "PayrollRules":
         rules = (config.get("RULES") or {}).get("payroll_missing") or {}
-        return cls(red_from_month_offset=int(rules.get("red_from_month_offset", 2)))
-
-
-def due_date(month: Month, pay_day: int) -> date:
-    """The day by which month M's wages must be paid: ``pay_day`` of month M+1."""
-    return month.shift(1).day(pay_day)
-
-
-def months_due(project: dict, as_of: date) -> list[Month]:
-    """The months, as of a date, for which the project owes a payroll sheet.
-
-    Months from the project's start to its actual end (or ``as_of``), each once its due
-    date has passed. A planned or suspended project owes none.
-    """
-    if project["status"] not in WORKING_STATUSES:
-        return []
-    first = Month.of(project["start_date"])
-    last = Month.of(min(project["actual_end_date"] or as_of, as_of))
-    return [m for m in months_between(first, last) if due_date(m, project["pay_day"]) < as_of]
+        return cls(red_from_month_offset=int(rules.get("red_from_month_offset", 2)),
+                   public_funding=PublicFunding.from_config(config))
 
 
 def missing_severity(month: Month, as_of: date, rules: PayrollRules) -> str:
@@ -69,7 +55,8 @@ def _condition(project: dict, month: Month, as_of: date, rules: PayrollRules) ->
     return {
         "type": PAYROLL_MISSING,
         "fingerprint": payroll_missing_fingerprint(project["project_code"], str(month)),
-        "severity": missing_severity(month, as_of, rules),
+        "severity": rules.public_funding.severity(PAYROLL_MISSING, project["funding"],
+                                                  missing_severity(month, as_of, rules)),
         "division": project["division"],
         "sector": project["sector"],
         "funding": project["funding"],

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import pymongo
 
+from shared.sweeps import SweepLog
+
 
 class PayrollRepository:
     def __init__(self, database):
         self.months = database["payroll_months"]
+        self.sweeps = SweepLog(database)
 
     def ensure_indexes(self) -> None:
         # _id is "<project_code>:<month>": one sheet per project-month, merged by worker.
@@ -33,16 +36,43 @@ class PayrollRepository:
     def get(self, project_code: str, month: str) -> dict | None:
         return self.months.find_one({"_id": f"{project_code}:{month}"})
 
-    def paid_months(self) -> set[tuple[str, str]]:
+    def paid_months(self, project_codes: list[str] | None = None) -> set[tuple[str, str]]:
         """Every (project_code, month) that has a payroll: one query for a whole sweep."""
-        cursor = self.months.find({}, {"project_code": 1, "month": 1})
+        cursor = self.months.find(_of_projects(project_codes), {"project_code": 1, "month": 1})
         return {(doc["project_code"], doc["month"]) for doc in cursor}
+
+    def month_totals(self, months: list[str], project_codes: list[str] | None = None) -> list[dict]:
+        """Per project-month of ``months``: workers, workers paid short, fen due and paid."""
+        match = {**_of_projects(project_codes), "month": {"$in": list(months)}}
+        rows = self.months.aggregate([
+            {"$match": match},
+            {"$project": {"project_code": 1, "month": 1, "line": {"$objectToArray": "$lines"}}},
+            {"$unwind": "$line"},
+            {"$group": {
+                "_id": {"project_code": "$project_code", "month": "$month"},
+                "workers": {"$sum": 1},
+                "workers_short": {"$sum": {"$cond": [
+                    {"$lt": ["$line.v.amount_paid_fen", "$line.v.amount_due_fen"]}, 1, 0]}},
+                "amount_due_fen": {"$sum": "$line.v.amount_due_fen"},
+                "amount_paid_fen": {"$sum": "$line.v.amount_paid_fen"},
+            }},
+        ])
+        return [{**row.pop("_id"), **row} for row in rows]
+
+    def paid_to_date(self, project_codes: list[str] | None = None) -> dict[str, int]:
+        """Fen paid out per project over all its months."""
+        rows = self.months.aggregate([
+            {"$match": _of_projects(project_codes)},
+            {"$project": {"project_code": 1, "line": {"$objectToArray": "$lines"}}},
+            {"$unwind": "$line"},
+            {"$group": {"_id": "$project_code", "fen": {"$sum": "$line.v.amount_paid_fen"}}},
+        ])
+        return {row["_id"]: row["fen"] for row in rows}
 
     def claim_sweep(self, day: str) -> bool:
         """True for exactly one caller per day: the instance that runs that day's sweep."""
-        runs = self.months.database["sweeps"]
-        try:
-            runs.insert_one({"_id": day})
-        except pymongo.errors.DuplicateKeyError:
-            return False
-        return True
+        return self.sweeps.claim(day)
+
+
+def _of_projects(project_codes: list[str] | None) -> dict:
+    return {} if project_codes is None else {"project_code": {"$in": list(project_codes)}}

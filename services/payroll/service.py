@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from nameko.events import EventDispatcher
+from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.contract.fields import to_fen
-from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PayrollLineFactsSchema
+from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PROJECT_CHANGED, PayrollLineFactsSchema
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number
-from shared.projects import load_facts, submission_problem
+from shared.projects import changed_project, load_facts, submission_problem
 from services.payroll.domain import payroll_missing, payroll_missing_fingerprint
 from services.payroll.repository import PayrollRepository
 from services.payroll.settings import PayrollSettings
@@ -69,7 +69,31 @@ class PayrollService:
         day = date.fromisoformat(as_of)
         projects = [load_facts(p) for p in self.projects.list_projects()]
         conditions = payroll_missing(projects, self.payrolls.paid_months(), day, self.settings.rules)
+        self.payrolls.sweeps.record(as_of, self.clock.now_iso())
         return self.alerts.reconcile("payroll", [PAYROLL_MISSING], as_of, conditions)
+
+    @rpc
+    def month_totals(self, months: list[str], project_codes: list[str] | None = None) -> list[dict]:
+        """Totals of the sheets recorded for ``months``, one row per project-month:
+        ``{project_code, month, workers, workers_short, amount_due_fen, amount_paid_fen}``."""
+        return self.payrolls.month_totals(months, project_codes)
+
+    @rpc
+    def paid_to_date(self, project_codes: list[str] | None = None) -> dict[str, int]:
+        """Fen paid out per project over all its sheets (projects with none are absent)."""
+        return self.payrolls.paid_to_date(project_codes)
+
+    # A status or date change re-evaluates the project's alerts now, as of the latest
+    # sweep's date. Not requeued on error: the next sweep re-evaluates every project anyway.
+    @event_handler("projects", PROJECT_CHANGED)
+    def handle_project_changed(self, body):
+        code, as_of = changed_project(body), self.payrolls.sweeps.latest_as_of()
+        if code is None or as_of is None:
+            return
+        projects = [load_facts(p) for p in self.projects.get_projects([code]).values()]
+        conditions = payroll_missing(projects, self.payrolls.paid_months([code]), date.fromisoformat(as_of),
+                                     self.settings.rules)
+        self.alerts.reconcile("payroll", [PAYROLL_MISSING], as_of, conditions, project_codes=[code])
 
     @timer(interval=60)
     def sweep_daily(self):

@@ -40,6 +40,10 @@ PAYEE_NOT_ENROLLED = "PAYEE_NOT_ENROLLED"        # a payroll line for someone no
 NO_ATTENDANCE = "NO_ATTENDANCE"                  # a site under construction with no clock-ins
 ATTENDANCE_UNREGISTERED = "ATTENDANCE_UNREGISTERED"  # clock-ins without registration or contract
 
+# More than the contract requires: the dedicated account holds less than the payroll
+# awaiting payout (专户余额不足).
+BALANCE_LOW = "BALANCE_LOW"
+
 
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)

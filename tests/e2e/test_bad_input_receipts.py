@@ -5,7 +5,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from shared.contract.envelope import ReceiptSchema
-from tests.factories import COUNTY, OTHER_COUNTY, message, project
+from tests.factories import COUNTY, OTHER_COUNTY, message, project, worker_id
 
 pytestmark = pytest.mark.e2e
 
@@ -62,12 +62,3 @@ def test_a_valid_message_after_a_burst_of_garbage_is_accepted(platform, county, 
     with ServiceRpcProxy("ingress", config) as ingress:
         kept = ingress.quarantined(COUNTY, 100)
     assert len(kept) == 60 and {k["reason"] for k in kept} == {"unreadable envelope"}
-
-
-def test_a_type_whose_service_is_not_built_yet_is_rejected_as_not_supported(platform, county, listen):
-    receipts = listen("receipts", COUNTY)
-    county.publish(message("deposit.paid", {"project_code": "P1", "amount": 100000, "paid_on": "2026-09-01",
-                                            "form": "cash"}, message_id="dep-1"))
-    [receipt] = answer(receipts)
-    assert receipt["status"] == "rejected"
-    assert receipt["errors"]["type"] == ["Not supported yet: no service on this platform handles 'deposit.paid' messages."]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.pii import mask_id_number
-from tests.factories import COUNTY, enrolment, message, month_of_clock_ins, payroll, project, worker_id
+from tests.factories import COUNTY, enrolment, message, money_in_place, month_of_clock_ins, payroll, project, worker_id
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
@@ -25,9 +25,11 @@ def env_for(config) -> dict:
 
 def seed_missing_october(county, listen):
     receipts = listen("receipts", COUNTY)
-    for env in (message("project.upsert", project(start_date="2026-09-01")), message("payroll.paid", payroll("2026-09"))):
+    envelopes = [message("project.upsert", project(funding="private", start_date="2026-09-01")),
+                 *money_in_place(["2026-09", "2026-10"]), message("payroll.paid", payroll("2026-09"))]
+    for env in envelopes:
         county.publish(env)
-    assert [r["body"]["status"] for r in receipts.wait_for(2)] == ["accepted", "accepted"]
+    assert [r["body"]["status"] for r in receipts.wait_for(len(envelopes))] == ["accepted"] * len(envelopes)
 
 
 def test_sweep_waits_for_the_rules_and_prints_what_was_raised(platform, county, listen, config):
@@ -78,15 +80,24 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "started the platform in this process" in out
-    assert "receipts: 22 accepted, 1 partial, 1 rejected" in out
+    assert "receipts: 41 accepted, 1 partial, 1 rejected" in out
     assert "payload.general_contractor.uscc" in out
     assert re.search(r"partial +demo-430121-DEMO-W01-gate-2026-10: 318 accepted, refused #318 .*Not enrolled", out)
-    assert re.search(r"housing@430121 .*: .*YELLOW firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
-    assert len(re.findall(r"hrss@430102 .*RED +firing +WORKER_UNPAID .*430102-DEMO-H01 2026-10", out)) == 1
+    # A state-owned project's missing payroll: one colour higher, and copied to development;
+    # its three workers who clocked in all month are unpaid, each one alert per desk.
+    assert re.search(r"housing@430121 .*: .*ORANGE firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    assert re.search(r"development@430121 .*: .*ORANGE firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
     assert len(re.findall(r"housing@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
+    assert len(re.findall(r"development@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
+    # A private project that left one of three workers off its payroll.
+    assert len(re.findall(r"hrss@430102 .*RED +firing +WORKER_UNPAID .*430102-DEMO-H01 2026-10", out)) == 1
+    assert re.search(r"hrss@430102 .*RED +firing +HEADCOUNT_MISMATCH .*430102-DEMO-H01 2026-10", out)
+    # A project that lodged no deposit: HRSS first, its regulator copied.
+    assert re.search(r"hrss@430102 .*: .*RED +firing +DEPOSIT_MISSING .*430102-DEMO-H01 -", out)
+    assert re.search(r"housing@430102 .*: .*RED +firing +DEPOSIT_MISSING .*430102-DEMO-H01 -", out)
     assert re.search(r"water@430121 .*YELLOW firing +ATTENDANCE_UNREGISTERED .*430121-DEMO-W01", out)
     assert "water@430102 (水利, 芙蓉区): nothing" in out
-    assert re.search(r"summary: 24 messages, 24 receipts, 14 alert message\(s\) to 5 desk\(s\)", out)
+    assert re.search(r"summary: 43 messages, 43 receipts, 20 alert message\(s\) to 6 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
 
 

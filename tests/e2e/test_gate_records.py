@@ -2,6 +2,7 @@
 clocking in without registration."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,19 @@ from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e
 CODE = f"{COUNTY}-2026-0001"
+
+
+GATE_RULES = ("NO_ATTENDANCE", "ATTENDANCE_UNREGISTERED")
+
+
+def gate_alerts(listener, count: int, timeout: float = 30) -> dict:
+    """The first ``count`` alert messages of the gate rules, by type."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = {m["body"]["type"]: m["body"] for m in listener.drain(0.2) if m["body"]["type"] in GATE_RULES}
+        if len(found) >= count:
+            return found
+    raise AssertionError(f"expected {count} gate alert(s), got {listener.drain(0)}")
 
 
 def stamp(day) -> str:
@@ -32,14 +46,17 @@ def test_a_silent_site_warns_its_regulator_and_clears_as_soon_as_the_gate_clocks
     assert [r["body"]["status"] for r in receipts.wait_for(3)] == ["accepted", "accepted", "partial"]
 
     run_sweep(config, now.isoformat())
-    raised = {m["body"]["type"]: m["body"] for m in water.wait_for(2)}
+    # Other rules (no payroll, no dedicated account yet) have their say on this young
+    # project too; this test is about the gate.
+    raised = gate_alerts(water, 2)
     assert (raised["NO_ATTENDANCE"]["severity"], raised["NO_ATTENDANCE"]["details"]["days_without_clock_ins"]) == ("red", 20)
     assert raised["ATTENDANCE_UNREGISTERED"]["severity"] == "yellow"
     assert raised["ATTENDANCE_UNREGISTERED"]["details"]["persons_by_reason"] == {"not enrolled": 1}
-    assert hrss.drain(0.5) == [], "real-name rules go to the sector's regulator"
+    assert not [m for m in hrss.drain(0.5) if m["body"]["type"] in GATE_RULES], \
+        "real-name rules go to the sector's regulator"
 
     water.messages.clear()
     county.publish(message("attendance.batch", {"records": [clock_in(1, at=stamp(now))]}))
-    [cleared] = water.wait_for(1)
-    assert (cleared["body"]["type"], cleared["body"]["status"]) == ("NO_ATTENDANCE", "resolved")
-    assert cleared["body"]["alert_id"] == raised["NO_ATTENDANCE"]["alert_id"]
+    [cleared] = gate_alerts(water, 1).values()
+    assert (cleared["type"], cleared["status"]) == ("NO_ATTENDANCE", "resolved")
+    assert cleared["alert_id"] == raised["NO_ATTENDANCE"]["alert_id"]

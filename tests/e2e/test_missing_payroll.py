@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from shared.contract.alerts import AlertSchema
-from tests.factories import COUNTY, message, payroll, project
+from tests.factories import COUNTY, message, money_in_place, payroll, project
 from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +31,8 @@ def test_october_missing_reaches_the_water_desk_once_and_resolves_when_paid(plat
     housing = listen("alerts", department="housing", division=COUNTY)
     receipts = listen("receipts", COUNTY)
     publish_and_confirm(county, receipts,
-                        message("project.upsert", project(sector="water", start_date="2026-08-01")),
+                        message("project.upsert", project(sector="water", funding="private", start_date="2026-08-01")),
+                        *money_in_place(["2026-08", "2026-09", "2026-10"]),
                         message("payroll.paid", payroll("2026-08")),
                         message("payroll.paid", payroll("2026-09")))
 

@@ -8,7 +8,7 @@ from shared.contract.alerts import AlertSchema
 from shared.contract.envelope import ReceiptSchema
 from shared.pii import mask_id_number
 from tests.factories import (
-    COUNTY, clock_in, enrolment, message, month_of_clock_ins, payroll, project, worker_id,
+    COUNTY, clock_in, enrolment, message, money_in_place, month_of_clock_ins, payroll, project, worker_id,
 )
 from wagewatch.sweep import run_sweep
 
@@ -40,8 +40,10 @@ def test_the_unpaid_worker_reaches_the_sectors_county_desk_masked_and_nothing_ab
         message("worker.enrol", {"records": [enrolment(1), enrolment(2, name="王小明")]}),
         message("attendance.batch", {"records": month_of_clock_ins([1, 2], "2026-10", range(1, 32))}),
         message("attendance.batch", {"records": month_of_clock_ins([1, 2], "2026-11", range(1, 20))}),
-        message("payroll.paid", pays_only(1)))
-    assert [r["status"] for r in answered] == ["accepted"] * 5
+        message("payroll.paid", pays_only(1)),
+        # The dedicated account, deposit and labour cost are in place: only wages are at issue.
+        *money_in_place(["2026-10", "2026-11"]))
+    assert [r["status"] for r in answered] == ["accepted"] * 9
     assert answered[2]["records"] == {"accepted": 124, "rejected": []}
 
     run_sweep(config, "2026-11-20")

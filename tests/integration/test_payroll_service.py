@@ -57,5 +57,6 @@ def test_sweep_reports_each_missing_month_once(services):
     with entrypoint_hook(services["payroll"], "sweep") as sweep:
         first = sweep("2026-11-20")
         second = sweep("2026-11-20")
-    assert [(a["month"], a["severity"]) for a in first["raised"]] == [("2026-08", "red"), ("2026-10", "yellow")]
+    # The factory's project is government-funded: missing payroll is one colour higher.
+    assert [(a["month"], a["severity"]) for a in first["raised"]] == [("2026-08", "red"), ("2026-10", "orange")]
     assert second["raised"] == [] and second["reported"] == 2

@@ -13,7 +13,7 @@ RULES = PayrollRules()
 
 def a_project(**overrides) -> dict:
     data = {"project_code": "P1", "name": "堤防工程", "division": "430102", "sector": "water",
-            "funding": "government", "status": "under_construction", "start_date": date(2026, 8, 10),
+            "funding": "private", "status": "under_construction", "start_date": date(2026, 8, 10),
             "actual_end_date": None, "pay_day": 15}
     data.update(overrides)
     return data
@@ -57,3 +57,11 @@ def test_the_red_threshold_is_configuration():
     rules = PayrollRules.from_config({"RULES": {"payroll_missing": {"red_from_month_offset": 3}}})
     conditions = payroll_missing([a_project()], set(), date(2026, 11, 20), rules)
     assert [c["severity"] for c in conditions] == ["red", "yellow", "yellow"]
+
+
+@pytest.mark.parametrize("funding, severities", [
+    ("government", ["red", "orange"]), ("soe", ["red", "orange"]), ("private", ["red", "yellow"]),
+])
+def test_government_and_soe_projects_get_missing_payroll_one_colour_higher(funding, severities):
+    conditions = payroll_missing([a_project(funding=funding)], {("P1", "2026-08")}, date(2026, 11, 20), RULES)
+    assert [c["severity"] for c in conditions] == severities

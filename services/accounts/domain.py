@@ -1,0 +1,203 @@
+"""Payroll-account rules: the money that must be in place before wages fall due.
+
+The general contractor opens a dedicated wage account (农民工工资专用账户) within 30 days
+(Arts 26, 31), the owner allocates labour cost (人工费用) into it at least monthly (Arts
+24, 29; Art 27's early warning when it does not), and the contractor lodges a wage deposit
+(工资保证金). Each rule is a plain function: a project, the facts recorded about its
+money, a date and the thresholds → the conditions that hold as of that date. A rule
+whose data has cleared reports nothing, and the alerts service resolves its alert.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+
+from shared.calendar import Month
+from shared.contract.alerts import (
+    ACCOUNT_NOT_OPENED, BALANCE_LOW, DEPOSIT_MISSING, LABOUR_COST_NOT_ALLOCATED, ORANGE, RED, YELLOW,
+    fingerprint,
+)
+from shared.contract.fields import from_fen, to_fen
+from shared.expectations import due_date, months_due, next_pay_month, owes_setup, works_in
+from shared.funding import PublicFunding
+
+TYPES = [ACCOUNT_NOT_OPENED, LABOUR_COST_NOT_ALLOCATED, DEPOSIT_MISSING, BALANCE_LOW]
+
+
+@dataclass(frozen=True)
+class AccountRules:
+    """Thresholds from ``RULES`` in ``deploy/config.yml`` (defaults from DOMAIN.md)."""
+
+    account_yellow_after_days: int = 30
+    account_red_after_days: int = 45
+    labour_red_when_months_missed: int = 2
+    deposit_after_days: int = 30
+    deposit_red_after_days: int | None = 60
+    deposit_rate: Decimal = Decimal("0.02")
+    deposit_exempt_below: Decimal | None = None  # contract amount (yuan) below which no deposit is owed
+    public_funding: PublicFunding = field(default_factory=PublicFunding)
+
+    @classmethod
+    def from_config(cls, config: dict) -> "AccountRules":
+        rules = config.get("RULES") or {}
+        account = rules.get("account_not_opened") or {}
+        labour = rules.get("labour_cost_not_allocated") or {}
+        deposit = rules.get("deposit_missing") or {}
+        defaults = cls()
+        return cls(
+            account_yellow_after_days=int(account.get("yellow_after_days", defaults.account_yellow_after_days)),
+            account_red_after_days=int(account.get("red_after_days", defaults.account_red_after_days)),
+            labour_red_when_months_missed=int(labour.get("red_when_months_missed",
+                                                         defaults.labour_red_when_months_missed)),
+            deposit_after_days=int(deposit.get("after_days", defaults.deposit_after_days)),
+            deposit_red_after_days=_optional(deposit.get("red_after_days", defaults.deposit_red_after_days), int),
+            deposit_rate=Decimal(str(deposit.get("rate", defaults.deposit_rate))),
+            deposit_exempt_below=_optional(deposit.get("exempt_below_contract_amount"), lambda v: Decimal(str(v))),
+            public_funding=PublicFunding.from_config(config),
+        )
+
+    def deposit_required_fen(self, project: dict) -> int:
+        """rate × contract amount, rounded up to the fen; 0 for an exempt project."""
+        if self.deposit_exempt_below is not None and project["contract_amount"] < self.deposit_exempt_below:
+            return 0
+        return int((Decimal(to_fen(project["contract_amount"])) * self.deposit_rate).to_integral_value(ROUND_CEILING))
+
+
+def _optional(value, convert):
+    return None if value is None else convert(value)
+
+
+@dataclass
+class Facts:
+    """What is recorded about projects' money; every map is keyed by project code."""
+
+    accounts: dict[str, dict] = field(default_factory=dict)                 # {opened_on, bank, account_masked}
+    allocations: dict[str, dict[str, int]] = field(default_factory=dict)    # month → fen credited
+    deposits: dict[str, list[dict]] = field(default_factory=dict)           # [{paid_on, amount_fen, form}]
+    payroll: dict[tuple[str, str], dict] = field(default_factory=dict)      # (code, month) → sheet totals
+    paid_to_date: dict[str, int] = field(default_factory=dict)              # fen paid out, all months
+
+    def deposit_fen(self, code: str) -> int:
+        return sum(d["amount_fen"] for d in self.deposits.get(code, ()))
+
+    def balance_fen(self, code: str) -> int:
+        """Labour cost credited minus wages paid out: what the account should hold."""
+        return sum(self.allocations.get(code, {}).values()) - self.paid_to_date.get(code, 0)
+
+
+def evaluate(projects: list[dict], facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+    """Every condition of the four rules for these projects, as of a date."""
+    return [condition for project in projects for rule in RULES
+            for condition in rule(project, facts, as_of, rules)]
+
+
+def account_not_opened(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+    """No dedicated account 30 days after the start (yellow), 45 days (red)."""
+    if not owes_setup(project, as_of) or project["project_code"] in facts.accounts:
+        return []
+    days = (as_of - project["start_date"]).days
+    if days <= rules.account_yellow_after_days:
+        return []
+    severity = RED if days > rules.account_red_after_days else YELLOW
+    summary = (f"未开设农民工工资专用账户 No dedicated wage account on project {project['project_code']} "
+               f"({project['name']}) {days} days after its start on {project['start_date'].isoformat()}.")
+    return [_condition(ACCOUNT_NOT_OPENED, project, None, severity, summary, as_of,
+                       {"days_since_start": days, "due_within_days": rules.account_yellow_after_days})]
+
+
+def labour_cost_not_allocated(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+    """No allocation for month M after M's due date: yellow, red once two months are missed.
+
+    Inhibited while the account is not opened: ACCOUNT_NOT_OPENED covers it, and no
+    money can be credited to an account that does not exist.
+    """
+    code = project["project_code"]
+    if code not in facts.accounts:
+        return []
+    allocated = facts.allocations.get(code, {})
+    missed = [m for m in months_due(project, as_of) if str(m) not in allocated]
+    base = RED if len(missed) >= rules.labour_red_when_months_missed else YELLOW
+    severity = rules.public_funding.severity(LABOUR_COST_NOT_ALLOCATED, project["funding"], base)
+    return [_labour_condition(project, month, severity, len(missed), as_of) for month in missed]
+
+
+def _labour_condition(project: dict, month: Month, severity: str, missed: int, as_of: date) -> dict:
+    due = due_date(month, project["pay_day"])
+    summary = (f"人工费用未按月拨付 No labour cost allocated for {month} on project {project['project_code']} "
+               f"({project['name']}): it was due by {due.isoformat()}; {missed} month(s) missed.")
+    return _condition(LABOUR_COST_NOT_ALLOCATED, project, month, severity, summary, as_of,
+                      {"due_date": due.isoformat(), "months_missed": missed})
+
+
+def deposit_missing(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+    """No deposit, or less than rate × contract amount, 30 days after the start."""
+    days = (as_of - project["start_date"]).days
+    if not owes_setup(project, as_of) or days <= rules.deposit_after_days:
+        return []
+    required, lodged = rules.deposit_required_fen(project), facts.deposit_fen(project["project_code"])
+    if lodged >= required:
+        return []
+    late = rules.deposit_red_after_days is not None and days > rules.deposit_red_after_days
+    what = "未缴纳工资保证金 No wage deposit" if lodged == 0 else "工资保证金不足 Wage deposit short"
+    summary = (f"{what} on project {project['project_code']} ({project['name']}): "
+               f"{_yuan(lodged)} of {_yuan(required)} yuan lodged {days} days after its start.")
+    return [_condition(DEPOSIT_MISSING, project, None, RED if late else YELLOW, summary, as_of,
+                       {"required": _number(required), "lodged": _number(lodged), "days_since_start": days,
+                        "rate": str(rules.deposit_rate)})]
+
+
+def balance_low(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+    """The account holds less than the payroll awaiting payout for the month due next (orange).
+
+    Balance = labour cost credited − wages paid out. The payroll awaiting payout is what
+    that month's sheet still owes, or, before the sheet is in, the previous month's payroll
+    (the best estimate of the next). No account (ACCOUNT_NOT_OPENED covers it) or no sheet
+    to go by: nothing to compare.
+    """
+    code, month = project["project_code"], next_pay_month(project, as_of)
+    if code not in facts.accounts or not works_in(project, month):
+        return []
+    awaiting, basis = _awaiting(facts, code, month)
+    balance = facts.balance_fen(code)
+    if awaiting <= 0 or balance >= awaiting:
+        return []
+    severity = rules.public_funding.severity(BALANCE_LOW, project["funding"], ORANGE)
+    summary = (f"专户余额不足 Dedicated account of project {code} ({project['name']}) holds {_yuan(balance)} "
+               f"yuan, less than the {_yuan(awaiting)} yuan of {month}'s payroll due by "
+               f"{due_date(month, project['pay_day']).isoformat()}.")
+    return [_condition(BALANCE_LOW, project, month, severity, summary, as_of,
+                       {"balance": _number(balance), "awaiting_payout": _number(awaiting), "basis": basis})]
+
+
+def _awaiting(facts: Facts, code: str, month: Month) -> tuple[int, str]:
+    sheet = facts.payroll.get((code, str(month)))
+    if sheet is not None:
+        return sheet["amount_due_fen"] - sheet["amount_paid_fen"], f"payroll sheet for {month}"
+    previous = facts.payroll.get((code, str(month.shift(-1))))
+    if previous is not None:
+        return previous["amount_due_fen"], f"estimated from the payroll for {month.shift(-1)}"
+    return 0, "no payroll sheet to go by"
+
+
+RULES = (account_not_opened, labour_cost_not_allocated, deposit_missing, balance_low)
+
+
+def _condition(alert_type: str, project: dict, month: Month | None, severity: str, summary: str,
+               as_of: date, details: dict) -> dict:
+    code = project["project_code"]
+    subject = (code,) if month is None else (code, str(month))
+    return {
+        "type": alert_type, "fingerprint": fingerprint(alert_type, *subject), "severity": severity,
+        "division": project["division"], "sector": project["sector"], "funding": project["funding"],
+        "project_code": code, "month": None if month is None else str(month), "summary": summary,
+        "details": {**details, "as_of": as_of.isoformat(), "project_name": project["name"]},
+    }
+
+
+def _yuan(fen: int) -> str:
+    return f"{from_fen(fen):,.2f}"
+
+
+def _number(fen: int) -> float:
+    return float(from_fen(fen))
