@@ -28,12 +28,8 @@ class IngressLog(Protocol):
     def quarantine(self, delivery: Delivery, receipt: dict, reason: str) -> None: ...
 
 
-Dispatch = Callable[[Envelope, PayloadCheck], dict | None]
+Dispatch = Callable[[Envelope, PayloadCheck], dict]
 Publish = Callable[[dict, str | None], None]
-
-
-def unsupported(message_type: str) -> dict:
-    return {"type": [f"Not supported yet: no service on this platform handles '{message_type}' messages."]}
 
 
 def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
@@ -50,9 +46,6 @@ def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
         return _answer_again(prior, envelope, delivery, log, publish, received_at)
     check = check_payload(envelope)
     outcome = dispatch(envelope, check) if check.has_valid_records else {}
-    if outcome is None:
-        check = PayloadCheck(errors=unsupported(envelope.type))
-        outcome = {}
     receipt = _receipt_for(envelope, check, outcome, received_at)
     if receipt["status"] == REJECTED:
         return _reject(delivery, receipt, log, publish, envelope.county, "rejected payload")

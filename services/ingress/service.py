@@ -74,10 +74,7 @@ class IngressService:
 
     def _dispatch_to_owner(self, received_at: str):
         def dispatch(envelope: Envelope, check: PayloadCheck):
-            owner = owner_of(envelope.type)
-            if owner is None:
-                return None
-            service, method = owner
+            service, method = owner_of(envelope.type)
             call = getattr(getattr(self, service), method)
             return self._call_patiently(call, submission(envelope, check, received_at), service)
         return dispatch

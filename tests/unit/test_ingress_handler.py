@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import json
 
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
 from services.ingress.domain import Delivery
 from services.ingress.handler import give_up, handle_delivery
+from services.ingress.owners import OWNERS
+from services.ingress.service import IngressService
+from shared.contract.messages import MESSAGE_TYPES
 from tests.factories import COUNTY, message, payroll, project, worker_id
 from tests.unit.fakes import FakeIngressLog, FakeOwner, FakeReceipts
+from wagewatch.platform import service_classes
 
 NOW = "2026-11-23T08:00:01+08:00"
 
@@ -72,12 +78,14 @@ def test_a_partial_batch_counts_edge_and_owner_rejections_in_index_order():
     assert log.quarantined[0]["reason"] == "rejected records"
 
 
-def test_a_type_without_a_service_yet_is_rejected_as_not_supported():
-    log, receipts = FakeIngressLog(), FakeReceipts()
-    record = {"project_code": "P1", "id_number": worker_id(1), "at": "2026-10-08T07:31:00+08:00"}
-    receipt = deliver(message("attendance.batch", {"records": [record]}), log, lambda e, c: None, receipts)
-    assert receipt["status"] == "rejected"
-    assert receipt["errors"]["type"][0].startswith("Not supported yet")
+def test_every_contract_type_has_an_owning_service_with_that_rpc_method():
+    services = {cls.name: cls for cls in service_classes()}
+    for message_type in MESSAGE_TYPES:
+        service, method = OWNERS[message_type]
+        assert service in services, f"{message_type}: no service {service!r} runs on the platform"
+        assert hasattr(getattr(services[service], method, None), ENTRYPOINT_EXTENSIONS_ATTR), \
+            f"{message_type}: {service}.{method} is not an entrypoint"
+        assert hasattr(IngressService, service), f"the ingress has no RpcProxy for {service!r}"
 
 
 def test_garbage_is_answered_on_the_routing_keys_county_and_quarantined():
