@@ -53,12 +53,6 @@ class Month:
         return date(self.year, self.month, min(number, self.last_day.day))
 
 
-def wages_due_date(month: Month, pay_day: int) -> date:
-    """The day by which month M's wages must be paid: ``pay_day`` of month M+1 (the
-    contract's due date; Regulation on Guaranteeing Payment of Wages, Arts 12-15)."""
-    return month.shift(1).day(pay_day)
-
-
 def months_between(first: Month, last: Month) -> list[Month]:
     """Every month from ``first`` to ``last`` inclusive (empty when last < first)."""
     count = (last.year - first.year) * 12 + last.month - first.month + 1

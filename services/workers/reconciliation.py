@@ -31,7 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shared.calendar import Month, wages_due_date
+from shared.calendar import Month
+from shared.expectations import due_date
+from shared.funding import PublicFunding
 from shared.contract.alerts import (
     HEADCOUNT_MISMATCH, ORANGE, PAYEE_NOT_ENROLLED, RED, WAGES_SHORT, WORKER_UNPAID, YELLOW, fingerprint,
 )
@@ -49,6 +51,7 @@ class ReconciliationRules:
     group_arrears_workers: int = 10       # P1 (群体性欠薪) from this many unpaid workers
     short_red_from_month_offset: int = 2  # WAGES_SHORT red from the 1st of month M + this
     recheck_months: int = 1               # recent months recomputed on every sweep anyway
+    public_funding: PublicFunding = PublicFunding()  # arrears one colour higher on public projects
 
     @classmethod
     def from_config(cls, config: dict) -> "ReconciliationRules":
@@ -56,7 +59,8 @@ class ReconciliationRules:
         return cls(headcount_red_share=float(rules.get("headcount_red_share", 0.10)),
                    group_arrears_workers=int(rules.get("group_arrears_workers", 10)),
                    short_red_from_month_offset=int(rules.get("short_red_from_month_offset", 2)),
-                   recheck_months=int(rules.get("recheck_months", 1)))
+                   recheck_months=int(rules.get("recheck_months", 1)),
+                   public_funding=PublicFunding.from_config(config))
 
 
 def worker_ref(worker: str) -> str:
@@ -104,7 +108,7 @@ def fingerprints_of(project_code: str, month: str, found: dict) -> set[str]:
 def conditions(project: dict, month: str, found: dict, as_of: date, rules: ReconciliationRules) -> list[dict]:
     """The alert conditions of one project-month's findings as of a date (none before the
     month's wages fall due)."""
-    due = wages_due_date(Month.parse(month), project["pay_day"])
+    due = due_date(Month.parse(month), project["pay_day"])
     if as_of <= due:
         return []
     context = {"due_date": due.isoformat(), "as_of": as_of.isoformat(), "project_name": project["name"]}
@@ -129,9 +133,10 @@ def _short(project, month, short, as_of, rules, context) -> dict:
     due, paid = from_fen(short["amount_due_fen"]), from_fen(short["amount_paid_fen"])
     summary = (f"工资少发 Worker {short['id_masked']} was paid {paid} of {due} yuan due for {month} "
                f"on project {project['project_code']} ({project['name']}).")
+    colour = rules.public_funding.severity(WAGES_SHORT, project["funding"], RED if red else ORANGE)
     return project_condition(project, WAGES_SHORT,
                              fingerprint(WAGES_SHORT, project["project_code"], month, short["worker_ref"]),
-                             RED if red else ORANGE, summary, month=month,
+                             colour, summary, month=month,
                              details={**context, **short, "shortfall_fen": short["amount_due_fen"] - short["amount_paid_fen"]})
 
 

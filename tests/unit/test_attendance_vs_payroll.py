@@ -94,13 +94,22 @@ def test_headcount_mismatch_is_yellow_below_the_configured_share():
 def test_wages_short_is_orange_then_red_from_month_m_plus_2_and_payees_off_roster_yellow():
     lines = {**line("worker-0001", paid=500000), **line("stranger-0009")}
     found = findings(attended("worker-0001"), lines, enrolled("worker-0001"))
-    nov = {c["type"]: c for c in conditions(PROJECT, "2026-10", found, date(2026, 11, 20), RULES)}
-    dec = {c["type"]: c for c in conditions(PROJECT, "2026-10", found, date(2026, 12, 1), RULES)}
+    private = {**PROJECT, "funding": "private"}
+    nov = {c["type"]: c for c in conditions(private, "2026-10", found, date(2026, 11, 20), RULES)}
+    dec = {c["type"]: c for c in conditions(private, "2026-10", found, date(2026, 12, 1), RULES)}
     assert (nov["WAGES_SHORT"]["severity"], dec["WAGES_SHORT"]["severity"]) == ("orange", "red")
     assert nov["WAGES_SHORT"]["details"]["shortfall_fen"] == 220000
     assert "paid 5000 of 7200 yuan" in nov["WAGES_SHORT"]["summary"]
     assert nov["PAYEE_NOT_ENROLLED"]["severity"] == "yellow"
     assert nov["PAYEE_NOT_ENROLLED"]["details"]["payees"][0]["id_masked"] == "430***********0009"
+
+
+def test_wages_short_on_a_publicly_funded_project_is_one_colour_higher():
+    found = findings(attended("worker-0001"), line("worker-0001", paid=500000), enrolled("worker-0001"))
+    for funding, colour in (("government", "red"), ("soe", "red"), ("private", "orange")):
+        [short] = [c for c in conditions({**PROJECT, "funding": funding}, "2026-10", found, date(2026, 11, 20), RULES)
+                   if c["type"] == "WAGES_SHORT"]
+        assert short["severity"] == colour, funding
 
 
 def test_thresholds_come_from_configuration():
