@@ -7,7 +7,7 @@ is no longer reported, or whose data cleared, resolves.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from shared.contract.alerts import FIRING, LEVELS, RESOLVED, severity_rank
 from shared.divisions import city_of, province_of
@@ -84,6 +84,13 @@ def overdue_level(alert: dict, within: dict[str, int], calendar, as_of: date) ->
     """The level an unacknowledged alert must reach as of ``as_of``, if it is overdue."""
     deadline = acknowledgement_deadline(alert, within, calendar)
     return next_level(alert["level"]) if deadline and as_of > deadline else None
+
+
+def overdue_since(alert: dict, within: dict[str, int], calendar) -> date | None:
+    """The day an alert became overdue at its level: where the next level's clock starts,
+    whenever the escalation is noticed (a sweep as of a later date, a timer after a pause)."""
+    deadline = acknowledgement_deadline(alert, within, calendar)
+    return deadline + timedelta(days=1) if deadline else None
 
 
 # An operator resolves an alert with one of these outcomes (处理结果).

@@ -7,6 +7,7 @@ import uuid
 import pymongo
 from pymongo.errors import DuplicateKeyError
 
+from shared.calendar import now_iso
 from shared.contract.alerts import FIRING, RESOLVED, severity_rank
 
 
@@ -67,11 +68,13 @@ class AlertRepository:
             change["level_since"] = now
         return self._update(guard, change)
 
-    def escalate_level(self, existing: dict, level: str, routes: list[dict], reason: str, now: str) -> dict | None:
-        """Hand an unacknowledged alert one level up (督办); its clock starts again."""
+    def escalate_level(self, existing: dict, level: str, routes: list[dict], reason: str, now: str,
+                       since) -> dict | None:
+        """Hand an unacknowledged alert one level up (督办); its clock starts again ``since``."""
         guard = {"_id": existing["_id"], "status": FIRING, "severity": existing["severity"],
                  "level": existing["level"], "acknowledged_at": None}
-        change = {"level": level, "routes": routes, "level_since": now, "updated_at": now, "unpublished": True,
+        change = {"level": level, "routes": routes, "level_since": now_iso(since), "updated_at": now,
+                  "unpublished": True,
                   "details": {**existing.get("details", {}), "escalated": {"to": level, "reason": reason}}}
         return self._update(guard, change)
 

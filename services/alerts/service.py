@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from marshmallow import ValidationError
 from nameko.events import EventDispatcher, event_handler
@@ -24,7 +24,8 @@ from shared.internal import (
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.workdays import WorkingCalendar
 from services.alerts.domain import (
-    ESCALATE, KEEP, OUTCOMES, RAISE, RERAISE, decide, higher_level, messages_for, overdue_level, routes,
+    ESCALATE, KEEP, OUTCOMES, RAISE, RERAISE, decide, higher_level, messages_for, overdue_level, overdue_since,
+    routes,
     to_resolve,
 )
 from services.alerts.notify import (
@@ -178,14 +179,15 @@ class AlertsService:
     def _escalate_overdue(self, as_of: date) -> list[dict]:
         within = self.policy.acknowledge_within
         escalated = []
-        for alert in self.alerts.unacknowledged(sorted(within)):
+        for alert in sorted(self.alerts.unacknowledged(sorted(within)), key=lambda a: a["_id"]):
             level = overdue_level(alert, within, self.calendar, as_of)
             if level is None:
                 continue
             departments = list(dict.fromkeys(r["department"] for r in alert["routes"]))
             reason = f"not acknowledged within {within[alert['severity']]} working day(s) at {alert['level']} level"
+            since = datetime.combine(overdue_since(alert, within, self.calendar), time(0), SHANGHAI)
             changed = self.alerts.escalate_level(alert, level, routes(departments, alert["division"], level),
-                                                 reason, self.clock.now_iso())
+                                                 reason, self.clock.now_iso(), since)
             if self._publish(changed):      # None: another instance escalated it first
                 escalated.append(changed)
         return escalated
