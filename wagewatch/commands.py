@@ -20,6 +20,8 @@ def up(args) -> int:
     runner = platform.start(config)
     print(f"[1/4] WageWatch is up: {len(platform.service_classes())} services on {_safe(config['AMQP_URI'])}, "
           f"MONGO_URI={_safe(config['MONGO_URI'])} ({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
+    print(f"      operators' console: {platform.console_url(config)} "
+          "(accounts: `wagewatch console add-user`)", flush=True)
     if args.demo:
         from wagewatch.demo import run_demo
 
@@ -55,7 +57,7 @@ def demo(args) -> int:
     if platform.is_running(config):
         print("[1/4] using the platform that is already running", flush=True)
     else:
-        runner = platform.start(config)
+        runner = platform.start(config, console=False)   # a one-shot run serves no web page
         print("[1/4] started the platform in this process (embedded store)", flush=True)
     try:
         run_demo(config, args.as_of or today())

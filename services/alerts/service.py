@@ -303,6 +303,18 @@ class AlertsService:
         return [view(a, muted.get(a["_id"])) for a in found]
 
     @rpc
+    def outcomes(self) -> dict[str, str]:
+        """The outcomes an operator may resolve an alert with (code → 中文)."""
+        return dict(OUTCOMES)
+
+    @rpc
+    def project_departments(self, sector: str | None, funding: str | None) -> list[str]:
+        """Departments that receive a project's alerts (monitoring rules or complaints)."""
+        found = [d for alert_type in ("PAYROLL_MISSING", "COMPLAINT_FILED")
+                 for d in self.policy.routing.departments(alert_type, sector, funding)]
+        return list(dict.fromkeys(found))
+
+    @rpc
     def desk_notifications(self, department: str, division: str, limit: int = 50) -> list[dict]:
         found = self.alerts.notifications_for({"department": department, "division": division}, limit)
         return [{k: v for k, v in n.items() if k != "_id"} for n in found]

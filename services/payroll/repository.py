@@ -28,6 +28,9 @@ class PayrollRepository:
     def get(self, project_code: str, month: str) -> dict | None:
         return self.months.find_one({"_id": f"{project_code}:{month}"})
 
+    def project_months(self, project_code: str) -> list[dict]:
+        return list(self.months.find({"project_code": project_code}).sort("month", pymongo.ASCENDING))
+
     def paid_months(self) -> set[tuple[str, str]]:
         """Every (project_code, month) that has a payroll: one query for a whole sweep."""
         cursor = self.months.find({}, {"project_code": 1, "month": 1})
