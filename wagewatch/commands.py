@@ -43,8 +43,21 @@ def sweep(args) -> int:
 def alerts(args) -> int:
     from wagewatch.tail import tail
 
-    tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity)
+    tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity,
+         alert_type=args.type, project=args.project, notifications=args.notifications)
     return 0
+
+
+def console(args) -> int:
+    from wagewatch.accounts import run
+
+    return run(load_config(args.config), args)
+
+
+def policy(args) -> int:
+    from wagewatch.policy_check import run
+
+    return run(load_config(args.config), args)
 
 
 def demo(args) -> int:
