@@ -16,8 +16,9 @@ PROJECT_CHANGED = "project_changed"
 PAYROLL_RECORDED = "payroll_recorded"
 CONDITIONS_CLEARED = "conditions_cleared"
 
-# Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC.
-MONITORS = ("payroll",)
+# Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC. The alerts
+# service stays last: its sweep escalates alerts nobody acknowledged in time.
+MONITORS = ("payroll", "alerts")
 
 
 class TolerantSchema(Schema):
