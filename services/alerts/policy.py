@@ -104,8 +104,12 @@ class AlertPolicy:
 
 
 def policy_path(config: dict) -> Path:
+    """``ALERT_POLICY``: absolute, or relative to the working directory, else to the
+    repository (so `wagewatch` works from anywhere in a checkout)."""
     path = Path(str(config.get(POLICY_KEY) or DEFAULT_POLICY))
-    return path if path.is_absolute() else REPO_ROOT / path
+    if path.is_absolute() or path.exists():
+        return path
+    return REPO_ROOT / path
 
 
 def duration(value) -> int | None:
