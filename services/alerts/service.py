@@ -31,6 +31,7 @@ from services.alerts.domain import (
 from services.alerts.notify import (
     compose, due_after_change, group_of, in_group, notification_key, notifications_exchange,
 )
+from services.alerts.matchers import labels_of, matches
 from services.alerts.policy import AlertPolicy
 from services.alerts.repository import AlertRepository
 from services.alerts.suppression import silence_problems, suppression
@@ -113,23 +114,33 @@ class AlertsService:
         return self._announce(alert)
 
     def _announce(self, alert: dict) -> dict:
-        """Tell the console, and mark the desks' notification groups that this change (and,
-        through inhibitions, the same project's other alerts) may concern."""
+        """Tell the console, and mark the desks' notification groups that this change
+        concerns: its own, and those of the same project's alerts it may inhibit."""
         self.dispatch(ALERT_CHANGED, view(alert))
-        neighbours = self.alerts.open_on_projects([alert.get("project_code")])
-        self._touch_groups([alert, *(a for a in neighbours if a["_id"] != alert["_id"])])
+        concerned = [alert]
+        if self._may_inhibit(alert):
+            concerned += [a for a in self.alerts.open_on_projects([alert.get("project_code")]) if a["_id"] != alert["_id"]]
+        self._touch_groups(concerned)
         return alert
 
+    def _may_inhibit(self, alert: dict) -> bool:
+        labels = labels_of(alert)
+        return any(matches(rule.source, labels) for rule in self.policy.inhibitions)
+
     def _touch_groups(self, alerts: list[dict]) -> None:
+        """Each group once, however many of its alerts changed (a silence may touch thousands)."""
         now = self.clock.now()
+        groups = {}
         for alert in alerts:
             for desk in alert["routes"]:
                 group = group_of(alert, desk, self.policy)
-                rule = self.policy.desk_rules[group["rule"]] if group["rule"] < len(self.policy.desk_rules) else None
-                if rule is None:
-                    continue
-                due = due_after_change(self.alerts.get_group(group["_id"]), rule, now)
-                self.alerts.touch_group(group, now_iso(due), now_iso(now))
+                groups.setdefault(group["_id"], group)
+        for group in groups.values():
+            if group["rule"] >= len(self.policy.desk_rules):
+                continue
+            rule = self.policy.desk_rules[group["rule"]]
+            due = due_after_change(self.alerts.get_group(group["_id"]), rule, now)
+            self.alerts.touch_group(group, now_iso(due), now_iso(now))
 
     # --- the lifecycle desks work with ----------------------------------------------------
     @rpc
