@@ -9,6 +9,7 @@ class ConsoleRepository:
     def __init__(self, database):
         self.accounts = database["accounts"]
         self.sessions = database["sessions"]
+        self.failures = database["sign_in_failures"]
 
     def ensure_indexes(self) -> None:
         # _id is the username / the session token's hash. MongoDB drops sessions once
@@ -37,6 +38,17 @@ class ConsoleRepository:
         done = self.accounts.update_one({"_id": username}, {"$set": {"disabled": True}})
         self.sessions.delete_many({"username": username})
         return bool(done.matched_count)
+
+    def failed_sign_ins(self, username: str) -> list[str]:
+        found = self.failures.find_one({"_id": username})
+        return found["at"] if found else []
+
+    def record_failed_sign_in(self, username: str, now: str, keep: int = 20) -> None:
+        self.failures.update_one({"_id": username}, {"$push": {"at": {"$each": [now], "$slice": -keep}}},
+                                 upsert=True)
+
+    def clear_failed_sign_ins(self, username: str) -> None:
+        self.failures.delete_one({"_id": username})
 
     def open_session(self, key: str, username: str, desk: dict, created_at: str, expires_at: str, expires) -> None:
         self.sessions.insert_one({"_id": key, "username": username, "desk": desk, "created_at": created_at,

@@ -25,7 +25,7 @@ from shared.divisions import covers, name_of
 from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.console.accounts import (
-    account_problems, desk_of, expires_at, new_session_token, password_matches, token_key,
+    account_problems, desk_of, expires_at, locked_out, new_session_token, password_matches, token_key,
 )
 from services.console.feed import LiveFeed, alert_reaches, sse
 from services.console.repository import ConsoleRepository
@@ -109,11 +109,16 @@ class ConsoleService:
             body = read_json(request, ("username", "password"))
         except BadRequest as bad:
             return json_response({"errors": bad.errors}, 400)
-        account = self.store.account(str(body["username"]))
+        username = str(body["username"])
+        if locked_out(self.store.failed_sign_ins(username), self.clock.now()):
+            return error(429, "尝试次数过多，请 15 分钟后再试 (too many attempts: try again in 15 minutes)")
+        account = self.store.account(username)
         stored = account["password"] if account else _DUMMY_HASH
         matched = tpool.execute(password_matches, str(body["password"]), stored)
         if not (account and matched) or account.get("disabled"):
+            self.store.record_failed_sign_in(username, self.clock.now_iso())
             return error(401, "用户名或密码错误 (wrong username or password)")
+        self.store.clear_failed_sign_ins(username)
         return self._open_session(account)
 
     def _open_session(self, account: dict) -> Response:

@@ -194,3 +194,12 @@ def _days_ahead(days: int) -> str:
     from datetime import date, timedelta
 
     return (date.today() + timedelta(days=days)).isoformat()
+
+
+def test_guessing_passwords_locks_the_username_for_a_while(console):
+    for _ in range(5):
+        assert requests.post(console + "api/session", headers=HEADER,
+                             json={"username": "water-fr", "password": "guess"}).status_code == 401
+    locked = requests.post(console + "api/session", headers=HEADER, json={"username": "water-fr", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert signed_in(console, "housing-fr"), "other accounts are not affected"
