@@ -90,3 +90,23 @@ def test_a_red_alert_nobody_acknowledges_reaches_the_city_desk_at_the_sweep_afte
     assert AlertSchema().validate(escalated["body"]) == {}
     assert (escalated["routing_key"], escalated["body"]["level"], escalated["body"]["fingerprint"]) == (
         "alert.hrss.430100.red", "city", complaint["fingerprint"])
+
+
+def test_wagewatch_up_serves_the_console_and_prints_its_url(config):
+    import signal
+
+    from tests.conftest import free_port
+    from tests.e2e.test_command_line import read_line
+
+    address = f"127.0.0.1:{free_port()}"
+    up = subprocess.Popen([WAGEWATCH, "up"], env={**env_for(config), "CONSOLE_ADDRESS": address, "DAILY_SWEEP": "false"},
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert read_line(up, 60).startswith("[1/4] WageWatch is up: 5 services")
+        assert read_line(up, 10).strip() == (f"operators' console: http://{address}/ "
+                                             "(accounts: `wagewatch console add-user`)")
+        page = requests.get(f"http://{address}/", timeout=10)
+        assert page.status_code == 200 and "值班人员登录" in page.text
+    finally:
+        up.send_signal(signal.SIGINT)
+        assert up.wait(30) == 0
