@@ -192,6 +192,11 @@ class AlertRepository:
         if not done.modified_count:
             self.groups.update_one({"_id": group["_id"]}, {"$set": kept})
 
+    def forget_idle_group(self, group_id: str) -> None:
+        """A group with nothing firing and nothing due is dropped (a later alert on the
+        same project starts a new one, and waits its group_wait again)."""
+        self.groups.delete_one({"_id": group_id, "dirty": False, "due_at": None, "notified": []})
+
     def record_notification(self, notification: dict) -> None:
         self.notifications.insert_one({**notification, "_id": notification["notification_id"]})
 

@@ -104,11 +104,14 @@ class AlertsService:
     def _resolve(self, fingerprint: str, reason: str, **operator) -> dict | None:
         return self._publish(self.alerts.resolve(fingerprint, reason, self.clock.now_iso(), **operator))
 
-    def _publish(self, alert: dict | None) -> dict | None:
-        """Publish a stored change to every desk; None (lost a race) publishes nothing."""
+    def _publish(self, alert: dict | None, level: str | None = None) -> dict | None:
+        """Publish a stored change to every desk (or only the desks of ``level``); None
+        (lost a race) publishes nothing."""
         if alert is None:
             return None
         for route, body in messages_for(alert):
+            if level and route["level"] != level:
+                continue
             self.publish_alert(body, routing_key=alert_key(route["department"], route["division"], body["severity"]))
         self.alerts.mark_published(alert["_id"], alert["updated_at"])
         return self._announce(alert)
@@ -199,7 +202,9 @@ class AlertsService:
             since = datetime.combine(overdue_since(alert, within, self.calendar), time(0), SHANGHAI)
             changed = self.alerts.escalate_level(alert, level, routes(departments, alert["division"], level),
                                                  reason, self.clock.now_iso(), since)
-            if self._publish(changed):      # None: another instance escalated it first
+            # Only the new level's desks hear of it: for the desks below, the alert is
+            # still the one they have (the console shows them where it went).
+            if self._publish(changed, level):      # None: another instance escalated it first
                 escalated.append(changed)
         return escalated
 
@@ -273,6 +278,8 @@ class AlertsService:
         if reason:
             self._send(group, rule.name, reason, state, muted, now)
         self.alerts.finish_group(group, stored, lease)
+        if not stored["notified"] and stored["due_at"] is None:
+            self.alerts.forget_idle_group(group["_id"])
 
     def _suppressed(self, alerts: list[dict], desk: dict, now: str) -> dict[str, dict]:
         silences = self.alerts.current_silences(now)

@@ -103,7 +103,9 @@ def test_wagewatch_up_serves_the_console_and_prints_its_url(config):
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert read_line(up, 60).startswith("[1/4] WageWatch is up: 5 services")
-        assert read_line(up, 10).strip() == (f"operators' console: http://{address}/ "
+        # The next line follows at once and may already sit in the pipe's read buffer,
+        # where select() cannot see it: read it directly.
+        assert up.stdout.readline().strip() == (f"operators' console: http://{address}/ "
                                              "(accounts: `wagewatch console add-user`)")
         page = requests.get(f"http://{address}/", timeout=10)
         assert page.status_code == 200 and "值班人员登录" in page.text

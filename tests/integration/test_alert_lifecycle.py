@@ -83,13 +83,16 @@ def test_an_unacknowledged_red_escalates_to_the_city_once_even_with_two_instance
     second = container_factory(AlertsService, policy_config)
     second.start()
     city = alerts_listener(config["AMQP_URI"], department="water", division="430100")
+    county = alerts_listener(config["AMQP_URI"], department="water", division="430102")
     report(alerts, condition(), condition("2026-09", severity="orange"))
     sweeps = [eventlet.spawn(call, container, "sweep", overdue_date()) for container in (alerts, second)]
     outcomes = [s.wait() for s in sweeps]
     escalated = [a["fingerprint"] for o in outcomes for a in o["escalated"]]
     [message] = city.wait_for(1)
     assert city.drain(2.0) == [message], "one escalation message, whichever instance won"
+    assert len(county.drain(0.5)) == 2, "the county desk's alerts do not fire again"
     city.close()
+    county.close()
     assert escalated == ["PAYROLL_MISSING:P1:2026-10"], "orange has three working days"
     assert AlertSchema().validate(message["body"]) == {}
     assert (message["routing_key"], message["body"]["level"]) == ("alert.water.430100.red", "city")

@@ -150,3 +150,16 @@ def test_a_silence_needs_a_creator_a_reason_matchers_and_an_end_in_the_future():
     assert set(problems) == {"matchers.colour", "created_by", "reason", "ends_at"}
     assert "at most 90 days" in silence_problems({"matchers": {"type": "X"}, "created_by": "a", "reason": "r",
                                                   "ends_at": "2027-06-01T00:00:00+08:00"}, now)["ends_at"][0]
+
+
+def test_tail_filters_by_rule_and_project_and_prints_notifications_readably():
+    from wagewatch.tail import format_notification, wanted
+
+    body = {"type": "PAYROLL_MISSING", "project_code": "P1"}
+    assert wanted(body, None, None) and wanted(body, "PAYROLL_MISSING", "P1")
+    assert not wanted(body, "WAGES_SHORT", None) and not wanted(body, None, "P2")
+    line = format_notification({"desk": WATER, "group": {"project_code": "P1"}, "colour": "red", "reason": "repeat",
+                                "sent_at": "2026-11-23T09:00:00+08:00", "firing": [{}, {}], "resolved": [],
+                                "suppressed": [{"fingerprint": "x"}]})
+    assert line == ("2026-11-23T09:00:00+08:00  RED    repeat  water@430102 project_code=P1: 2 firing, 0 resolved, "
+                    "1 silenced/inhibited")
