@@ -5,7 +5,6 @@ resolution by an operator, silences, and grouped notifications."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date, datetime, time, timedelta
 
 from marshmallow import ValidationError
@@ -15,33 +14,29 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from shared.calendar import SHANGHAI, now_iso
-from shared.contract.alerts import FIRING, severity_rank
+from shared.contract.alerts import FIRING
 from shared.contract.topology import alert_key, alerts_exchange
-from shared.divisions import covers, division_prefix
+from shared.divisions import division_prefix
 from shared.internal import (
-    ALERT_CHANGED, CONDITIONS_CLEARED, DESK_NOTIFIED, SILENCES_CHANGED, ConditionSchema, ConditionsClearedSchema,
+    ALERT_CHANGED, CONDITIONS_CLEARED, SILENCES_CHANGED, ConditionSchema, ConditionsClearedSchema,
 )
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.workdays import WorkingCalendar
+from services.alerts.desks import DeskNotifier
 from services.alerts.domain import (
     ESCALATE, KEEP, OUTCOMES, RAISE, RERAISE, decide, higher_level, messages_for, overdue_level, overdue_since,
-    routes,
-    to_resolve,
+    routes, to_resolve,
 )
-from services.alerts.notify import (
-    compose, due_after_change, group_of, in_group, notification_key, notifications_exchange,
-)
-from services.alerts.matchers import labels_of, matches
+from services.alerts.notify import notifications_exchange
 from services.alerts.policy import AlertPolicy
 from services.alerts.repository import AlertRepository
-from services.alerts.suppression import silence_problems, suppression
+from services.alerts.suppression import made_for_desk, silence_problems, silence_view
 from services.alerts.views import view
 
 log = logging.getLogger(__name__)
 _CONDITIONS = ConditionSchema(many=True)
 _CLEARED = ConditionsClearedSchema()
 RELAY_AFTER = timedelta(seconds=30)
-GROUP_LEASE = timedelta(seconds=60)
 
 
 class AlertsService:
@@ -120,30 +115,11 @@ class AlertsService:
         """Tell the console, and mark the desks' notification groups that this change
         concerns: its own, and those of the same project's alerts it may inhibit."""
         self.dispatch(ALERT_CHANGED, view(alert))
-        concerned = [alert]
-        if self._may_inhibit(alert):
-            concerned += [a for a in self.alerts.open_on_projects([alert.get("project_code")]) if a["_id"] != alert["_id"]]
-        self._touch_groups(concerned)
+        self._desks().changed(alert)
         return alert
 
-    def _may_inhibit(self, alert: dict) -> bool:
-        labels = labels_of(alert)
-        return any(matches(rule.source, labels) for rule in self.policy.inhibitions)
-
-    def _touch_groups(self, alerts: list[dict]) -> None:
-        """Each group once, however many of its alerts changed (a silence may touch thousands)."""
-        now = self.clock.now()
-        groups = {}
-        for alert in alerts:
-            for desk in alert["routes"]:
-                group = group_of(alert, desk, self.policy)
-                groups.setdefault(group["_id"], group)
-        for group in groups.values():
-            if group["rule"] >= len(self.policy.desk_rules):
-                continue
-            rule = self.policy.desk_rules[group["rule"]]
-            due = due_after_change(self.alerts.get_group(group["_id"]), rule, now)
-            self.alerts.touch_group(group, now_iso(due), now_iso(now))
+    def _desks(self) -> DeskNotifier:
+        return DeskNotifier(self.alerts, self.policy, self.clock, self.publish_notification, self.dispatch)
 
     # --- the lifecycle desks work with ----------------------------------------------------
     @rpc
@@ -224,29 +200,29 @@ class AlertsService:
             return {"errors": problems}
         silence = self.alerts.add_silence({**request, "created_at": now})
         self._silences_changed(silence)
-        return {"silence": _silence_view(silence)}
+        return {"silence": silence_view(silence)}
 
     @rpc
     def expire_silence(self, silence_id: str, by: str, department: str | None = None,
                        division: str | None = None) -> dict:
         """End a silence now. A desk may end only silences made for it."""
         silence = self.alerts.get_silence(silence_id)
-        if silence is None or (department and not _silence_for_desk(silence, department, division)):
+        if silence is None or (department and not made_for_desk(silence, department, division)):
             return {"error": f"no silence {silence_id} for this desk"}
         ended = self.alerts.expire_silence(silence_id, by, self.clock.now_iso())
         if ended is None:
             return {"error": f"silence {silence_id} has already ended"}
         self._silences_changed(ended)
-        return {"silence": _silence_view(ended)}
+        return {"silence": silence_view(ended)}
 
     @rpc
     def silences(self, department: str | None = None, division: str | None = None) -> list[dict]:
         current = self.alerts.current_silences(self.clock.now_iso())
-        return [_silence_view(s) for s in current if not department or _silence_for_desk(s, department, division)]
+        return [silence_view(s) for s in current if not department or made_for_desk(s, department, division)]
 
     def _silences_changed(self, silence: dict) -> None:
-        self.dispatch(SILENCES_CHANGED, _silence_view(silence))
-        self._touch_groups(self.alerts.find(status=FIRING, limit=5000))
+        self.dispatch(SILENCES_CHANGED, silence_view(silence))
+        self._desks().touch(self.alerts.find(status=FIRING, limit=5000))
 
     @timer(interval=30)
     def notice_silences_ending(self):
@@ -260,49 +236,7 @@ class AlertsService:
     @timer(interval=1)
     def notify_desks(self):
         """Send every group notification that is due (one instance per group)."""
-        now = self.clock.now()
-        for group in self.alerts.due_groups(now_iso(now)):
-            lease = now_iso(now + GROUP_LEASE)
-            claimed = self.alerts.claim_group(group, lease)
-            if claimed:
-                self._notify(group, lease, now)
-
-    def _notify(self, group: dict, lease: str, now) -> None:
-        rule = self.policy.desk_rules[group["rule"]]
-        code = group["labels"].get("project_code")
-        members = [a for a in self.alerts.for_desk(group["desk"], project_code=code) if in_group(a, group, self.policy)]
-        muted = self._suppressed(members, group["desk"], now_iso(now))
-        reason, state = compose(group, group, members, muted, rule, now)
-        stored = {**state, "notified_at": now_iso(state["notified_at"]) if state["notified_at"] else None,
-                  "due_at": now_iso(state["due_at"]) if state["due_at"] else None}
-        if reason:
-            self._send(group, rule.name, reason, state, muted, now)
-        self.alerts.finish_group(group, stored, lease)
-        if not stored["notified"] and stored["due_at"] is None:
-            self.alerts.forget_idle_group(group["_id"])
-
-    def _suppressed(self, alerts: list[dict], desk: dict, now: str) -> dict[str, dict]:
-        silences = self.alerts.current_silences(now)
-        neighbours = self.alerts.open_on_projects([a.get("project_code") for a in alerts])
-        muted = {}
-        for alert in alerts:
-            why = suppression(alert, desk, neighbours, silences, self.policy.inhibitions, now)
-            if why["silenced_by"] or why["inhibited_by"]:
-                muted[alert["_id"]] = why
-        return muted
-
-    def _send(self, group: dict, rule_name: str, reason: str, state: dict, muted: dict, now) -> None:
-        firing, resolved = state["firing"], state["resolved"]
-        colour = max((a["severity"] for a in firing), key=severity_rank) if firing else "resolved"
-        notification = {
-            "notification_id": uuid.uuid4().hex, "desk": group["desk"], "group": group["labels"],
-            "rule": rule_name, "reason": reason, "colour": colour, "sent_at": now_iso(now),
-            "firing": [view(a) for a in firing], "resolved": [view(a) for a in resolved],
-            "suppressed": [{"fingerprint": fp, **why} for fp, why in sorted(muted.items())],
-        }
-        self.alerts.record_notification(notification)
-        self.publish_notification(notification, routing_key=notification_key(group["desk"], colour))
-        self.dispatch(DESK_NOTIFIED, notification)
+        self._desks().send_due()
 
     # --- reading ----------------------------------------------------------------------------
     @rpc
@@ -317,7 +251,7 @@ class AlertsService:
         """The alerts that reach one desk, each with its lifecycle and why it is muted."""
         desk = {"department": department, "division": division}
         found = self.alerts.for_desk(desk, status=status, project_code=project_code, since=since)
-        muted = self._suppressed(found, desk, self.clock.now_iso())
+        muted = self._desks().suppressed(found, desk, self.clock.now_iso())
         return [view(a, muted.get(a["_id"])) for a in found]
 
     @rpc
@@ -377,17 +311,3 @@ def _instant(text: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return now_iso(moment)
-
-
-def _silence_for_desk(silence: dict, department: str, division: str | None) -> bool:
-    """A silence made for this desk: it names the department and a division within the desk's."""
-    matchers = silence["matchers"]
-    departments = matchers.get("department")
-    divisions = matchers.get("desk_division")
-    departments = departments if isinstance(departments, list) else [departments]
-    divisions = divisions if isinstance(divisions, list) else [divisions]
-    return department in departments and bool(division) and all(d and covers(division, d) for d in divisions)
-
-
-def _silence_view(silence: dict) -> dict:
-    return {"silence_id": silence["_id"], **{k: v for k, v in silence.items() if k != "_id"}}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from shared.divisions import covers
 from services.alerts.matchers import ALERT_LABELS, DESK_LABELS, labels_of, matcher_problems, matches, normalise
 from services.alerts.policy import Inhibition
 
@@ -79,3 +80,17 @@ def silence_problems(silence: dict, now: str) -> dict[str, list[str]]:
 
 def _days_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
+
+
+def made_for_desk(silence: dict, department: str, division: str | None) -> bool:
+    """A silence made for this desk: it names the department and a division within the desk's."""
+    matchers = silence["matchers"]
+    departments = matchers.get("department")
+    divisions = matchers.get("desk_division")
+    departments = departments if isinstance(departments, list) else [departments]
+    divisions = divisions if isinstance(divisions, list) else [divisions]
+    return department in departments and bool(division) and all(d and covers(division, d) for d in divisions)
+
+
+def silence_view(silence: dict) -> dict:
+    return {"silence_id": silence["_id"], **{k: v for k, v in silence.items() if k != "_id"}}
