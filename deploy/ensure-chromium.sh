@@ -10,8 +10,12 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "chromium and a CJK font are installed"
   exit 0
 fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing ${missing[*]}: run this script as root (sudo bash deploy/ensure-chromium.sh)" >&2
+  exit 1
+fi
 echo "installing ${missing[*]} (Debian packages)"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get install -y -qq "${missing[@]}" >/dev/null
 /usr/bin/chromium --version

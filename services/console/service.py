@@ -153,7 +153,7 @@ class ConsoleService:
         token = session_token(request)
         session = self.store.session(token_key(token)) if token else None
         if session is None or session["expires_at"] <= self.clock.now_iso():
-            return None, error(401, "请重新登录 (sign in again)", headers=None)
+            return None, error(401, "请重新登录 (sign in again)")
         account = self.store.account(session["username"])
         if account is None or account.get("disabled"):
             return None, error(401, "账户已停用 (account disabled)")

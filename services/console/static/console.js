@@ -13,6 +13,10 @@ const LABELS = {
   department: { housing: "住房和城乡建设", water: "水利", transport: "交通运输", development: "发展和改革",
                 hrss: "人力资源和社会保障" },
   reason: { new: "新", changed: "更新", repeat: "重复提醒" },
+  sector: { housing: "房屋建筑", municipal: "市政", water: "水利", transport: "交通", railway: "铁路", energy: "能源",
+            other: "其他" },
+  funding: { government: "政府投资", soe: "国有资金", private: "社会资本" },
+  status: { planned: "未开工", under_construction: "在建", suspended: "停工", completed: "竣工" },
 };
 const HEADERS = { "Content-Type": "application/json", "X-WageWatch-Console": "1" };
 const state = { alerts: new Map(), shownAt: new Map(), outcomes: {}, operator: null, source: null };
@@ -202,7 +206,8 @@ async function openProject(code) {
     const data = await api("GET", `/api/project?code=${encodeURIComponent(code)}`);
     const p = data.project;
     $("project-title").textContent = `${p.name}（${p.project_code}）`;
-    $("project-facts").textContent = `区划 ${p.division} · 行业 ${p.sector} · 资金 ${p.funding} · 状态 ${p.status} · 开工 ${p.start_date}`;
+    $("project-facts").textContent = `区划 ${p.division} · 行业 ${LABELS.sector[p.sector] || p.sector} · ` +
+      `资金 ${LABELS.funding[p.funding] || p.funding} · 状态 ${LABELS.status[p.status] || p.status} · 开工 ${p.start_date}`;
     const alerts = $("project-alerts"); alerts.replaceChildren();
     data.alerts.forEach((a) => alerts.append(el("li", `${LABELS.severity[a.severity]} ${LABELS.type[a.type] || a.type} ${a.month || ""} ${statusText(a)}`)));
     $("project-payroll").replaceChildren(part(data.payroll, (months) => {

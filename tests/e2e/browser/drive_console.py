@@ -3,8 +3,8 @@
 Run as its own process by ``tests/e2e/test_console_browser.py``: Playwright's sync API
 does not run under eventlet's monkey-patching, which the test process has. It talks to
 the test over lines: it prints ``READY`` once signed in with the live stream connected,
-then waits for the alert the test raises, acknowledges it, keeps a screenshot, and
-prints one ``RESULT <json>`` line. It never downloads a browser.
+then waits for the alert the test raises, acknowledges it, opens its project, keeps a
+screenshot of each, and prints one ``RESULT <json>`` line. It never downloads a browser.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ WAIT_MS = 30_000
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    for name in ("--url", "--username", "--password", "--fingerprint", "--screenshot"):
+    for name in ("--url", "--username", "--password", "--fingerprint", "--screenshot", "--project-screenshot"):
         parser.add_argument(name, required=True)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wagewatch-chromium-") as profile, sync_playwright() as playwright:
@@ -50,13 +50,16 @@ def operate(page, args) -> dict:
     page.click(f'tr[data-fingerprint="{args.fingerprint}"] button.acknowledge')
     page.wait_for_selector(f'tr[data-fingerprint="{args.fingerprint}"][data-status="acknowledged"]', timeout=WAIT_MS)
     page.screenshot(path=args.screenshot, full_page=True)
-    return {
-        "shown_at_ms": shown_at,
+    seen = {
         "rows": page.eval_on_selector_all("tr[data-fingerprint]", "rows => rows.map(r => r.dataset.fingerprint)"),
         "status": page.inner_text(f'tr[data-fingerprint="{args.fingerprint}"] td:nth-child(8)'),
         "desk": page.inner_text("#desk"),
-        "page_text": page.inner_text("body"),
     }
+    page.click(f'tr[data-fingerprint="{args.fingerprint}"] a.project-link')
+    page.wait_for_selector("#project:not([hidden]) #project-payroll li", timeout=WAIT_MS)
+    page.screenshot(path=args.project_screenshot, full_page=True)
+    return {**seen, "shown_at_ms": shown_at, "project": page.inner_text("#project"),
+            "page_text": page.inner_text("body")}
 
 
 if __name__ == "__main__":
