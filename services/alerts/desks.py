@@ -46,7 +46,7 @@ class DeskNotifier:
             if group["rule"] < len(self.policy.desk_rules):
                 rule = self.policy.desk_rules[group["rule"]]
                 due = due_after_change(self.alerts.get_group(group["_id"]), rule, now)
-                self.alerts.touch_group(group, now_iso(due), now_iso(now))
+                self.alerts.touch_group(group, _not_before(due), now_iso(now))
 
     def send_due(self) -> None:
         now = self.clock.now()
@@ -74,7 +74,7 @@ class DeskNotifier:
         muted = self.suppressed(members, group["desk"], now_iso(now))
         reason, state = compose(group, group, members, muted, rule, now)
         stored = {**state, "notified_at": now_iso(state["notified_at"]) if state["notified_at"] else None,
-                  "due_at": now_iso(state["due_at"]) if state["due_at"] else None}
+                  "due_at": _not_before(state["due_at"]) if state["due_at"] else None}
         if reason:
             self._send(group, rule.name, reason, state, muted, now)
         self.alerts.finish_group(group, stored, lease)
@@ -93,3 +93,8 @@ class DeskNotifier:
         self.alerts.record_notification(notification)   # the record first: what the desk was told
         self.publish(notification, routing_key=notification_key(group["desk"], colour))
         self.dispatch(DESK_NOTIFIED, notification)
+
+
+def _not_before(moment) -> str:
+    """A due time to the second, rounded up: a group never waits less than it should."""
+    return now_iso(moment + timedelta(seconds=1) if moment.microsecond else moment)

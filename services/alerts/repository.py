@@ -63,9 +63,9 @@ class AlertRepository:
                   "details": {**condition.get("details", {}), "previous_severity": existing["severity"]},
                   "updated_at": now, "unpublished": True}
         if severity != existing["severity"]:   # worse news needs a fresh acknowledgement
-            change.update(acknowledged_by=None, acknowledged_at=None, level_since=now)
+            change.update(acknowledged_by=None, acknowledged_at=None, level_since=condition.get("clock_from") or now)
         elif condition["level"] != existing["level"]:
-            change["level_since"] = now
+            change["level_since"] = condition.get("clock_from") or now
         return self._update(guard, change)
 
     def escalate_level(self, existing: dict, level: str, routes: list[dict], reason: str, now: str,
@@ -214,7 +214,8 @@ class AlertRepository:
             "funding": condition.get("funding"), "project_code": condition.get("project_code"),
             "month": condition.get("month"), "summary": condition["summary"],
             "details": condition.get("details", {}), "p1": condition.get("p1", False),
-            "level": condition["level"], "level_since": now, "routes": routes, "raised_at": now,
+            "level": condition["level"], "level_since": condition.get("clock_from") or now, "routes": routes,
+            "raised_at": now,
             "acknowledged_by": None, "acknowledged_at": None, "resolved_at": None, "resolution": None,
             "resolved_by": None, "outcome": None, "updated_at": now, "unpublished": True,
         }

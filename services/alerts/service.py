@@ -56,7 +56,10 @@ class AlertsService:
         """Make the open alerts of ``types`` match what a sweep as of ``as_of`` reported:
         fire the new, escalate the worse, resolve the ones no longer reported."""
         reported = _CONDITIONS.load(conditions)
-        raised = [a for a in (self._apply(c) for c in reported) if a]
+        # The acknowledgement clock of what this sweep raises starts on its date, never
+        # before now: a sweep as of a later date does not escalate what it just raised.
+        clock_from = max(self.clock.now_iso(), now_iso(datetime.combine(date.fromisoformat(as_of), time(0), SHANGHAI)))
+        raised = [a for a in (self._apply({**c, "clock_from": clock_from}) for c in reported) if a]
         cleared = to_resolve(self.alerts.open_fingerprints(types), {c["fingerprint"] for c in reported})
         resolved = [a for a in (self._resolve(fp, f"not reported by the {source} sweep as of {as_of}")
                                 for fp in sorted(cleared)) if a]

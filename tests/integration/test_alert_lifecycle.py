@@ -166,3 +166,21 @@ def test_a_silence_mutes_a_desk_records_who_and_why_and_ends_when_expired(alerts
     assert call(alerts, "expire_silence", silence_id, "张三", "water", "430102")["silence"]["expired_by"] == "张三"
     [after] = notified.wait_for(1)
     assert [a["fingerprint"] for a in after["body"]["firing"]] == ["PAYROLL_MISSING:P1:2026-10"]
+
+
+def test_a_sweep_as_of_a_later_date_starts_the_clock_on_that_date(alerts):
+    as_of = WorkingCalendar().add_working_days(today(), 10)
+    call(alerts, "reconcile", "payroll", ["PAYROLL_MISSING"], as_of.isoformat(), [condition()])
+    assert call(alerts, "sweep", as_of.isoformat())["escalated"] == [], "not overdue the day it was raised"
+    later = WorkingCalendar().add_working_days(as_of, 2).isoformat()
+    assert [a["level"] for a in call(alerts, "sweep", later)["escalated"]] == ["city"]
+
+
+def test_two_instances_send_a_groups_notification_once(alerts, container_factory, policy_config, notified):
+    second = container_factory(AlertsService, policy_config)
+    second.start()
+    report(alerts, *[condition(f"2026-{m:02d}", severity="yellow", alert_type="WAGES_SHORT") for m in range(1, 6)])
+    report(second, condition("2026-06", severity="yellow", alert_type="WAGES_SHORT"))
+    [first] = notified.wait_for(1)
+    assert notified.drain(3.0) == [first], "whichever instance claimed the group sent it, once"
+    assert len(first["body"]["firing"]) == 6
