@@ -295,6 +295,8 @@ class ConsoleService:
             return {"available": False, "reason": f"the {service} service could not answer ({exc.exc_type})"}
 
     # --- live changes from the alerts service (every console instance hears every one) -------
+    # Unreliable delivery on purpose: a queue per running instance, gone with it. A tab
+    # that reconnects (EventSource does by itself) reloads the desk's list first.
     @event_handler("alerts", ALERT_CHANGED, handler_type=BROADCAST, reliable_delivery=False)
     def handle_alert_changed(self, view):
         self.feed.alert_changed(view)

@@ -190,9 +190,14 @@ async function loadNotifications() {
 
 function connect() {
   if (state.source) state.source.close();
+  state.connectedOnce = false;
   const source = new EventSource("/api/stream");
   state.source = source;
-  source.addEventListener("hello", () => { $("live").dataset.live = "connected"; $("live").textContent = "实时"; });
+  source.addEventListener("hello", () => {
+    $("live").dataset.live = "connected"; $("live").textContent = "实时";
+    if (state.connectedOnce) loadAlerts();   // reconnected: catch up on what happened meanwhile
+    state.connectedOnce = true;
+  });
   source.addEventListener("alert", (e) => remember(JSON.parse(e.data)));
   source.addEventListener("notification", (e) => showNotification(JSON.parse(e.data)));
   source.addEventListener("silences", () => { loadSilences(); loadAlerts(); });
