@@ -70,3 +70,9 @@ def next_pay_month(project: dict, as_of: date) -> Month:
 def affects_expectations(changed: list[str]) -> bool:
     """True when a project change can change what the project owes."""
     return not EXPECTATION_FIELDS.isdisjoint(changed)
+
+
+def last_month_due(project: dict, as_of: date) -> Month:
+    """The latest month whose wages have fallen due by ``as_of`` (its due date passed)."""
+    month = Month.of(as_of).shift(-1)
+    return month if due_date(month, project["pay_day"]) < as_of else month.shift(-1)

@@ -33,8 +33,9 @@ COMPLAINT_TRANSFERRED = "complaint_transferred"
 COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_DEADLINE_EXTENDED = "complaint_deadline_extended"
 
-# Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC.
-MONITORS = ("payroll", "workers", "accounts", "complaints")
+# Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC. The alerts
+# service stays last: its sweep escalates alerts nobody acknowledged in time.
+MONITORS = ("payroll", "workers", "accounts", "complaints", "alerts")
 
 
 class TolerantSchema(Schema):
@@ -165,3 +166,50 @@ class RecordedSchema(TolerantSchema):
 
     project_code = fields.String(required=True)
     month = fields.String(allow_none=True, load_default=None)
+
+
+# The alerts service tells the console (and any other internal reader) about every change
+# of an alert, including those the public stream does not carry (acknowledgements), and
+# about every notification sent to a desk. Bodies: an alert *view* (below) and a
+# notification (services/alerts/notify.py); both are read tolerantly.
+ALERT_CHANGED = "alert_changed"
+DESK_NOTIFIED = "desk_notified"
+SILENCES_CHANGED = "silences_changed"
+
+
+class DeskSchema(TolerantSchema):
+    """A department's desk at a division (county, city or province)."""
+
+    department = fields.String(required=True)
+    division = fields.String(required=True)
+    level = fields.String(load_default=None)
+
+
+class AlertViewSchema(TolerantSchema):
+    """An alert as desks and the console see it: the contract's fields plus its lifecycle
+    (acknowledged by whom, resolved how) and the desks it reaches."""
+
+    alert_id = fields.String(required=True)
+    fingerprint = fields.String(required=True)
+    type = fields.String(required=True)
+    severity = fields.String(required=True)
+    status = fields.String(required=True)
+    division = fields.String(required=True)
+    level = fields.String(required=True)
+    sector = fields.String(allow_none=True)
+    funding = fields.String(allow_none=True)
+    project_code = fields.String(allow_none=True)
+    month = fields.String(allow_none=True)
+    summary = fields.String(required=True)
+    p1 = fields.Boolean(load_default=False)
+    routes = fields.List(fields.Nested(DeskSchema), required=True)
+    raised_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    acknowledged_by = fields.String(allow_none=True)
+    acknowledged_at = fields.String(allow_none=True)
+    resolved_at = fields.String(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    silenced_by = fields.String(allow_none=True)
+    inhibited_by = fields.String(allow_none=True)

@@ -6,6 +6,7 @@ store (``mongomock://test-<id>``), so they cannot see one another's messages or 
 """
 from __future__ import annotations
 
+import socket
 import uuid
 
 import pytest
@@ -23,8 +24,16 @@ def mongo_uri():
     forget_embedded(uri)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
 def config(rabbit_config, mongo_uri):
-    """The platform's real config file, pointed at this test's vhost and store."""
+    """The platform's real config file, pointed at this test's vhost and store, with the
+    console on a free local port."""
     return load_config(AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=mongo_uri,
-                       PII_HASH_KEY=TEST_PII_KEY, DAILY_SWEEP=False)
+                       PII_HASH_KEY=TEST_PII_KEY, DAILY_SWEEP=False,
+                       WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}")

@@ -34,6 +34,9 @@ def _division(text: str) -> str:
     return text
 
 
+DEPARTMENTS = ["housing", "water", "transport", "development", "hrss"]
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wagewatch", description="WageWatch operator command.")
     top.add_argument("--config", help="nameko config file (default: deploy/config.yml)")
@@ -48,9 +51,40 @@ def parser() -> argparse.ArgumentParser:
 
     alerts = commands.add_parser("alerts", help="alert stream").add_subparsers(dest="action", required=True)
     tail = alerts.add_parser("tail", help="print the live alert stream")
-    tail.add_argument("--department", choices=["housing", "water", "transport", "development", "hrss"])
+    tail.add_argument("--department", choices=DEPARTMENTS)
     tail.add_argument("--division", help="6-digit division code (county, city or province)")
     tail.add_argument("--severity", choices=["blue", "yellow", "orange", "red"])
+    tail.add_argument("--type", help="only this rule, e.g. PAYROLL_MISSING")
+    tail.add_argument("--project", help="only this project code")
+    tail.add_argument("--notifications", action="store_true",
+                      help="print the desk's grouped notifications instead of every alert")
+
+    console = commands.add_parser("console", help="operators' accounts for the web console")
+    accounts = console.add_subparsers(dest="console_action", required=True)
+    add = accounts.add_parser("add-user", help="add an operator scoped to one desk")
+    add.add_argument("username")
+    add.add_argument("--department", required=True, choices=DEPARTMENTS)
+    add.add_argument("--division", required=True, help="6-digit division code: county, city or province")
+    add.add_argument("--name", help="the name shown in the console (default: the username)")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    setpw = accounts.add_parser("set-password", help="change an operator's password")
+    setpw.add_argument("username")
+    setpw.add_argument("--password-stdin", action="store_true")
+    accounts.add_parser("disable", help="disable an account and end its sessions").add_argument("username")
+    accounts.add_parser("users", help="list the accounts")
+
+    policy = commands.add_parser("policy", help="the alert policy file").add_subparsers(dest="action", required=True)
+    check = policy.add_parser("check", help="validate the policy and show where a sample alert would go")
+    check.add_argument("--file", help="policy file (default: ALERT_POLICY from the config)")
+    check.add_argument("--type", help="a sample alert's rule, e.g. PAYROLL_MISSING")
+    check.add_argument("--severity", default="red", choices=["blue", "yellow", "orange", "red"])
+    check.add_argument("--sector", choices=["housing", "municipal", "water", "transport", "railway", "energy", "other"])
+    check.add_argument("--funding", choices=["government", "soe", "private"])
+    check.add_argument("--division", default="430102", help="the project's county (default 430102)")
+    check.add_argument("--level", default="county", choices=["county", "city", "province"])
+    check.add_argument("--project", help="a project code for the sample")
+    check.add_argument("--p1", action="store_true", help="a group event (群体性)")
+    check.add_argument("--raised-on", type=_date, help="the day the sample is raised (default: today)")
 
     complaints_cli.add_case_commands(commands, _date)
 

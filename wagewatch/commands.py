@@ -21,6 +21,8 @@ def up(args) -> int:
     runner = platform.start(config)
     print(f"[1/4] WageWatch is up: {len(platform.service_classes())} services on {_safe(config['AMQP_URI'])}, "
           f"MONGO_URI={_safe(config['MONGO_URI'])} ({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
+    print(f"      operators' console: {platform.console_url(config)} "
+          "(accounts: `wagewatch console add-user`)", flush=True)
     if args.demo:
         from wagewatch.demo import run_demo
 
@@ -42,7 +44,8 @@ def sweep(args) -> int:
 def alerts(args) -> int:
     from wagewatch.tail import tail
 
-    tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity)
+    tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity,
+         alert_type=args.type, project=args.project, notifications=args.notifications)
     return 0
 
 
@@ -70,6 +73,18 @@ def workers(args) -> int:
     return 0
 
 
+def console(args) -> int:
+    from wagewatch.accounts import run
+
+    return run(load_config(args.config), args)
+
+
+def policy(args) -> int:
+    from wagewatch.policy_check import run
+
+    return run(load_config(args.config), args)
+
+
 def demo(args) -> int:
     """Use the running platform if there is one; otherwise run one in-process meanwhile."""
     from wagewatch.demo import run_demo
@@ -80,7 +95,7 @@ def demo(args) -> int:
     if platform.is_running(config):
         print("[1/4] using the platform that is already running", flush=True)
     else:
-        runner = platform.start(config)
+        runner = platform.start(config, console=False)   # a one-shot run serves no web page
         print("[1/4] started the platform in this process (embedded store)", flush=True)
     try:
         run_demo(config, args.as_of or today())

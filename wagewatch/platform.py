@@ -7,21 +7,23 @@ import signal
 log = logging.getLogger(__name__)
 
 
-def service_classes() -> list[type]:
+def service_classes(console: bool = True) -> list[type]:
     from services.accounts.service import AccountsService
     from services.alerts.service import AlertsService
     from services.complaints.service import ComplaintsService
+    from services.console.service import ConsoleService
     from services.ingress.service import IngressService
     from services.payroll.service import PayrollService
     from services.projects.service import ProjectsService
     from services.workers.service import WorkersService
 
     # The services that own records start before the ingress that feeds them.
-    return [ProjectsService, PayrollService, WorkersService, AccountsService, AlertsService,
-            ComplaintsService, IngressService]
+    owners = [ProjectsService, PayrollService, WorkersService, AccountsService, AlertsService,
+              ComplaintsService, IngressService]
+    return owners + ([ConsoleService] if console else [])
 
 
-def start(config: dict, runner=None):
+def start(config: dict, runner=None, console: bool = True):
     """Start every service in this process; returns the running ServiceRunner.
 
     Containers start one after another, owners first: nameko's runner would start them
@@ -31,11 +33,18 @@ def start(config: dict, runner=None):
     from nameko.runners import ServiceRunner
 
     runner = runner or ServiceRunner(config)
-    for cls in service_classes():
+    for cls in service_classes(console):
         runner.add_service(cls)
     for container in runner.containers:
         container.start()
     return runner
+
+
+def console_url(config: dict) -> str:
+    """Where the console answers (``WEB_SERVER_ADDRESS``; all interfaces shown as localhost)."""
+    address = str(config.get("WEB_SERVER_ADDRESS") or "0.0.0.0:8000")
+    host, _, port = address.rpartition(":")
+    return f"http://{host if host not in ('', '0.0.0.0') else 'localhost'}:{port}/"
 
 
 def stop(runner, timeout: float = 15.0) -> None:

@@ -18,6 +18,11 @@ def run_sweep(config: dict, as_of: str) -> list[dict]:
 def format_outcome(outcomes: list[dict]) -> str:
     lines = []
     for outcome in outcomes:
+        if "escalated" in outcome:     # the alerts service's acknowledgement clock
+            lines.append(f"{outcome['source']}: as of {outcome['as_of']}, {len(outcome['escalated'])} "
+                         "unacknowledged alert(s) escalated")
+            lines.extend(f"  escalated {_line(alert)} (now {alert['level']})" for alert in outcome["escalated"])
+            continue
         lines.append(f"{outcome['source']}: as of {outcome['as_of']}, {outcome['reported']} condition(s) "
                      f"reported, {len(outcome['raised'])} raised, {len(outcome['resolved'])} resolved")
         for alert in outcome["raised"]:

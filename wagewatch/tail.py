@@ -1,33 +1,65 @@
-"""``wagewatch alerts tail``: print a desk's live alert stream."""
+"""``wagewatch alerts tail``: print a desk's live alert stream (or its grouped
+notifications), with the same scope filters as the console: department, division,
+colour, rule and project."""
 from __future__ import annotations
 
 import sys
 
-from shared.contract.client import alerts_listener
+from shared.contract.client import Listener, alerts_listener
 
 COLOURS = {"red": "\033[31m", "orange": "\033[33m", "yellow": "\033[93m", "blue": "\033[34m"}
 RESET = "\033[0m"
 
 
 def format_alert(alert: dict, colour: bool = False) -> str:
-    severity = alert["severity"].upper()
-    if colour:
-        severity = f"{COLOURS.get(alert['severity'], '')}{severity}{RESET}"
+    severity = _paint(alert["severity"].upper(), alert["severity"], colour)
     flag = " P1" if alert.get("p1") else ""
     return (f"{alert['raised_at']}  {severity:<6}{flag} {alert['status']:<8} {alert['type']:<26} "
             f"{alert['department']}@{alert['division']} ({alert['level']}) "
             f"{alert.get('project_code') or '-'} {alert.get('month') or '-'}  {alert['summary']}")
 
 
-def tail(amqp_uri: str, department=None, division=None, severity=None, out=sys.stdout) -> None:
-    listener = alerts_listener(amqp_uri, department, division, severity)
+def format_notification(note: dict, colour: bool = False) -> str:
+    desk = note["desk"]
+    group = ", ".join(f"{k}={v}" for k, v in note["group"].items()) or "the desk"
+    muted = f", {len(note['suppressed'])} silenced/inhibited" if note["suppressed"] else ""
+    return (f"{note['sent_at']}  {_paint(note['colour'].upper(), note['colour'], colour):<6} {note['reason']:<7} "
+            f"{desk['department']}@{desk['division']} {group}: {len(note['firing'])} firing, "
+            f"{len(note['resolved'])} resolved{muted}")
+
+
+def _paint(text: str, severity: str, colour: bool) -> str:
+    return f"{COLOURS.get(severity, '')}{text}{RESET}" if colour and severity in COLOURS else text
+
+
+def wanted(body: dict, alert_type: str | None, project: str | None) -> bool:
+    if alert_type and body.get("type") != alert_type:
+        return False
+    return not project or body.get("project_code") == project
+
+
+def tail(amqp_uri: str, department=None, division=None, severity=None, out=sys.stdout, *,
+         alert_type: str | None = None, project: str | None = None, notifications: bool = False) -> None:
+    if notifications:
+        from services.alerts.notify import notification_key, notifications_exchange
+
+        binding = notification_key({"department": department or "*", "division": division or "*"}, severity or "*")
+        listener = Listener(amqp_uri, notifications_exchange, [binding])
+    else:
+        listener = alerts_listener(amqp_uri, department, division, severity)
     colour = out.isatty()
-    print(f"watching alerts ({department or 'any department'}, {division or 'any division'}, "
-          f"{severity or 'any severity'}); Ctrl-C to stop", file=out, flush=True)
+    print(f"watching {'notifications' if notifications else 'alerts'} ({department or 'any department'}, "
+          f"{division or 'any division'}, {severity or 'any severity'}"
+          + (f", {alert_type}" if alert_type else "") + (f", project {project}" if project else "")
+          + "); Ctrl-C to stop", file=out, flush=True)
     try:
         while True:
             for message in listener.take(1.0):
-                print(format_alert(message["body"], colour), file=out, flush=True)
+                body = message["body"]
+                if notifications:
+                    print(format_notification(body, colour), file=out, flush=True)
+                elif wanted(body, alert_type, project):
+                    print(format_alert(body, colour), file=out, flush=True)
     except KeyboardInterrupt:
         pass
     finally:

@@ -49,6 +49,17 @@ def coverage(division: str, month: Month, projects: list[dict], facts: Facts,
     }
 
 
+def project_systems(project: dict, month: Month, facts: Facts, enrolled: dict[str, int] | None,
+                    rules: AccountRules) -> dict:
+    """One project's row of the report: which required systems it has in place in
+    ``month`` (``in_place`` None when unknown), for the console's project page."""
+    checks = _checks(month, facts, enrolled, rules)
+    return {"project_code": project["project_code"], "month": str(month), "working": works_in(project, month),
+            "systems": [{"system": key, "label": label,
+                         "in_place": None if checks[key] is None else bool(checks[key](project))}
+                        for key, label in SYSTEMS]}
+
+
 def _checks(month: Month, facts: Facts, enrolled: dict[str, int] | None, rules: AccountRules) -> dict:
     """For each figure, whether one project has it in place (None: unknown)."""
     month_end = month.last_day

@@ -16,14 +16,14 @@ from shared.calendar import Month
 from shared.contract.alerts import FIRING
 from shared.contract.fields import to_fen
 from shared.divisions import validate_division
-from shared.expectations import works_in
+from shared.expectations import last_month_due, works_in
 from shared.internal import (
     ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, PAYROLL_RECORDED, PROJECT_CHANGED, RecordedSchema,
 )
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_account
 from shared.projects import changed_project, load_facts, submission_problem
-from services.accounts.coverage import coverage
+from services.accounts.coverage import coverage, project_systems
 from services.accounts.domain import TYPES, Facts, evaluate
 from services.accounts.repository import AccountsRepository
 from services.accounts.settings import AccountsSettings
@@ -172,6 +172,21 @@ class AccountsService:
         open_alerts = self.alerts.list_alerts(FIRING, None, division)
         return coverage(division, period, projects, facts, self._enrolment_counts(codes, month), open_alerts,
                         self.settings.rules, alerts_complete=len(open_alerts) < ALERTS_LIST_LIMIT)
+
+    @rpc
+    def project_coverage(self, project_code: str, month: str | None = None) -> dict | None:
+        """Which required systems one project has in place in a month (default: the last
+        month whose wages have fallen due): the console's project page."""
+        found = self.projects.get_projects([project_code]).get(project_code)
+        if found is None:
+            return None
+        project = load_facts(found)
+        period = _month(month) if month else last_month_due(project, self.clock.today())
+        facts = self.ledger.facts([project_code])
+        facts.payroll = {(r["project_code"], r["month"]): r
+                         for r in self.payroll.month_totals([str(period)], [project_code])}
+        enrolled = self._enrolment_counts([project_code], str(period))
+        return project_systems(project, period, facts, enrolled, self.settings.rules)
 
     def _enrolment_counts(self, codes: list[str], month: str) -> dict[str, int] | None:
         """Workers enrolled per project during the month, from the workers service."""

@@ -7,6 +7,8 @@ is no longer reported, or whose data cleared, resolves.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from shared.contract.alerts import FIRING, LEVELS, RESOLVED, severity_rank
 from shared.divisions import city_of, province_of
 
@@ -58,3 +60,45 @@ def messages_for(alert: dict) -> list[tuple[dict, dict]]:
 
 def is_open(alert: dict) -> bool:
     return alert["status"] == FIRING
+
+
+# Acknowledgement (签收) and escalation (督办): a red or orange alert that no desk has
+# acknowledged within its working days is handed one level up, and the clock starts again.
+def next_level(level: str) -> str | None:
+    index = LEVELS.index(level)
+    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
+
+
+def acknowledgement_deadline(alert: dict, within: dict[str, int], calendar) -> date | None:
+    """The last working day on which the alert's current desks may acknowledge it, or
+    None when its clock does not run (acknowledged, resolved, at the province, or a
+    colour that never escalates). The clock starts the day the alert reached its level."""
+    days = within.get(alert["severity"])
+    if not days or alert["status"] != FIRING or alert.get("acknowledged_at") or not next_level(alert["level"]):
+        return None
+    since = date.fromisoformat((alert.get("level_since") or alert["raised_at"])[:10])
+    return calendar.add_working_days(since, days)
+
+
+def overdue_level(alert: dict, within: dict[str, int], calendar, as_of: date) -> str | None:
+    """The level an unacknowledged alert must reach as of ``as_of``, if it is overdue."""
+    deadline = acknowledgement_deadline(alert, within, calendar)
+    return next_level(alert["level"]) if deadline and as_of > deadline else None
+
+
+def overdue_since(alert: dict, within: dict[str, int], calendar) -> date | None:
+    """The day an alert became overdue at its level: where the next level's clock starts,
+    whenever the escalation is noticed (a sweep as of a later date, a timer after a pause)."""
+    deadline = acknowledgement_deadline(alert, within, calendar)
+    return deadline + timedelta(days=1) if deadline else None
+
+
+# An operator resolves an alert with one of these outcomes (处理结果).
+OUTCOMES = {
+    "paid": "已足额支付",
+    "data_corrected": "数据已补报或更正",
+    "false_alarm": "误报",
+    "transferred": "已移交有关部门",
+    "case_opened": "已立案查处",
+    "other": "其他",
+}

@@ -1,74 +1,63 @@
 """Which desks an alert goes to: the routing table is configuration, not code.
 
 County first (属地管理): an alert goes to its county's desk of each responsible
-department. The default table follows the contract: housing and municipal projects to
-housing, water to water, transport and railway to transport, energy to development,
-other to hrss; complaints to hrss and, when the project is known, also to its sector's.
+department. Routes are read in order, as in Alertmanager's routing tree: the first
+matching route without ``continue`` owns the alert and ends the walk; a matching route
+with ``continue: true`` adds copies and the walk goes on. The owner's departments come
+first, then the copies. A receiver ``sector`` means the project's sector department.
+
+The default table follows the contract: housing and municipal projects to housing, water
+to water, transport and railway to transport, energy to development, other to hrss;
+complaints to hrss and, when the project is known, also to its sector's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from shared.contract.alerts import HRSS
+from services.alerts.matchers import matches
 
+SECTOR = "sector"  # the receiver that stands for the project's sector department
 DEFAULT_SECTORS = {
     "housing": "housing", "municipal": "housing", "water": "water", "transport": "transport",
     "railway": "transport", "energy": "development", "other": "hrss",
 }
-DEFAULT_BY_TYPE = {
-    "COMPLAINT_FILED": {"departments": [HRSS], "with_sector": True},
-    "COMPLAINT_OVERDUE": {"departments": [HRSS], "with_sector": True},
-}
 
 
 @dataclass(frozen=True)
-class TypeRoute:
-    departments: tuple[str, ...] = ()
-    with_sector: bool = True
-
-
-@dataclass(frozen=True)
-class CopyRule:
-    """Also send alerts of ``types`` (all when empty) on projects with one of ``funding``
-    (any when empty) to ``departments``: e.g. arrears on government-funded projects to
-    development (发改), Regulation Arts 44 and 59."""
-
-    departments: tuple[str, ...]
-    types: frozenset[str] = frozenset()
-    funding: frozenset[str] = frozenset()
-
-    def applies(self, alert_type: str, funding: str | None) -> bool:
-        return ((not self.types or alert_type in self.types)
-                and (not self.funding or funding in self.funding))
+class Route:
+    receivers: tuple[str, ...]
+    match: dict[str, tuple] = field(default_factory=dict)
+    carry_on: bool = False          # ``continue: true`` in the policy file
+    name: str = ""
 
 
 @dataclass(frozen=True)
 class RoutingTable:
+    routes: tuple[Route, ...] = (Route((SECTOR,), name="by sector"),)
     sectors: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTORS))
-    by_type: dict[str, TypeRoute] = field(default_factory=dict)
-    copies: tuple[CopyRule, ...] = ()
     fallback: str = HRSS  # for an alert with no known sector
 
-    @classmethod
-    def from_config(cls, config: dict) -> "RoutingTable":
-        table = config.get("ALERT_ROUTING") or {}
-        by_type = {**DEFAULT_BY_TYPE, **(table.get("by_type") or {})}
-        return cls(
-            sectors={**DEFAULT_SECTORS, **(table.get("sectors") or {})},
-            by_type={name: TypeRoute(tuple(r.get("departments", ())), bool(r.get("with_sector", True)))
-                     for name, r in by_type.items()},
-            copies=tuple(CopyRule(tuple(c["departments"]), frozenset(c.get("types") or ()),
-                                  frozenset(c.get("funding") or ())) for c in table.get("copies") or ()),
-            fallback=table.get("fallback", HRSS),
-        )
-
-    def departments(self, alert_type: str, sector: str | None, funding: str | None = None) -> list[str]:
+    def departments(self, alert_type: str, sector: str | None, funding: str | None = None,
+                    **labels) -> list[str]:
         """The departments that receive an alert, primary first, each once."""
-        route = self.by_type.get(alert_type, TypeRoute())
-        chosen = list(route.departments)
-        if route.with_sector:
-            chosen.append(self.sectors.get(sector, self.fallback) if sector else self.fallback)
-        for copy in self.copies:
-            if copy.applies(alert_type, funding):
-                chosen.extend(copy.departments)
+        owner, copies = self.walk({**labels, "type": alert_type, "sector": sector, "funding": funding})
+        chosen = [d for route in (owner, *copies) if route for d in self.receivers(route, sector)]
         return list(dict.fromkeys(chosen)) or [self.fallback]
+
+    def walk(self, labels: dict) -> tuple[Route | None, list[Route]]:
+        """(the owning route, the copy routes) that match an alert's labels."""
+        copies = []
+        for route in self.routes:
+            if matches(route.match, labels):
+                if not route.carry_on:
+                    return route, copies
+                copies.append(route)
+        return None, copies
+
+    def receivers(self, route: Route, sector: str | None) -> list[str]:
+        return [self.sector_department(sector) if r == SECTOR else r for r in route.receivers]
+
+    def sector_department(self, sector: str | None) -> str:
+        return self.sectors.get(sector, self.fallback) if sector else self.fallback
+

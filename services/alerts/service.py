@@ -1,27 +1,37 @@
-"""alerts: turns monitoring conditions into alerts, one open alert per fingerprint, and
-publishes each to its department desks on ``wagewatch.alerts``."""
+"""alerts: turns monitoring conditions into alerts, one open alert per fingerprint,
+publishes each to its department desks on ``wagewatch.alerts``, and runs the alert
+lifecycle desks work with: acknowledgement, escalation of what nobody acknowledged,
+resolution by an operator, silences, and grouped notifications."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from marshmallow import ValidationError
-from nameko.events import event_handler
+from nameko.events import EventDispatcher, event_handler
 from nameko.messaging import Publisher
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from shared.calendar import now_iso
+from shared.calendar import SHANGHAI, now_iso
 from shared.contract.alerts import FIRING
 from shared.contract.topology import alert_key, alerts_exchange
 from shared.divisions import division_prefix
-from shared.internal import CONDITIONS_CLEARED, ConditionSchema, ConditionsClearedSchema
-from shared.nameko.providers import ClockProvider, Repository, Settings
-from services.alerts.domain import (
-    ESCALATE, KEEP, RAISE, RERAISE, decide, higher_level, messages_for, routes, to_resolve,
+from shared.internal import (
+    ALERT_CHANGED, CONDITIONS_CLEARED, SILENCES_CHANGED, ConditionSchema, ConditionsClearedSchema,
 )
+from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.workdays import WorkingCalendar
+from services.alerts.desks import DeskNotifier
+from services.alerts.domain import (
+    ESCALATE, KEEP, OUTCOMES, RAISE, RERAISE, decide, higher_level, messages_for, overdue_level, overdue_since,
+    routes, to_resolve,
+)
+from services.alerts.notify import notifications_exchange
+from services.alerts.policy import AlertPolicy
 from services.alerts.repository import AlertRepository
-from services.alerts.routing import RoutingTable
+from services.alerts.suppression import made_for_desk, silence_problems, silence_view
+from services.alerts.views import view
 
 log = logging.getLogger(__name__)
 _CONDITIONS = ConditionSchema(many=True)
@@ -33,10 +43,14 @@ class AlertsService:
     name = "alerts"
 
     alerts = Repository(AlertRepository)
-    routing = Settings(RoutingTable.from_config)
+    policy = Settings(AlertPolicy.from_config)
+    calendar = Settings(WorkingCalendar.from_config)
     clock = ClockProvider()
     publish_alert = Publisher(exchange=alerts_exchange)
+    publish_notification = Publisher(exchange=notifications_exchange)
+    dispatch = EventDispatcher()
 
+    # --- conditions from the monitoring rules -------------------------------------------
     @rpc
     def reconcile(self, source: str, types: list[str], as_of: str, conditions: list[dict],
                   project_codes: list[str] | None = None) -> dict:
@@ -46,7 +60,10 @@ class AlertsService:
         With ``project_codes``, only those projects were evaluated (e.g. one project whose
         data or registry entry changed): only their open alerts of ``types`` may resolve."""
         reported = _CONDITIONS.load(conditions)
-        raised = [a for a in (self._apply(c) for c in reported) if a]
+        # The acknowledgement clock of what this sweep raises starts on its date, never
+        # before now: a sweep as of a later date does not escalate what it just raised.
+        clock_from = max(self.clock.now_iso(), now_iso(datetime.combine(date.fromisoformat(as_of), time(0), SHANGHAI)))
+        raised = [a for a in (self._apply({**c, "clock_from": clock_from}) for c in reported) if a]
         cleared = to_resolve(self.alerts.open_fingerprints(types, project_codes),
                              {c["fingerprint"] for c in reported})
         resolved = [a for a in (self._resolve(fp, f"not reported by the {source} sweep as of {as_of}")
@@ -75,8 +92,10 @@ class AlertsService:
         now = self.clock.now_iso()
         if action == ESCALATE:  # an alert never comes down a level while it is open
             condition = {**condition, "level": higher_level(existing["level"], condition["level"])}
-        departments = self.routing.departments(condition["type"], condition.get("sector"),
-                                               condition.get("funding"))
+        departments = self.policy.routing.departments(
+            condition["type"], condition.get("sector"), condition.get("funding"),
+            severity=condition["severity"], division=condition["division"], level=condition["level"],
+            project_code=condition.get("project_code"), month=condition.get("month"), p1=condition.get("p1"))
         desks = routes(departments, condition["division"], condition["level"])
         if action == ESCALATE:
             return self._publish(self.alerts.escalate(existing, condition, desks, now))
@@ -85,23 +104,180 @@ class AlertsService:
         assert action == RERAISE
         return self._publish(self.alerts.reraise(existing, condition, desks, now))
 
-    def _resolve(self, fingerprint: str, reason: str) -> dict | None:
-        return self._publish(self.alerts.resolve(fingerprint, reason, self.clock.now_iso()))
+    def _resolve(self, fingerprint: str, reason: str, **operator) -> dict | None:
+        return self._publish(self.alerts.resolve(fingerprint, reason, self.clock.now_iso(), **operator))
 
-    def _publish(self, alert: dict | None) -> dict | None:
-        """Publish a stored change to every desk; None (lost a race) publishes nothing."""
+    def _publish(self, alert: dict | None, level: str | None = None) -> dict | None:
+        """Publish a stored change to every desk (or only the desks of ``level``); None
+        (lost a race) publishes nothing."""
         if alert is None:
             return None
         for route, body in messages_for(alert):
+            if level and route["level"] != level:
+                continue
             self.publish_alert(body, routing_key=alert_key(route["department"], route["division"], body["severity"]))
         self.alerts.mark_published(alert["_id"], alert["updated_at"])
+        return self._announce(alert)
+
+    def _announce(self, alert: dict) -> dict:
+        """Tell the console, and mark the desks' notification groups that this change
+        concerns: its own, and those of the same project's alerts it may inhibit."""
+        self.dispatch(ALERT_CHANGED, view(alert))
+        self._desks().changed(alert)
         return alert
 
+    def _desks(self) -> DeskNotifier:
+        return DeskNotifier(self.alerts, self.policy, self.clock, self.publish_notification, self.dispatch)
+
+    # --- the lifecycle desks work with ----------------------------------------------------
+    @rpc
+    def acknowledge(self, fingerprint: str, department: str, division: str, by: str, note: str | None = None) -> dict:
+        """Acknowledge (签收) an open alert that reaches the desk: its escalation clock stops."""
+        desk = {"department": department, "division": division}
+        alert = self.alerts.acknowledge(fingerprint, desk, by, note, self.clock.now_iso())
+        if alert is None:
+            return {"error": self._why_not(fingerprint, desk, "acknowledged")}
+        return {"alert": view(self._announce(alert))}
+
+    @rpc
+    def resolve(self, fingerprint: str, department: str, division: str, by: str, outcome: str,
+                note: str | None = None) -> dict:
+        """Resolve (办结) an open alert with an outcome; published as ``resolved``. If the rule
+        still finds the condition at its next sweep, the alert fires again."""
+        if outcome not in OUTCOMES:
+            return {"error": f"outcome: unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}."}
+        desk = {"department": department, "division": division}
+        reason = f"resolved by {by}: {OUTCOMES[outcome]}" + (f" ({note})" if note else "")
+        alert = self._resolve(fingerprint, reason, by=by, outcome=outcome, desk=desk)
+        if alert is None:
+            return {"error": self._why_not(fingerprint, desk, "resolved")}
+        return {"alert": view(alert)}
+
+    def _why_not(self, fingerprint: str, desk: dict, verb: str) -> str:
+        alert = self.alerts.get(fingerprint)
+        if alert is None or not any(r["department"] == desk["department"] and r["division"] == desk["division"]
+                                    for r in alert["routes"]):
+            return f"no alert {fingerprint} reaches {desk['department']}@{desk['division']}"
+        if alert["status"] != FIRING:
+            return f"alert {fingerprint} is already resolved"
+        return f"alert {fingerprint} was already {verb} by {alert.get('acknowledged_by')}"
+
+    @rpc
+    def sweep(self, as_of: str) -> dict:
+        """Escalate every red or orange alert not acknowledged in time, as of a date."""
+        escalated = self._escalate_overdue(date.fromisoformat(as_of))
+        return {"source": "alerts", "as_of": as_of, "reported": 0, "raised": [], "resolved": [],
+                "escalated": [_summary(a) for a in escalated]}
+
+    @timer(interval=60)
+    def escalate_overdue(self):
+        """The acknowledgement clock, checked every minute with today's date."""
+        self._escalate_overdue(self.clock.today())
+
+    def _escalate_overdue(self, as_of: date) -> list[dict]:
+        within = self.policy.acknowledge_within
+        escalated = []
+        for alert in sorted(self.alerts.unacknowledged(sorted(within)), key=lambda a: a["_id"]):
+            level = overdue_level(alert, within, self.calendar, as_of)
+            if level is None:
+                continue
+            departments = list(dict.fromkeys(r["department"] for r in alert["routes"]))
+            reason = f"not acknowledged within {within[alert['severity']]} working day(s) at {alert['level']} level"
+            since = datetime.combine(overdue_since(alert, within, self.calendar), time(0), SHANGHAI)
+            changed = self.alerts.escalate_level(alert, level, routes(departments, alert["division"], level),
+                                                 reason, self.clock.now_iso(), since)
+            # Only the new level's desks hear of it: for the desks below, the alert is
+            # still the one they have (the console shows them where it went).
+            if self._publish(changed, level):      # None: another instance escalated it first
+                escalated.append(changed)
+        return escalated
+
+    # --- silences -------------------------------------------------------------------------
+    @rpc
+    def silence(self, matchers: dict, created_by: str, reason: str, ends_at: str,
+                starts_at: str | None = None) -> dict:
+        """Mute notifications of matching alerts (they are still recorded and published)."""
+        now = self.clock.now_iso()
+        try:
+            request = {"matchers": matchers, "created_by": created_by, "reason": reason,
+                       "starts_at": _instant(starts_at) if starts_at else now, "ends_at": _instant(ends_at)}
+        except ValueError as exc:
+            return {"errors": {"starts_at" if starts_at and "start" in str(exc) else "ends_at": [str(exc)]}}
+        problems = silence_problems(request, now)
+        if problems:
+            return {"errors": problems}
+        silence = self.alerts.add_silence({**request, "created_at": now})
+        self._silences_changed(silence)
+        return {"silence": silence_view(silence)}
+
+    @rpc
+    def expire_silence(self, silence_id: str, by: str, department: str | None = None,
+                       division: str | None = None) -> dict:
+        """End a silence now. A desk may end only silences made for it."""
+        silence = self.alerts.get_silence(silence_id)
+        if silence is None or (department and not made_for_desk(silence, department, division)):
+            return {"error": f"no silence {silence_id} for this desk"}
+        ended = self.alerts.expire_silence(silence_id, by, self.clock.now_iso())
+        if ended is None:
+            return {"error": f"silence {silence_id} has already ended"}
+        self._silences_changed(ended)
+        return {"silence": silence_view(ended)}
+
+    @rpc
+    def silences(self, department: str | None = None, division: str | None = None) -> list[dict]:
+        current = self.alerts.current_silences(self.clock.now_iso())
+        return [silence_view(s) for s in current if not department or made_for_desk(s, department, division)]
+
+    def _silences_changed(self, silence: dict) -> None:
+        self.dispatch(SILENCES_CHANGED, silence_view(silence))
+        self._desks().touch(self.alerts.find(status=FIRING, limit=5000))
+
+    @timer(interval=30)
+    def notice_silences_ending(self):
+        """A silence that ran out lets its alerts be notified again."""
+        now = self.clock.now_iso()
+        for silence in self.alerts.silences_ended_unnoticed(now):
+            if self.alerts.mark_end_noticed(silence["_id"]):
+                self._silences_changed(silence)
+
+    # --- what desks are told --------------------------------------------------------------
+    @timer(interval=1)
+    def notify_desks(self):
+        """Send every group notification that is due (one instance per group)."""
+        self._desks().send_due()
+
+    # --- reading ----------------------------------------------------------------------------
     @rpc
     def list_alerts(self, status: str | None = FIRING, types: list[str] | None = None,
                     division: str | None = None) -> list[dict]:
         prefix = division_prefix(division) if division else None
         return [_summary(a) for a in self.alerts.find(status=status, types=types, division_prefix=prefix)]
+
+    @rpc
+    def desk_alerts(self, department: str, division: str, status: str | None = None,
+                    project_code: str | None = None, since: str | None = None) -> list[dict]:
+        """The alerts that reach one desk, each with its lifecycle and why it is muted."""
+        desk = {"department": department, "division": division}
+        found = self.alerts.for_desk(desk, status=status, project_code=project_code, since=since)
+        muted = self._desks().suppressed(found, desk, self.clock.now_iso())
+        return [view(a, muted.get(a["_id"])) for a in found]
+
+    @rpc
+    def outcomes(self) -> dict[str, str]:
+        """The outcomes an operator may resolve an alert with (code → 中文)."""
+        return dict(OUTCOMES)
+
+    @rpc
+    def project_departments(self, sector: str | None, funding: str | None) -> list[str]:
+        """Departments that receive a project's alerts (monitoring rules or complaints)."""
+        found = [d for alert_type in ("PAYROLL_MISSING", "COMPLAINT_FILED")
+                 for d in self.policy.routing.departments(alert_type, sector, funding)]
+        return list(dict.fromkeys(found))
+
+    @rpc
+    def desk_notifications(self, department: str, division: str, limit: int = 50) -> list[dict]:
+        found = self.alerts.notifications_for({"department": department, "division": division}, limit)
+        return [{k: v for k, v in n.items() if k != "_id"} for n in found]
 
     # Data that clears a condition resolves its alert at once, not at the next sweep.
     # Requeued on error: the only failure left after validation is storage being away.
@@ -131,6 +307,15 @@ class AlertsService:
 def _summary(alert: dict) -> dict:
     return {"alert_id": alert["alert_id"], "fingerprint": alert["_id"], "type": alert["type"],
             "severity": alert["severity"], "status": alert["status"], "division": alert["division"],
+            "level": alert.get("level", "county"),
             "project_code": alert.get("project_code"), "month": alert.get("month"),
-            "departments": [r["department"] for r in alert["routes"]], "summary": alert["summary"],
-            "raised_at": alert["raised_at"], "resolved_at": alert.get("resolved_at")}
+            "departments": list(dict.fromkeys(r["department"] for r in alert["routes"])),
+            "summary": alert["summary"], "raised_at": alert["raised_at"], "resolved_at": alert.get("resolved_at")}
+
+
+def _instant(text: str) -> str:
+    """An operator's date or timestamp as the platform's ISO form (Asia/Shanghai)."""
+    moment = datetime.fromisoformat(str(text))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return now_iso(moment)

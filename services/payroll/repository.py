@@ -36,6 +36,9 @@ class PayrollRepository:
     def get(self, project_code: str, month: str) -> dict | None:
         return self.months.find_one({"_id": f"{project_code}:{month}"})
 
+    def project_months(self, project_code: str) -> list[dict]:
+        return list(self.months.find({"project_code": project_code}).sort("month", pymongo.ASCENDING))
+
     def paid_months(self, project_codes: list[str] | None = None) -> set[tuple[str, str]]:
         """Every (project_code, month) that has a payroll: one query for a whole sweep."""
         cursor = self.months.find(_of_projects(project_codes), {"project_code": 1, "month": 1})

@@ -64,6 +64,14 @@ class PayrollService:
                 for key, lines in self.payrolls.lines_of(keys).items()}
 
     @rpc
+    def project_months(self, project_code: str) -> list[dict]:
+        """A project's payroll months for operators: workers paid and totals (no personal data)."""
+        return [{"month": doc["month"], "workers": len(doc.get("lines", {})),
+                 "amount_due": sum(l["amount_due_fen"] for l in doc.get("lines", {}).values()) / 100,
+                 "amount_paid": sum(l["amount_paid_fen"] for l in doc.get("lines", {}).values()) / 100}
+                for doc in self.payrolls.project_months(project_code)]
+
+    @rpc
     def sweep(self, as_of: str) -> dict:
         """Raise PAYROLL_MISSING for every project-month past due without payroll, as of a date."""
         day = date.fromisoformat(as_of)

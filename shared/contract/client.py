@@ -83,7 +83,8 @@ class Listener:
         self.consumer.consume()
 
     def _on_message(self, body, message):
-        self.messages.append({"routing_key": message.delivery_info["routing_key"], "body": body})
+        self.messages.append({"routing_key": message.delivery_info["routing_key"], "body": body,
+                              "received": time.time()})
 
     def drain(self, timeout: float = 0.2) -> list[dict]:
         """Read whatever has arrived (waiting up to ``timeout`` for more); returns a copy

@@ -1,14 +1,14 @@
-"""The shipped routing for the payroll-account alerts (deploy/config.yml), as DOMAIN.md
+"""The shipped routing for the payroll-account alerts (deploy/alert-policy.yml), as DOMAIN.md
 assigns them: set-up and funding rules to the regulator with HRSS copied, money at risk
 to HRSS with the regulator copied, arrears on public projects also to development."""
 from __future__ import annotations
 
 import pytest
 
-from services.alerts.routing import RoutingTable
+from services.alerts.policy import AlertPolicy
 from wagewatch.config import load_config
 
-TABLE = RoutingTable.from_config(load_config())
+TABLE = AlertPolicy.from_config(load_config()).routing
 
 
 @pytest.mark.parametrize("alert_type, sector, funding, departments", [

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from services.alerts.domain import ESCALATE, KEEP, RAISE, RERAISE, decide, messages_for, routes, to_resolve
-from services.alerts.routing import RoutingTable
+from services.alerts.policy import AlertPolicy
 from wagewatch.config import load_config
 
-TABLE = RoutingTable.from_config(load_config())
+TABLE = AlertPolicy.from_config(load_config()).routing
 
 
 @pytest.mark.parametrize("sector, department", [
@@ -15,28 +15,13 @@ TABLE = RoutingTable.from_config(load_config())
     ("railway", "transport"), ("energy", "development"), ("other", "hrss"), (None, "hrss"),
 ])
 def test_alerts_go_to_the_sectors_department_by_default(sector, department):
-    assert TABLE.departments("PAYROLL_MISSING", sector) == [department]
+    assert TABLE.departments("PAYROLL_MISSING", sector, "private") == [department]
 
 
 def test_complaints_go_to_hrss_and_the_projects_sector_department():
     assert TABLE.departments("COMPLAINT_FILED", "water") == ["hrss", "water"]
     assert TABLE.departments("COMPLAINT_FILED", None) == ["hrss"]
     assert TABLE.departments("COMPLAINT_FILED", "other") == ["hrss"]
-
-
-def test_the_routing_table_is_configuration():
-    table = RoutingTable.from_config({"ALERT_ROUTING": {
-        "sectors": {"energy": "housing"},
-        "by_type": {"PAYROLL_MISSING": {"departments": ["hrss"], "with_sector": True}}}})
-    assert table.departments("PAYROLL_MISSING", "energy") == ["hrss", "housing"]
-
-
-def test_copy_rules_add_desks_by_type_and_funding():
-    table = RoutingTable.from_config({"ALERT_ROUTING": {"copies": [
-        {"types": ["PAYROLL_MISSING"], "funding": ["government", "soe"], "departments": ["development"]}]}})
-    assert table.departments("PAYROLL_MISSING", "water", "government") == ["water", "development"]
-    assert table.departments("PAYROLL_MISSING", "water", "private") == ["water"]
-    assert table.departments("DEPOSIT_MISSING", "water", "soe") == ["water"]
 
 
 def test_routes_stay_in_the_county_first():

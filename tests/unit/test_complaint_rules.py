@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.alerts.routing import RoutingTable
+from services.alerts.policy import AlertPolicy
 from services.complaints import domain
 from services.complaints.clocks import clock_at
 from services.complaints.rules import (
@@ -20,7 +20,7 @@ from tests.unit.complaint_cases import a_case, change, run
 from wagewatch.config import load_config
 
 RULES = ComplaintRules.from_config(load_config())
-ROUTING = RoutingTable.from_config(load_config())
+ROUTING = AlertPolicy.from_config(load_config()).routing
 CALENDAR = WorkingCalendar()
 WATER_PROJECT = {"name": "湘江防洪堤加固工程", "division": COUNTY, "sector": "water", "funding": "government",
                  "status": "under_construction", "owner": None, "general_contractor": None}

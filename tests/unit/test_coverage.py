@@ -90,3 +90,18 @@ def test_a_division_with_no_project_under_construction_has_no_shares():
     assert report["projects_under_construction"] == 0
     assert {f["share"] for f in report["systems"]} == {None}
     assert report["open_alerts"]["complete"] is False
+
+
+def test_one_projects_systems_are_its_row_of_the_report():
+    """The console's project page: the same checks as the report, for one project."""
+    from services.accounts.coverage import project_systems
+
+    rules = AccountRules()
+    for project in PROJECTS:
+        row = project_systems(project, OCTOBER, FACTS, ENROLLED, rules)
+        report = coverage("430102", OCTOBER, [project], FACTS, ENROLLED, [], rules)
+        counted = {f["system"]: f["projects"] for f in report["systems"]}
+        assert row["working"] == (report["projects_under_construction"] == 1)
+        if row["working"]:
+            assert {s["system"]: int(s["in_place"]) for s in row["systems"]} == counted
+    assert sum(project_systems(p, OCTOBER, FACTS, ENROLLED, rules)["working"] for p in PROJECTS) == 4

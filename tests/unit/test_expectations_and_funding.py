@@ -76,12 +76,15 @@ def test_public_funding_raises_only_its_types_on_its_funding():
 
 
 def test_public_funding_is_configuration_and_the_shipped_config_matches_the_routing_copy():
+    from services.alerts.policy import AlertPolicy
     from wagewatch.config import load_config
 
     config = load_config()
     policy = PublicFunding.from_config(config)
-    [copy] = [c for c in config["ALERT_ROUTING"]["copies"] if c.get("funding")]
-    assert (set(copy["types"]), set(copy["funding"]), copy["departments"]) == (
-        set(policy.types), set(policy.funding), ["development"])
+    # The colour rule (RULES.public_funding) and the copy to development (the alert policy
+    # file) live in two files: they must name the same types and funding.
+    [copy] = [r for r in AlertPolicy.from_config(config).routing.routes if "funding" in r.match]
+    assert (set(copy.match["type"]), set(copy.match["funding"]), copy.receivers, copy.carry_on) == (
+        set(policy.types), set(policy.funding), ("development",), True)
     narrow = PublicFunding.from_config({"RULES": {"public_funding": {"funding": ["government"], "types": []}}})
     assert narrow.severity("PAYROLL_MISSING", "government", "yellow") == "yellow"

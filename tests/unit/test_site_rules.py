@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from services.alerts.routing import RoutingTable
+from services.alerts.policy import AlertPolicy
 from services.workers.site_rules import SiteRules, attendance_unregistered, no_attendance, silences_broken
 from wagewatch.config import load_config
 
@@ -65,13 +65,13 @@ def test_irregular_clock_ins_become_one_yellow_warning_per_project_counting_peop
 @pytest.mark.parametrize("alert_type, sector, departments", [
     ("WORKER_UNPAID", "water", ["hrss", "water"]),
     ("HEADCOUNT_MISMATCH", "housing", ["hrss", "housing"]),
-    ("WAGES_SHORT", "water", ["hrss"]),
+    ("WAGES_SHORT", "water", ["hrss", "water"]),      # the contract routes every alert by sector too
     ("PAYEE_NOT_ENROLLED", "transport", ["transport", "hrss"]),
     ("NO_ATTENDANCE", "energy", ["development"]),
     ("ATTENDANCE_UNREGISTERED", "municipal", ["housing"]),
 ])
 def test_workers_alerts_reach_hrss_for_pay_and_the_regulator_for_real_name_rules(alert_type, sector, departments):
-    assert RoutingTable.from_config(load_config()).departments(alert_type, sector) == departments
+    assert AlertPolicy.from_config(load_config()).routing.departments(alert_type, sector, "private") == departments
 
 
 def test_clock_ins_on_a_silent_gate_clear_its_no_attendance_at_once_only_when_recent():

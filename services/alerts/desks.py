@@ -1,0 +1,100 @@
+"""Telling desks (the use case behind ``notify.py``): mark the groups an alert change
+concerns, send the notifications that are due, and say which alerts are muted and why.
+
+Plain orchestration over the repository, the policy and two callables (publish on
+``wagewatch.notifications``, dispatch ``desk_notified``), so the service stays thin.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from shared.calendar import now_iso
+from shared.contract.alerts import severity_rank
+from shared.internal import DESK_NOTIFIED
+from services.alerts.matchers import labels_of, matches
+from services.alerts.notify import compose, due_after_change, group_of, in_group, notification_key
+from services.alerts.suppression import suppression
+from services.alerts.views import view
+
+GROUP_LEASE = timedelta(seconds=60)   # a claimed group comes back if its instance dies
+
+
+class DeskNotifier:
+    def __init__(self, repository, policy, clock, publish, dispatch):
+        self.alerts, self.policy, self.clock = repository, policy, clock
+        self.publish, self.dispatch = publish, dispatch
+
+    def changed(self, alert: dict) -> None:
+        """An alert changed: its groups, and those of the same project's alerts it may
+        inhibit or stop inhibiting, are due again."""
+        concerned = [alert]
+        if any(matches(rule.source, labels_of(alert)) for rule in self.policy.inhibitions):
+            concerned += [a for a in self.alerts.open_on_projects([alert.get("project_code")])
+                          if a["_id"] != alert["_id"]]
+        self.touch(concerned)
+
+    def touch(self, alerts: list[dict]) -> None:
+        """Each group once, however many of its alerts changed (a silence may touch thousands)."""
+        now = self.clock.now()
+        groups = {}
+        for alert in alerts:
+            for desk in alert["routes"]:
+                group = group_of(alert, desk, self.policy)
+                groups.setdefault(group["_id"], group)
+        for group in groups.values():
+            if group["rule"] < len(self.policy.desk_rules):
+                rule = self.policy.desk_rules[group["rule"]]
+                due = due_after_change(self.alerts.get_group(group["_id"]), rule, now)
+                self.alerts.touch_group(group, _not_before(due), now_iso(now))
+
+    def send_due(self) -> None:
+        now = self.clock.now()
+        for group in self.alerts.due_groups(now_iso(now)):
+            lease = now_iso(now + GROUP_LEASE)
+            if self.alerts.claim_group(group, lease):
+                self._notify(group, lease, now)
+
+    def suppressed(self, alerts: list[dict], desk: dict, now: str) -> dict[str, dict]:
+        """fingerprint → why it is not notified to this desk, for the muted ones."""
+        silences = self.alerts.current_silences(now)
+        neighbours = self.alerts.open_on_projects([a.get("project_code") for a in alerts])
+        muted = {}
+        for alert in alerts:
+            why = suppression(alert, desk, neighbours, silences, self.policy.inhibitions, now)
+            if why["silenced_by"] or why["inhibited_by"]:
+                muted[alert["_id"]] = why
+        return muted
+
+    def _notify(self, group: dict, lease: str, now) -> None:
+        rule = self.policy.desk_rules[group["rule"]]
+        code = group["labels"].get("project_code")
+        members = [a for a in self.alerts.for_desk(group["desk"], project_code=code)
+                   if in_group(a, group, self.policy)]
+        muted = self.suppressed(members, group["desk"], now_iso(now))
+        reason, state = compose(group, group, members, muted, rule, now)
+        stored = {**state, "notified_at": now_iso(state["notified_at"]) if state["notified_at"] else None,
+                  "due_at": _not_before(state["due_at"]) if state["due_at"] else None}
+        if reason:
+            self._send(group, rule.name, reason, state, muted, now)
+        self.alerts.finish_group(group, stored, lease)
+        if not stored["notified"] and stored["due_at"] is None:
+            self.alerts.forget_idle_group(group["_id"])
+
+    def _send(self, group: dict, rule_name: str, reason: str, state: dict, muted: dict, now) -> None:
+        firing, resolved = state["firing"], state["resolved"]
+        colour = max((a["severity"] for a in firing), key=severity_rank) if firing else "resolved"
+        notification = {
+            "notification_id": uuid.uuid4().hex, "desk": group["desk"], "group": group["labels"],
+            "rule": rule_name, "reason": reason, "colour": colour, "sent_at": now_iso(now),
+            "firing": [view(a) for a in firing], "resolved": [view(a) for a in resolved],
+            "suppressed": [{"fingerprint": fp, **why} for fp, why in sorted(muted.items())],
+        }
+        self.alerts.record_notification(notification)   # the record first: what the desk was told
+        self.publish(notification, routing_key=notification_key(group["desk"], colour))
+        self.dispatch(DESK_NOTIFIED, notification)
+
+
+def _not_before(moment) -> str:
+    """A due time to the second, rounded up: a group never waits less than it should."""
+    return now_iso(moment + timedelta(seconds=1) if moment.microsecond else moment)
