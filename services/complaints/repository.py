@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.complaints.domain import OPEN_STATUSES
 from shared.divisions import division_prefix
+from shared.sweeps import SweepLog
 
 # Lists and sweeps never need the free text.
 _WITHOUT_TEXT = {"description": 0}
@@ -21,7 +22,7 @@ _WITHOUT_TEXT = {"description": 0}
 class CaseRepository:
     def __init__(self, database):
         self.cases = database["cases"]
-        self.sweeps = database["sweeps"]
+        self.sweeps = SweepLog(database)
 
     def ensure_indexes(self) -> None:
         self.cases.create_index([("status", pymongo.ASCENDING)])
@@ -122,8 +123,4 @@ class CaseRepository:
 
     def claim_sweep(self, day: str) -> bool:
         """True for exactly one caller per day: the instance that runs that day's sweep."""
-        try:
-            self.sweeps.insert_one({"_id": day})
-        except DuplicateKeyError:
-            return False
-        return True
+        return self.sweeps.claim(day)

@@ -12,9 +12,9 @@ from datetime import date
 
 import pymongo
 from pymongo import DeleteMany, ReplaceOne, UpdateOne
-from pymongo.errors import DuplicateKeyError
 
 from shared.calendar import Month
+from shared.sweeps import SweepLog
 from services.workers.domain import AttendancePlan, Stint
 
 
@@ -57,7 +57,7 @@ class WorkersRepository:
         self.activity = database["site_activity"]
         self.irregular = database["irregular_clock_ins"]
         self.project_months = database["project_months"]
-        self.sweeps = database["sweeps"]
+        self.sweeps = SweepLog(database)
 
     def ensure_indexes(self) -> None:
         # _ids: enrolment "<project>:<worker>", attendance "<project>:<month>:<worker>",
@@ -205,8 +205,4 @@ class WorkersRepository:
 
     def claim_sweep(self, day: str) -> bool:
         """True for exactly one caller per day: the instance that runs that day's sweep."""
-        try:
-            self.sweeps.insert_one({"_id": day})
-        except DuplicateKeyError:
-            return False
-        return True
+        return self.sweeps.claim(day)
