@@ -39,7 +39,7 @@ e2e: $(STAMP) broker
 
 ## Regenerate what is generated from the contract code (tests check they are current).
 definitions: $(STAMP)
-	$(BIN)/python -m shared.contract.definitions > deploy/rabbitmq/definitions.json
+	$(BIN)/python -m wagewatch.definitions > deploy/rabbitmq/definitions.json
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache .hypothesis

@@ -32,6 +32,17 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--division", help="6-digit division code (county, city or province)")
     tail.add_argument("--severity", choices=["blue", "yellow", "orange", "red"])
 
+    broker = commands.add_parser("broker", help="set up the broker's topology and access; set passwords")
+    broker.add_argument("--management-url", help="RabbitMQ management API (default: $RABBITMQ_MANAGEMENT_URL "
+                                                 "or http://localhost:15672/api); admin from $RABBITMQ_ADMIN_USER/_PASSWORD")
+    actions = broker.add_subparsers(dest="action", required=True)
+    setup = actions.add_parser("setup", help="create missing users (no password), load the definitions, "
+                                             "set the platform user's password from $RABBITMQ_PASSWORD")
+    setup.add_argument("--definitions", help="default: deploy/rabbitmq/definitions.json")
+    password = actions.add_parser("password", help="set a user's password, read from standard input")
+    password.add_argument("user", help="e.g. county.430102 or desk.water.430102")
+    password.add_argument("--generate", action="store_true", help="generate one and print it once")
+
     demo = commands.add_parser("demo", help="publish a small seeded month, sweep, print what each desk gets")
     demo.add_argument("--as-of", type=_date, help="the sweep date (default: today)")
     return top

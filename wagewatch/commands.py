@@ -45,6 +45,12 @@ def alerts(args) -> int:
     return 0
 
 
+def broker(args) -> int:
+    from wagewatch.broker import run
+
+    return run(args)
+
+
 def demo(args) -> int:
     """Use the running platform if there is one; otherwise run one in-process meanwhile."""
     from wagewatch.demo import run_demo

@@ -6,7 +6,6 @@ import logging
 from datetime import timedelta
 
 from marshmallow import ValidationError
-from nameko.events import event_handler
 from nameko.messaging import Publisher
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -16,6 +15,7 @@ from shared.contract.alerts import FIRING
 from shared.contract.topology import alert_key, alerts_exchange
 from shared.divisions import division_prefix
 from shared.internal import CONDITIONS_CLEARED, ConditionSchema, ConditionsClearedSchema
+from shared.nameko.events import reliable_event_handler
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.alerts.domain import (
     ESCALATE, KEEP, RAISE, RERAISE, decide, higher_level, messages_for, routes, to_resolve,
@@ -99,8 +99,8 @@ class AlertsService:
         return [_summary(a) for a in self.alerts.find(status=status, types=types, division_prefix=prefix)]
 
     # Data that clears a condition resolves its alert at once, not at the next sweep.
-    # Requeued on error: the only failure left after validation is storage being away.
-    @event_handler("payroll", CONDITIONS_CLEARED, requeue_on_error=True)
+    # A failure (storage away) is retried a few times, then the event is parked.
+    @reliable_event_handler("payroll", CONDITIONS_CLEARED)
     def handle_payroll_conditions_cleared(self, body):
         self._clear(body)
 

@@ -9,7 +9,10 @@ from pathlib import Path
 from kombu import Connection
 
 from shared.contract.client import CountyClient, receipts_listener
+from shared.contract.access import Scope
 from shared.contract.definitions import definitions
+from wagewatch.config import load_config
+from wagewatch.definitions import definitions as deployment_definitions
 from shared.contract.topology import INGRESS_QUEUE_NAME
 from tests.factories import COUNTY, message, project
 from wagewatch import platform as wagewatch_platform
@@ -19,7 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_committed_definitions_are_generated_from_the_contract_code():
     committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
-    assert committed == definitions(), "run `make definitions`"
+    assert committed == deployment_definitions(scope=Scope.from_config(load_config())), "run `make definitions`"
+
+
+def test_committed_definitions_hold_no_user_and_no_password():
+    text = (ROOT / "deploy/rabbitmq/definitions.json").read_text()
+    assert "password" not in text and '"users"' not in text
 
 
 def test_definitions_declare_the_ingress_queue_so_messages_wait_before_any_service_runs(
