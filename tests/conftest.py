@@ -14,6 +14,7 @@ from shared.storage import forget_embedded
 from wagewatch.config import load_config
 
 TEST_PII_KEY = "test-only-pii-key"
+TEST_QUARANTINE_KEY = "6F2m9JQq3l6iS8T4vV0fXo2pG3kN7yQ1aB5cD8eF9gA="  # a Fernet key for tests only
 
 
 @pytest.fixture
@@ -23,8 +24,13 @@ def mongo_uri():
     forget_embedded(uri)
 
 
+def platform_config(amqp_uri: str, mongo_uri: str) -> dict:
+    """The platform's real config file, pointed at a test's broker and store."""
+    return load_config(AMQP_URI=amqp_uri, MONGO_URI=mongo_uri, PII_HASH_KEY=TEST_PII_KEY,
+                       QUARANTINE_KEY=TEST_QUARANTINE_KEY, DAILY_SWEEP=False)
+
+
 @pytest.fixture
 def config(rabbit_config, mongo_uri):
     """The platform's real config file, pointed at this test's vhost and store."""
-    return load_config(AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=mongo_uri,
-                       PII_HASH_KEY=TEST_PII_KEY, DAILY_SWEEP=False)
+    return platform_config(rabbit_config["AMQP_URI"], mongo_uri)

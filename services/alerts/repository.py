@@ -10,6 +10,11 @@ from pymongo.errors import DuplicateKeyError
 from shared.contract.alerts import FIRING, RESOLVED, severity_rank
 
 
+def _revision() -> str:
+    """Names one stored change, so marking it published cannot mark a later one."""
+    return uuid.uuid4().hex
+
+
 class AlertRepository:
     def __init__(self, database):
         self.alerts = database["alerts"]
@@ -48,17 +53,19 @@ class AlertRepository:
         change = {"severity": severity, "level": condition["level"], "routes": routes,
                   "summary": condition["summary"],
                   "details": {**condition.get("details", {}), "previous_severity": existing["severity"]},
-                  "updated_at": now, "unpublished": True}
+                  "updated_at": now, "unpublished": True, "revision": _revision()}
         return self._update(guard, change)
 
     def resolve(self, fingerprint: str, reason: str, now: str) -> dict | None:
         guard = {"_id": fingerprint, "status": FIRING}
         change = {"status": RESOLVED, "resolved_at": now, "resolution": reason,
-                  "updated_at": now, "unpublished": True}
+                  "updated_at": now, "unpublished": True, "revision": _revision()}
         return self._update(guard, change)
 
-    def mark_published(self, fingerprint: str, updated_at: str) -> None:
-        self.alerts.update_one({"_id": fingerprint, "updated_at": updated_at}, {"$set": {"unpublished": False}})
+    def mark_published(self, fingerprint: str, revision: str | None) -> None:
+        """Only the change that was published: a later change stored meanwhile (even within
+        the same second) stays unpublished for the relay."""
+        self.alerts.update_one({"_id": fingerprint, "revision": revision}, {"$set": {"unpublished": False}})
 
     def unpublished(self) -> list[dict]:
         return list(self.alerts.find({"unpublished": True}))
@@ -85,7 +92,7 @@ class AlertRepository:
             "details": condition.get("details", {}), "p1": condition.get("p1", False),
             "level": condition["level"], "routes": routes, "raised_at": now, "resolved_at": None,
             "resolution": None,
-            "updated_at": now, "unpublished": True,
+            "updated_at": now, "unpublished": True, "revision": _revision(),
         }
 
     def _swap(self, guard: dict, alert: dict) -> dict | None:

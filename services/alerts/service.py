@@ -89,7 +89,7 @@ class AlertsService:
             return None
         for route, body in messages_for(alert):
             self.publish_alert(body, routing_key=alert_key(route["department"], route["division"], body["severity"]))
-        self.alerts.mark_published(alert["_id"], alert["updated_at"])
+        self.alerts.mark_published(alert["_id"], alert.get("revision"))
         return alert
 
     @rpc

@@ -91,6 +91,12 @@ class IngressService:
         """Recently quarantined messages (without their bodies), newest first."""
         return self.log.quarantined_messages(county, limit)
 
+    @rpc
+    def quarantined_sealed(self, quarantine_id: str) -> dict | None:
+        """One quarantined message with its body still sealed (``wagewatch quarantine show``
+        opens it where the auditor holds QUARANTINE_KEY; this service never returns it open)."""
+        return self.log.sealed_body(quarantine_id)
+
     def _publish(self, receipt: dict, division: str | None) -> None:
         self.publish_receipt(receipt, routing_key=receipt_key(division),
                              message_id=receipt.get("message_id") or None)

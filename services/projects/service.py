@@ -34,11 +34,14 @@ class ProjectsService:
         if problem:
             return {"errors": {"project_code": [problem]}}
         changed = changed_fields(existing, record)
-        version = 1 if existing is None else existing["version"] + (1 if changed else 0)
-        if changed:
-            self.projects.save(record, version)
+        if changed or existing is None:
+            version = 1 if existing is None else existing["version"] + 1
+            self.projects.save(record, version, changed)
+        else:   # a replay, or a re-send of the same data: announce the stored version again
+            version, changed = existing["version"], existing["changed"]
         # Dispatched on every delivery, even a replay, so a crash between the store and
-        # the dispatch cannot lose the event; consumers compare versions.
+        # the dispatch cannot lose the event: the request is redelivered and the stored
+        # version is announced again, identically. Consumers compare versions.
         event = PROJECT_REGISTERED if version == 1 else PROJECT_CHANGED
         self.dispatch(event, {"project": facts({**record, "version": version}), "changed": changed})
         return {}

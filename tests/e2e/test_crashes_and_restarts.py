@@ -10,13 +10,21 @@ import time
 
 import eventlet
 import pytest
+from kombu import Exchange
+from nameko.extensions import DependencyProvider
+from nameko.standalone.rpc import ServiceRpcProxy
 
-from shared.contract.client import CountyClient, receipts_listener
-from tests.conftest import TEST_PII_KEY
-from tests.factories import COUNTY
+from services.alerts.service import AlertsService
+from services.ingress.service import IngressService
+from services.payroll.service import PayrollService
+from services.projects.service import ProjectsService
+from shared.contract.client import CountyClient, Listener, receipts_listener
+from shared.internal import PROJECT_REGISTERED
+from shared.storage import database_for
+from tests.conftest import platform_config
+from tests.factories import COUNTY, message, payroll, project
 from tests.streams import DurableReceipts, Effects, Stream, receipt_tally, wait_until
 from wagewatch import platform as wagewatch_platform
-from wagewatch.config import load_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
@@ -67,8 +75,7 @@ def test_a_service_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
 @pytest.mark.timeout(420)
 def test_a_broker_restart_mid_stream_loses_nothing(private_broker, mongo_uri, runner_factory):
     """stop_app/start_app on a RabbitMQ node of the test's own, while messages flow."""
-    config = load_config(AMQP_URI=private_broker.amqp_uri, MONGO_URI=mongo_uri,
-                         PII_HASH_KEY=TEST_PII_KEY, DAILY_SWEEP=False)
+    config = platform_config(private_broker.amqp_uri, mongo_uri)
     stream = Stream(projects=8, months=10)
     before, during = stream.messages[:44], stream.messages[44:]
     receipts = DurableReceipts(config["AMQP_URI"], COUNTY)
@@ -109,3 +116,83 @@ def test_a_broker_restart_mid_stream_loses_nothing(private_broker, mongo_uri, ru
     assert set(tally["statuses"]) <= {"accepted", "duplicate"}
     assert (effects["lost"], effects["duplicated"], effects["receipts_unsent"]) == (0, 0, 0)
     assert depths.get("wagewatch.ingress") == 0 and depths.get("wagewatch.ingress.parked") == 0
+
+
+class DiesOnFirstUse(DependencyProvider):
+    """Stands in for a publisher: the first worker that uses it takes its whole service
+    down with it, after the worker has stored its effects and before anything is published."""
+
+    def get_dependency(self, worker_ctx):
+        def publish(*args, **kwargs):
+            eventlet.spawn(self.container.kill)
+            eventlet.sleep(60)   # killed with the container long before this ends
+        return publish
+
+
+class PayrollDiesBeforePublishing(PayrollService):
+    dispatch = DiesOnFirstUse()
+
+
+class ProjectsDieBeforePublishing(ProjectsService):
+    dispatch = DiesOnFirstUse()
+
+
+class IngressDiesBeforePublishing(IngressService):
+    publish_receipt = DiesOnFirstUse()
+
+
+def stored_before_publishing(mongo_uri: str, service: str) -> bool:
+    if service == "payroll":
+        return database_for(mongo_uri, "payroll")["payroll_months"].count_documents({}) == 1
+    if service == "projects":
+        return database_for(mongo_uri, "projects")["projects"].count_documents({}) == 1
+    return database_for(mongo_uri, "ingress")["messages"].count_documents({"receipt_sent": False}) == 1
+
+
+@pytest.mark.parametrize("dying", [PayrollDiesBeforePublishing, ProjectsDieBeforePublishing,
+                                   IngressDiesBeforePublishing], ids=["payroll", "projects", "ingress"])
+def test_a_service_that_stores_and_dies_before_publishing_loses_nothing(dying, config, container_factory, listen):
+    """The message that made it store is still unacknowledged: once the service is back it
+    is redelivered, the idempotent write changes nothing, and the event and the receipt
+    go out as they would have."""
+    classes = {c.name: c for c in (ProjectsService, PayrollService, AlertsService, IngressService)}
+    classes[dying.name] = dying
+    started = {name: container_factory(cls, config) for name, cls in classes.items()}
+    for container in started.values():
+        container.start()
+    receipts, desk = listen("receipts", COUNTY), listen("alerts", division=COUNTY)
+    events = Listener(config["AMQP_URI"], Exchange("projects.events", type="topic"), [PROJECT_REGISTERED])
+    county = CountyClient(config["AMQP_URI"])
+    if dying.name == "payroll":   # an alert that the payroll must clear
+        county.publish(message("project.upsert", project(start_date="2026-08-01"), message_id="p-1"))
+        assert [r["body"]["status"] for r in receipts.wait_for(1)] == ["accepted"]
+        with ServiceRpcProxy("payroll", config) as payroll_rpc:
+            payroll_rpc.sweep("2026-11-20")        # PAYROLL_MISSING for 08, 09 and 10
+        assert len(desk.wait_for(3)) == 3
+        receipts.messages.clear()
+        desk.messages.clear()
+    last = (message("payroll.paid", payroll("2026-09"), message_id="pay-09") if dying.name == "payroll"
+            else message("project.upsert", project(start_date="2026-08-01"), message_id="p-1"))
+    county.publish(last)
+
+    victim = started[dying.name]
+    assert wait_until(lambda: victim._died.ready(), timeout=30), "the service never died"
+    assert stored_before_publishing(config["MONGO_URI"], dying.name)
+    assert receipts.drain(0.5) == []                      # nothing went out before it died
+    container_factory(classes[dying.name].__bases__[0], config).start()   # the real service is back
+
+    [receipt] = [r["body"] for r in receipts.wait_for(1)]
+    assert (receipt["message_id"], receipt["status"]) == (last["message_id"], "accepted")
+    if dying.name != "payroll":
+        [event] = events.wait_for(1)
+        assert event["body"]["project"]["version"] == 1 and "status" in event["body"]["changed"]
+        assert database_for(config["MONGO_URI"], "projects")["projects"].count_documents({}) == 1
+    else:
+        [resolved] = [a["body"] for a in desk.wait_for(1)]
+        assert (resolved["status"], resolved["month"]) == ("resolved", "2026-09")
+        [sheet] = database_for(config["MONGO_URI"], "payroll")["payroll_months"].find()
+        assert sheet["message_ids"] == ["pay-09"] and len(sheet["lines"]) == 2
+    # One receipt; the ingress, which died after logging it, sends that same receipt again.
+    assert all(r["body"] == receipt for r in receipts.drain(1.0))
+    events.close()
+    county.close()
