@@ -32,6 +32,14 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--division", help="6-digit division code (county, city or province)")
     tail.add_argument("--severity", choices=["blue", "yellow", "orange", "red"])
 
+    quarantine = commands.add_parser("quarantine", help="bad input the ingress kept, for audit")
+    kept = quarantine.add_subparsers(dest="action", required=True)
+    listing = kept.add_parser("list", help="recent quarantined messages, without their bodies")
+    listing.add_argument("--county", help="6-digit division code")
+    listing.add_argument("--limit", type=int, default=50)
+    show = kept.add_parser("show", help="open one body (needs the auditor's QUARANTINE_KEY)")
+    show.add_argument("id", help="the record's id, from `wagewatch quarantine list`")
+
     broker = commands.add_parser("broker", help="set up the broker's topology and access; set passwords")
     broker.add_argument("--management-url", help="RabbitMQ management API (default: $RABBITMQ_MANAGEMENT_URL "
                                                  "or http://localhost:15672/api); admin from $RABBITMQ_ADMIN_USER/_PASSWORD")

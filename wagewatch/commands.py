@@ -45,6 +45,12 @@ def alerts(args) -> int:
     return 0
 
 
+def quarantine(args) -> int:
+    from wagewatch.quarantine import run
+
+    return run(load_config(args.config), args)
+
+
 def broker(args) -> int:
     from wagewatch.broker import run
 
