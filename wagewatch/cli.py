@@ -32,6 +32,12 @@ def parser() -> argparse.ArgumentParser:
     tail.add_argument("--division", help="6-digit division code (county, city or province)")
     tail.add_argument("--severity", choices=["blue", "yellow", "orange", "red"])
 
+    health = commands.add_parser("health", help="ask a running process whether its services are live "
+                                                "and ready (exit 0) or not (exit 1)")
+    health.add_argument("--url", default="http://127.0.0.1:8000",
+                        help="where HEALTH_ADDRESS serves (default: http://127.0.0.1:8000)")
+    health.add_argument("--live", action="store_true", help="liveness only (default: readiness)")
+
     quarantine = commands.add_parser("quarantine", help="bad input the ingress kept, for audit")
     kept = quarantine.add_subparsers(dest="action", required=True)
     listing = kept.add_parser("list", help="recent quarantined messages, without their bodies")

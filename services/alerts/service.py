@@ -16,6 +16,7 @@ from shared.contract.topology import alert_key, alerts_exchange
 from shared.divisions import division_prefix
 from shared.internal import CONDITIONS_CLEARED, ConditionSchema, ConditionsClearedSchema
 from shared.nameko.events import reliable_event_handler
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.alerts.domain import (
     ESCALATE, KEEP, RAISE, RERAISE, decide, higher_level, messages_for, routes, to_resolve,
@@ -33,6 +34,7 @@ class AlertsService:
     name = "alerts"
 
     alerts = Repository(AlertRepository)
+    health = HealthCheck()
     routing = Settings(RoutingTable.from_config)
     clock = ClockProvider()
     publish_alert = Publisher(exchange=alerts_exchange)

@@ -12,6 +12,7 @@ from nameko.rpc import RpcProxy, rpc
 
 from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
 from shared.nameko.container import BROKER_CONNECTION_ERRORS
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository
 from services.ingress.consumer import Requeue, raw_consume
 from services.ingress.domain import Delivery, Envelope, PayloadCheck
@@ -49,6 +50,7 @@ class IngressService:
     name = "ingress"
 
     log = Repository(IngressRepository)
+    health = HealthCheck()
     clock = ClockProvider()
     publish_receipt = Publisher(exchange=receipts_exchange, declare=[ingress_exchange, parked_queue, ingress_queue])
     projects = RpcProxy("projects")

@@ -10,6 +10,7 @@ from nameko.timer import timer
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.contract.fields import to_fen
 from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import load_facts, submission_problem
@@ -22,6 +23,7 @@ class PayrollService:
     name = "payroll"
 
     payrolls = Repository(PayrollRepository)
+    health = HealthCheck()
     settings = Settings(PayrollSettings.from_config)
     clock = ClockProvider()
     dispatch = EventDispatcher()

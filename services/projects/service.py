@@ -6,6 +6,7 @@ from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectFactsSchema
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import Repository
 from services.projects.domain import changed_fields, ownership_problem, project_record
 from services.projects.repository import ProjectRepository
@@ -22,6 +23,7 @@ class ProjectsService:
     name = "projects"
 
     projects = Repository(ProjectRepository)
+    health = HealthCheck()
     dispatch = EventDispatcher()
 
     @rpc

@@ -6,7 +6,13 @@ Each test prints its figures (messages sent, effects stored, receipts, duplicate
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import eventlet
 import pytest
@@ -196,3 +202,44 @@ def test_a_service_that_stores_and_dies_before_publishing_loses_nothing(dying, c
     assert all(r["body"] == receipt for r in receipts.drain(1.0))
     events.close()
     county.close()
+
+
+def health(url: str, which: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"{url}/health/{which}", timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_health_reports_live_and_ready_and_follows_the_broker_and_a_dead_service(
+        private_broker, mongo_uri, runner_factory):
+    from shared.nameko.health import HealthServer
+
+    config = {**platform_config(private_broker.amqp_uri, mongo_uri), "HEALTH_ADDRESS": "127.0.0.1:0"}
+    runner = wagewatch_platform.start(config, runner_factory(config))
+    url = f"http://127.0.0.1:{HealthServer.serving('127.0.0.1:0').port}"
+    status, body = health(url, "ready")
+    assert status == 200 and sorted(body["services"]) == ["alerts", "ingress", "payroll", "projects"]
+    assert body["services"]["ingress"] == [{"live": True, "broker": True, "database": True}]
+
+    private_broker.stop_app()
+    try:
+        assert wait_until(lambda: health(url, "ready")[0] == 503, timeout=30)
+        status, body = health(url, "ready")
+        assert {e["broker"] for entries in body["services"].values() for e in entries} == {False}
+        assert health(url, "live")[0] == 200          # waiting for the broker is not a reason to restart
+    finally:
+        private_broker.start_app()
+    assert wait_until(lambda: health(url, "ready")[0] == 200, timeout=30)
+
+    cli = subprocess.run([str(Path(sys.executable).parent / "wagewatch"), "health", "--url", url],
+                         capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    next(c for c in runner.containers if c.service_name == "payroll").kill(
+        (RuntimeError, RuntimeError("a bug"), None))   # as nameko kills a container on an error
+    status, body = health(url, "live")
+    assert status == 503 and body["services"]["payroll"] == [{"live": False}]
+    cli = subprocess.run([str(Path(sys.executable).parent / "wagewatch"), "health", "--live", "--url", url],
+                         capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 1

@@ -63,3 +63,18 @@ def test_the_contract_package_imports_without_eventlet_or_nameko():
             "bad = [m for m in ('eventlet', 'nameko') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_checks_each_services_health_and_starts_the_ingress_after_its_owners():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    platform_services = {"projects", "payroll", "alerts", "ingress"}
+    assert platform_services <= set(compose)
+    for name in platform_services:
+        assert compose[name]["healthcheck"]["test"][:3] == ["CMD", "wagewatch", "health"], name
+        assert compose[name]["environment"]["HEALTH_ADDRESS"] == "0.0.0.0:8000"
+        assert compose[name]["depends_on"]["rabbitmq-setup"] == {"condition": "service_completed_successfully"}
+    owners = {name: {"condition": "service_healthy"} for name in platform_services - {"ingress"}}
+    assert owners.items() <= compose["ingress"]["depends_on"].items()
+    assert compose["rabbitmq-setup"]["command"] == ["wagewatch", "broker", "setup"]
