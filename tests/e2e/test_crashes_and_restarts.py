@@ -47,7 +47,7 @@ def publish_all(client: CountyClient, stream: Stream) -> None:
 @pytest.mark.parametrize("victim", ["ingress", "payroll", "projects"])
 def test_a_service_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
         victim, config, runner_factory, container_factory):
-    stream = Stream(projects=6, months=10)
+    stream = Stream(projects=8, months=12)
     runner = wagewatch_platform.start(config, runner_factory(config))
     containers = {c.service_name: c for c in runner.containers}
     receipts = receipts_listener(config["AMQP_URI"], COUNTY)
@@ -57,8 +57,8 @@ def test_a_service_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
 
     # Kill it once the stream is flowing and while it is in the middle of a message.
     busy = lambda: containers[victim]._worker_threads  # noqa: E731 - nameko's running workers
-    assert wait_until(lambda: len(receipts.drain(0.05)) >= 12 and busy(), timeout=60, interval=0.01), \
-        "the platform never got going"
+    assert wait_until(lambda: len(receipts.drain(0.05)) >= 12, timeout=60), "the platform never got going"
+    assert wait_until(busy, timeout=60, interval=0), f"{victim} never had a worker in flight"
     answered_before_kill, in_flight = len(receipts.messages), len(busy())
     containers[victim].kill()          # its in-flight work dies with it; the store lives on
     replacement = container_factory(containers[victim].service_cls, config)
