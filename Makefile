@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up demo test unit e2e broker definitions asyncapi clean
+.PHONY: up demo test unit e2e faults broker definitions asyncapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ unit: $(STAMP)
 
 e2e: $(STAMP) broker
 	$(BIN)/nameko test -q tests/e2e $(ARGS)
+
+## Crashes, broker restarts (on a RabbitMQ node of the test's own), poison messages,
+## fuzzed input, fenced counties and the personal-data scan, with the figures each prints.
+faults: $(STAMP) broker
+	$(BIN)/nameko test -q -s -m faults $(ARGS)
 
 ## Regenerate what is generated from the contract code (tests check they are current).
 definitions: $(STAMP)

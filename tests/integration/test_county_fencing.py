@@ -107,6 +107,16 @@ def test_a_desk_reads_only_its_own_alert_queue(fenced):
             desk.channel().basic_get(f"wagewatch.receipts.{COUNTY}")
 
 
+def test_the_county_client_publishes_with_a_county_user_when_it_does_not_declare(fenced):
+    from shared.contract.client import CountyClient
+
+    user = county_user(COUNTY, fenced["prefix"])
+    client = CountyClient(fenced["connect"](user).as_uri(include_password=True), declare=False)
+    client.send(COUNTY, "project.upsert", project())
+    client.close()
+    assert waiting(fenced["admin"], INGRESS_QUEUE_NAME) == 1
+
+
 def test_setup_again_keeps_the_passwords_already_set(fenced, request, rabbit_config):
     api_uri = urlparse(request.config.getoption("RABBIT_API_URI"))
     api = ManagementApi(f"{api_uri.scheme}://{api_uri.hostname}:{api_uri.port}/api",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from services.ingress.domain import Delivery
@@ -15,6 +16,7 @@ from shared.contract.envelope import ReceiptSchema
 from tests.fuzzing import ENVELOPE_KEYS, Case, malformed_cases
 from tests.unit.fakes import FakeIngressLog, FakeOwner, FakeReceipts
 
+pytestmark = pytest.mark.faults
 NOW = "2026-11-23T08:00:01+08:00"
 EXAMPLES = 1200
 
