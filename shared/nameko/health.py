@@ -40,10 +40,11 @@ CACHE_SECONDS = 2      # an orchestrator polling hard does not hammer the broker
 
 
 def broker_reachable(amqp_uri: str) -> bool:
+    """One connection attempt, no retries: a readiness probe must answer quickly."""
     try:
         with eventlet.Timeout(CHECK_TIMEOUT_SECONDS):
             with Connection(amqp_uri, connect_timeout=CHECK_TIMEOUT_SECONDS) as connection:
-                connection.ensure_connection(max_retries=1)
+                connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0)
         return True
     except (Exception, eventlet.Timeout):  # noqa: BLE001 - any failure means "not reachable"
         return False
@@ -57,12 +58,21 @@ def database_reachable(mongo_uri: str) -> bool:
         return False
 
 
+_recent: dict[tuple, tuple[float, bool]] = {}
+
+
+def _cached(check, uri: str) -> bool:
+    """Services of one process share a broker and a store: check each once per moment."""
+    key = (check.__name__, uri)
+    at, result = _recent.get(key, (0.0, False))
+    if time.monotonic() - at > CACHE_SECONDS:
+        result = check(uri)
+        _recent[key] = (time.monotonic(), result)
+    return result
+
+
 class HealthCheck(DependencyProvider):
     """Registers its service with the process's health server (started on first use)."""
-
-    def __init__(self):
-        self._checked_at = 0.0
-        self._checks: dict = {}
 
     def setup(self):
         address = self.container.config.get(HEALTH_ADDRESS_KEY)
@@ -80,12 +90,9 @@ class HealthCheck(DependencyProvider):
         return not self.container._died.ready()   # nameko sets it when the container dies
 
     def checks(self) -> dict:
-        if time.monotonic() - self._checked_at > CACHE_SECONDS:
-            config = self.container.config
-            self._checks = {"broker": broker_reachable(config[AMQP_URI_CONFIG_KEY]),
-                            "database": database_reachable(config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI))}
-            self._checked_at = time.monotonic()
-        return self._checks
+        config = self.container.config
+        return {"broker": _cached(broker_reachable, config[AMQP_URI_CONFIG_KEY]),
+                "database": _cached(database_reachable, config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI))}
 
 
 class HealthServer:

@@ -97,3 +97,25 @@ def test_a_message_that_keeps_failing_is_answered_and_kept():
     assert receipt["status"] == "rejected" and receipt["message_id"] == "m-7"
     assert "failed 5 times" in receipt["errors"]["_platform"][0]
     assert log.quarantined[0]["reason"] == "processing failed"
+
+
+def test_a_partial_batch_is_quarantined_before_it_is_logged_so_a_crash_between_loses_no_audit():
+    class CrashingLog(FakeIngressLog):
+        crashes = 1
+
+        def record(self, envelope, receipt):
+            if self.crashes:
+                self.crashes -= 1
+                raise ConnectionError("the process died here")
+            return super().record(envelope, receipt)
+
+    log, owner, receipts = CrashingLog(), FakeOwner(), FakeReceipts()
+    good = {"project_code": "P1", "id_number": worker_id(1), "at": "2026-10-08T07:31:00+08:00"}
+    env = message("attendance.batch", {"records": [good, {**good, "at": "no"}]}, message_id="b-1")
+    try:
+        deliver(env, log, owner, receipts)
+    except ConnectionError:
+        pass
+    receipt = deliver(env, log, owner, receipts, redelivered=True)
+    assert receipt["status"] == "partial" and [r["reason"] for r in log.quarantined][:1] == ["rejected records"]
+    assert len(receipts.sent) == 1
