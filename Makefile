@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up demo test unit e2e broker definitions asyncapi clean
+.PHONY: up demo test unit e2e faults broker definitions asyncapi clean
 
 # The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
 # (fetched from npm at set-up; not committed).
@@ -48,9 +48,14 @@ unit: $(STAMP) $(ASYNCAPI_SCHEMA)
 e2e: $(STAMP) broker
 	$(BIN)/nameko test -q tests/e2e $(ARGS)
 
+## Crashes, broker restarts (on a RabbitMQ node of the test's own), poison messages,
+## fuzzed input, fenced counties and the personal-data scan, with the figures each prints.
+faults: $(STAMP) broker
+	$(BIN)/nameko test -q -s -m faults $(ARGS)
+
 ## Regenerate what is generated from the contract code (tests check they are current).
 definitions: $(STAMP)
-	$(BIN)/python -m shared.contract.definitions > deploy/rabbitmq/definitions.json
+	$(BIN)/python -m wagewatch.definitions > deploy/rabbitmq/definitions.json
 
 asyncapi: $(STAMP)
 	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml

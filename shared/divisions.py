@@ -14,6 +14,8 @@ from stdnum import numdb
 
 COUNTY, CITY, PROVINCE = "county", "city", "province"
 _SIX_DIGITS = re.compile(r"^\d{6}$")
+_DATED_NAME = re.compile(r"^\[(\d{4})?-(\d{4})?\](.*)$")   # "[1996-]芙蓉区", "[-2011]望城县"
+_PLACEHOLDERS = {"市辖区", "县", "市区", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
 
 def city_of(code: str) -> str:
@@ -66,6 +68,32 @@ def name_of(code: str) -> str | None:
     # Historical entries look like "[1983-1995]东区,[1996-]芙蓉区": keep the current one.
     current = name.split(",")[-1]
     return current.split("]")[-1] if current.startswith("[") else current
+
+
+def _current_name(raw: str) -> str | None:
+    """The name a division has today, or None when it was abolished."""
+    match = _DATED_NAME.match(raw.split(",")[-1])
+    if match is None:
+        return raw.split(",")[-1]
+    return None if match.group(2) else match.group(3)
+
+
+def current_counties(scope: str) -> list[str]:
+    """The county-level divisions (区, 县, 县级市) that exist today within a province or a
+    city, or the county itself: whoever may publish for that scope."""
+    if level_of(scope) == COUNTY:
+        return [scope]
+    prefix = division_prefix(scope)
+    codes = []
+    for _length, province, _high, _props, children in numdb.get("cn/loc").prefixes:
+        if province != scope[:2]:
+            continue
+        for _l, rest, _h, props, _c in children:
+            code = province + rest
+            name = _current_name(props.get("county", ""))
+            if code.startswith(prefix) and level_of(code) == COUNTY and name and name not in _PLACEHOLDERS:
+                codes.append(code)
+    return sorted(codes)
 
 
 def validate_division(code: str) -> list[str]:

@@ -6,6 +6,7 @@ ignored) so a producer can add a field without breaking its consumers.
 """
 from __future__ import annotations
 
+from kombu import Exchange, Queue
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from shared.contract.alerts import LEVELS
@@ -36,6 +37,27 @@ COMPLAINT_DEADLINE_EXTENDED = "complaint_deadline_extended"
 # Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC. The alerts
 # service stays last: its sweep escalates alerts nobody acknowledged in time.
 MONITORS = ("payroll", "workers", "accounts", "complaints", "alerts")
+
+# Internal events whose handler keeps failing are parked here with their error, for an
+# operator to look at (``shared.nameko.events.reliable_event_handler``). The broker also
+# dead-letters here a message that crashes its service on every delivery.
+PARKED_EVENTS_NAME = "wagewatch.events.parked"
+EVENT_DELIVERY_LIMIT = 20   # deliveries, the broker's backstop; handlers give up after 5
+parked_events_exchange = Exchange(PARKED_EVENTS_NAME, type="fanout", durable=True, auto_delete=False)
+parked_events_queue = Queue(PARKED_EVENTS_NAME, exchange=parked_events_exchange, routing_key="",
+                            durable=True, auto_delete=False)
+
+
+def event_queue_name(source: str, event_type: str, service: str, method: str) -> str:
+    """The durable queue a service's handler of an event reads (one per service and handler)."""
+    return f"wagewatch.events.{source}.{event_type}.{service}.{method}"
+
+
+EVENT_QUEUE_ARGUMENTS = {
+    "x-queue-type": "quorum",                       # counts deliveries (x-delivery-count)
+    "x-delivery-limit": EVENT_DELIVERY_LIMIT,
+    "x-dead-letter-exchange": PARKED_EVENTS_NAME,
+}
 
 
 class TolerantSchema(Schema):

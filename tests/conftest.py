@@ -15,6 +15,7 @@ from shared.storage import forget_embedded
 from wagewatch.config import load_config
 
 TEST_PII_KEY = "test-only-pii-key"
+TEST_QUARANTINE_KEY = "6F2m9JQq3l6iS8T4vV0fXo2pG3kN7yQ1aB5cD8eF9gA="  # a Fernet key for tests only
 
 
 @pytest.fixture
@@ -30,10 +31,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def platform_config(amqp_uri: str, mongo_uri: str) -> dict:
+    """The platform's real config file, pointed at a test's broker and store, with the
+    console on a free local port."""
+    return load_config(AMQP_URI=amqp_uri, MONGO_URI=mongo_uri, PII_HASH_KEY=TEST_PII_KEY,
+                       QUARANTINE_KEY=TEST_QUARANTINE_KEY, DAILY_SWEEP=False,
+                       WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}")
+
+
 @pytest.fixture
 def config(rabbit_config, mongo_uri):
-    """The platform's real config file, pointed at this test's vhost and store, with the
-    console on a free local port."""
-    return load_config(AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=mongo_uri,
-                       PII_HASH_KEY=TEST_PII_KEY, DAILY_SWEEP=False,
-                       WEB_SERVER_ADDRESS=f"127.0.0.1:{free_port()}")
+    """The platform's real config file, pointed at this test's vhost and store."""
+    return platform_config(rabbit_config["AMQP_URI"], mongo_uri)

@@ -109,6 +109,31 @@ def parser() -> argparse.ArgumentParser:
     attendance.add_argument("project_code")
     attendance.add_argument("--month", type=_month, required=True, metavar="YYYY-MM")
 
+    health = commands.add_parser("health", help="ask a running process whether its services are live "
+                                                "and ready (exit 0) or not (exit 1)")
+    health.add_argument("--url", default="http://127.0.0.1:8000",
+                        help="where HEALTH_ADDRESS serves (default: http://127.0.0.1:8000)")
+    health.add_argument("--live", action="store_true", help="liveness only (default: readiness)")
+
+    quarantine = commands.add_parser("quarantine", help="bad input the ingress kept, for audit")
+    kept = quarantine.add_subparsers(dest="action", required=True)
+    listing = kept.add_parser("list", help="recent quarantined messages, without their bodies")
+    listing.add_argument("--county", help="6-digit division code")
+    listing.add_argument("--limit", type=int, default=50)
+    show = kept.add_parser("show", help="open one body (needs the auditor's QUARANTINE_KEY)")
+    show.add_argument("id", help="the record's id, from `wagewatch quarantine list`")
+
+    broker = commands.add_parser("broker", help="set up the broker's topology and access; set passwords")
+    broker.add_argument("--management-url", help="RabbitMQ management API (default: $RABBITMQ_MANAGEMENT_URL "
+                                                 "or http://localhost:15672/api); admin from $RABBITMQ_ADMIN_USER/_PASSWORD")
+    actions = broker.add_subparsers(dest="action", required=True)
+    setup = actions.add_parser("setup", help="create missing users (no password), load the definitions, "
+                                             "set the platform user's password from $RABBITMQ_PASSWORD")
+    setup.add_argument("--definitions", help="default: deploy/rabbitmq/definitions.json")
+    password = actions.add_parser("password", help="set a user's password, read from standard input")
+    password.add_argument("user", help="e.g. county.430102 or desk.water.430102")
+    password.add_argument("--generate", action="store_true", help="generate one and print it once")
+
     demo = commands.add_parser("demo", help="publish a small seeded month, sweep, print what each desk gets")
     demo.add_argument("--as-of", type=_date, help="the sweep date (default: today)")
     return top

@@ -73,6 +73,30 @@ def workers(args) -> int:
     return 0
 
 
+
+def health(args) -> int:
+    """Exit 0 when every service of the process answers healthy, else 1 (for healthchecks)."""
+    import urllib.error
+    import urllib.request
+
+    url = f"{args.url.rstrip('/')}/health/{'live' if args.live else 'ready'}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            print(response.read().decode())
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode())
+    except OSError as exc:
+        print(f"no answer from {url}: {exc}")
+    return 1
+
+
+def quarantine(args) -> int:
+    from wagewatch.quarantine import run
+
+    return run(load_config(args.config), args)
+
+
 def console(args) -> int:
     from wagewatch.accounts import run
 
@@ -83,6 +107,12 @@ def policy(args) -> int:
     from wagewatch.policy_check import run
 
     return run(load_config(args.config), args)
+
+
+def broker(args) -> int:
+    from wagewatch.broker import run
+
+    return run(args)
 
 
 def demo(args) -> int:

@@ -25,12 +25,17 @@ def load_config(path: str | Path | None = None, **overrides) -> dict:
 
 
 def ensure_pii_key(config: dict) -> dict:
-    """The embedded store lives and dies with the process, so a throwaway key is safe
-    there; a real database must be given a key that outlives the process."""
-    if config.get("PII_HASH_KEY"):
-        return config
-    if not is_embedded(config["MONGO_URI"]):
-        sys.exit("PII_HASH_KEY must be set when MONGO_URI points at a real MongoDB.")
-    key = secrets.token_hex(32)
-    os.environ.setdefault("PII_HASH_KEY", key)
-    return {**config, "PII_HASH_KEY": os.environ["PII_HASH_KEY"]}
+    """The keys for personal data (``PII_HASH_KEY``, ``QUARANTINE_KEY``). The embedded store
+    lives and dies with the process, so throwaway keys are safe there; a real database
+    must be given keys that outlive the process."""
+    from shared.sealing import new_key
+
+    makers = {"PII_HASH_KEY": lambda: secrets.token_hex(32), "QUARANTINE_KEY": new_key}
+    for name, make in makers.items():
+        if config.get(name):
+            continue
+        if not is_embedded(config["MONGO_URI"]):
+            sys.exit(f"{name} must be set when MONGO_URI points at a real MongoDB.")
+        os.environ.setdefault(name, make())
+        config = {**config, name: os.environ[name]}
+    return config

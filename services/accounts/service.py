@@ -7,7 +7,7 @@ import logging
 from datetime import date
 
 from marshmallow import ValidationError
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
@@ -20,6 +20,8 @@ from shared.expectations import last_month_due, works_in
 from shared.internal import (
     ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, PAYROLL_RECORDED, PROJECT_CHANGED, RecordedSchema,
 )
+from shared.nameko.events import reliable_event_handler
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_account
 from shared.projects import changed_project, load_facts, submission_problem
@@ -35,6 +37,8 @@ ALERTS_LIST_LIMIT = 1000  # alerts.list_alerts answers at most this many
 
 class AccountsService:
     name = "accounts"
+
+    health = HealthCheck()
 
     ledger = Repository(AccountsRepository)
     settings = Settings(AccountsSettings.from_config)
@@ -126,23 +130,23 @@ class AccountsService:
 
     # New records, payroll and registry changes re-evaluate the project at once, as of the
     # latest sweep's date. Not requeued on error: the next sweep re-evaluates every project.
-    @event_handler("accounts", ACCOUNT_RECORDED)
+    @reliable_event_handler("accounts", ACCOUNT_RECORDED)
     def handle_account_recorded(self, body):
         self._reevaluate(_project_of(body))
 
-    @event_handler("accounts", ALLOCATION_RECORDED)
+    @reliable_event_handler("accounts", ALLOCATION_RECORDED)
     def handle_allocation_recorded(self, body):
         self._reevaluate(_project_of(body))
 
-    @event_handler("accounts", DEPOSIT_RECORDED)
+    @reliable_event_handler("accounts", DEPOSIT_RECORDED)
     def handle_deposit_recorded(self, body):
         self._reevaluate(_project_of(body))
 
-    @event_handler("payroll", PAYROLL_RECORDED)
+    @reliable_event_handler("payroll", PAYROLL_RECORDED)
     def handle_payroll_recorded(self, body):
         self._reevaluate(_project_of(body))
 
-    @event_handler("projects", PROJECT_CHANGED)
+    @reliable_event_handler("projects", PROJECT_CHANGED)
     def handle_project_changed(self, body):
         self._reevaluate(changed_project(body))
 

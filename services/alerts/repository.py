@@ -11,6 +11,11 @@ from shared.calendar import now_iso
 from shared.contract.alerts import FIRING, RESOLVED, severity_rank
 
 
+def _revision() -> str:
+    """Names one stored change, so marking it published cannot mark a later one."""
+    return uuid.uuid4().hex
+
+
 class AlertRepository:
     def __init__(self, database):
         self.alerts = database["alerts"]
@@ -64,7 +69,7 @@ class AlertRepository:
         change = {"severity": severity, "level": condition["level"], "routes": routes,
                   "summary": condition["summary"],
                   "details": {**condition.get("details", {}), "previous_severity": existing["severity"]},
-                  "updated_at": now, "unpublished": True}
+                  "updated_at": now, "unpublished": True, "revision": _revision()}
         if severity != existing["severity"]:   # worse news needs a fresh acknowledgement
             change.update(acknowledged_by=None, acknowledged_at=None, level_since=condition.get("clock_from") or now)
         elif condition["level"] != existing["level"]:
@@ -95,11 +100,13 @@ class AlertRepository:
         if desk:
             guard["routes"] = _reaching(desk)
         change = {"status": RESOLVED, "resolved_at": now, "resolution": reason, "resolved_by": by,
-                  "outcome": outcome, "updated_at": now, "unpublished": True}
+                  "outcome": outcome, "updated_at": now, "unpublished": True, "revision": _revision()}
         return self._update(guard, change)
 
-    def mark_published(self, fingerprint: str, updated_at: str) -> None:
-        self.alerts.update_one({"_id": fingerprint, "updated_at": updated_at}, {"$set": {"unpublished": False}})
+    def mark_published(self, fingerprint: str, revision: str | None) -> None:
+        """Only the change that was published: a later change stored meanwhile (even within
+        the same second) stays unpublished for the relay."""
+        self.alerts.update_one({"_id": fingerprint, "revision": revision}, {"$set": {"unpublished": False}})
 
     def unpublished(self) -> list[dict]:
         return list(self.alerts.find({"unpublished": True}))
@@ -221,6 +228,7 @@ class AlertRepository:
             "raised_at": now,
             "acknowledged_by": None, "acknowledged_at": None, "resolved_at": None, "resolution": None,
             "resolved_by": None, "outcome": None, "updated_at": now, "unpublished": True,
+            "revision": _revision(),
         }
 
     def _swap(self, guard: dict, alert: dict) -> dict | None:

@@ -20,6 +20,8 @@ from shared.divisions import division_prefix
 from shared.internal import (
     ALERT_CHANGED, CONDITIONS_CLEARED, SILENCES_CHANGED, ConditionSchema, ConditionsClearedSchema,
 )
+from shared.nameko.events import reliable_event_handler
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.workdays import WorkingCalendar
 from services.alerts.desks import DeskNotifier
@@ -43,6 +45,7 @@ class AlertsService:
     name = "alerts"
 
     alerts = Repository(AlertRepository)
+    health = HealthCheck()
     policy = Settings(AlertPolicy.from_config)
     calendar = Settings(WorkingCalendar.from_config)
     clock = ClockProvider()
@@ -116,7 +119,7 @@ class AlertsService:
             if level and route["level"] != level:
                 continue
             self.publish_alert(body, routing_key=alert_key(route["department"], route["division"], body["severity"]))
-        self.alerts.mark_published(alert["_id"], alert["updated_at"])
+        self.alerts.mark_published(alert["_id"], alert.get("revision"))
         return self._announce(alert)
 
     def _announce(self, alert: dict) -> dict:
@@ -280,8 +283,8 @@ class AlertsService:
         return [{k: v for k, v in n.items() if k != "_id"} for n in found]
 
     # Data that clears a condition resolves its alert at once, not at the next sweep.
-    # Requeued on error: the only failure left after validation is storage being away.
-    @event_handler("payroll", CONDITIONS_CLEARED, requeue_on_error=True)
+    # A failure (storage away) is retried a few times, then the event is parked.
+    @reliable_event_handler("payroll", CONDITIONS_CLEARED)
     def handle_payroll_conditions_cleared(self, body):
         self._clear(body)
 

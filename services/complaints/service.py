@@ -22,6 +22,7 @@ from nameko.timer import timer
 from shared.calendar import now_iso
 from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.divisions import validate_division
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.complaints import domain
 from services.complaints.clocks import clock_at
@@ -44,6 +45,8 @@ _PERSONAL = ("submission.payload.complainant", "submission.payload.description")
 
 class ComplaintsService:
     name = "complaints"
+
+    health = HealthCheck()
 
     cases = Repository(CaseRepository)
     settings = Settings(ComplaintSettings.from_config)

@@ -23,6 +23,7 @@ from shared.calendar import now_iso
 from shared.contract.alerts import DEPARTMENTS
 from shared.divisions import covers, name_of
 from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.console.accounts import (
     account_problems, desk_of, expires_at, locked_out, new_session_token, password_matches, token_key,
@@ -44,6 +45,8 @@ _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAA
 
 class ConsoleService:
     name = "console"
+
+    health = HealthCheck()
 
     store = Repository(ConsoleRepository)
     settings = Settings(ConsoleSettings.from_config)
@@ -96,10 +99,6 @@ class ConsoleService:
     @http("GET", "/console.js")
     def script(self, request):
         return _static("console.js", "text/javascript")
-
-    @http("GET", "/healthz")
-    def health(self, request):
-        return json_response({"ok": True})
 
     @http("POST", "/api/session")
     def sign_in(self, request):

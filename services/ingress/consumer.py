@@ -9,16 +9,25 @@ the message to the queue; anything else that returns acknowledges it.
 With ``ordered_by``, deliveries that share a key (a county) are handled one at a time in
 the order the broker delivered them, while different keys run in parallel: a county that
 publishes a project and then its payroll must not see the payroll handled first.
+
+When the broker connection drops, every unacknowledged delivery returns to the queue and
+comes again on the new channel. Deliveries still waiting for their turn on the old
+channel are then dropped here rather than handled twice, and a failed acknowledgement
+never leaves a county waiting forever for its turn.
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict, deque
 from functools import partial
 
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
+from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from services.ingress.domain import Delivery
+
+log = logging.getLogger(__name__)
 
 
 class Requeue(Exception):
@@ -89,14 +98,20 @@ class RawConsumer(Consumer):
             self._next_turn(key)
 
     def handle_result(self, message, key, worker_ctx, result=None, exc_info=None):
-        self.handle_message_processed(message, result, exc_info)
-        self._next_turn(key)
+        try:
+            self.handle_message_processed(message, result, exc_info)
+        except BROKER_CONNECTION_ERRORS as exc:
+            log.warning("could not settle a delivery (%s); the broker will deliver it again", exc)
+        finally:
+            self._next_turn(key)
         return result, exc_info
 
     def _next_turn(self, key):
         if key is None:
             return
         waiting = self._waiting.get(key)
+        while waiting and not _live(waiting[0][1]):
+            waiting.popleft()   # its channel died: the broker has it back and will resend it
         if waiting:
             self._spawn(*waiting.popleft(), key)
         else:
@@ -108,6 +123,11 @@ class RawConsumer(Consumer):
             self.queue_consumer.requeue_message(message)
         else:
             self.queue_consumer.ack_message(message)
+
+
+def _live(message) -> bool:
+    """True while the channel a message came on is open (only then can it be settled)."""
+    return bool(message.channel.connection)
 
 
 raw_consume = RawConsumer.decorator

@@ -49,11 +49,12 @@ def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
     receipt = _receipt_for(envelope, check, outcome, received_at)
     if receipt["status"] == REJECTED:
         return _reject(delivery, receipt, log, publish, envelope.county, "rejected payload")
+    if receipt["status"] != ACCEPTED:
+        # Before the record: a redelivery after a crash finds the record and goes no further.
+        log.quarantine(delivery, receipt, "rejected records")
     if not log.record(envelope, receipt):
         # Another consumer stored the same message_id a moment ago: this one is the re-send.
         receipt = duplicate_receipt(envelope, received_at)
-    elif receipt["status"] != ACCEPTED:
-        log.quarantine(delivery, receipt, "rejected records")
     publish(receipt, envelope.county)
     log.mark_receipt_sent(envelope.county, envelope.message_id)
     return receipt

@@ -1,16 +1,30 @@
-"""The ingress log: which county messages were accepted (for duplicates) and quarantine."""
+"""The ingress log: which county messages were accepted (for duplicates) and quarantine.
+
+A quarantined body can hold full ID numbers, phones and accounts, so it is stored only
+sealed (``shared.sealing``); its record is keyed by a keyed digest of what arrived, so a
+redelivery of the same message adds a delivery to the same record instead of a copy.
+"""
 from __future__ import annotations
 
 import pymongo
 from pymongo.errors import DuplicateKeyError
 
+from shared.pii import keyed_digest
+from shared.sealing import Sealer
+from shared.settings import pii_key
 from services.ingress.domain import Delivery, Envelope
 
 
 class IngressRepository:
-    def __init__(self, database):
+    def __init__(self, database, sealer: Sealer, digest_key: bytes):
         self.messages = database["messages"]
         self.quarantined = database["quarantine"]
+        self.sealer = sealer
+        self.digest_key = digest_key
+
+    @classmethod
+    def for_service(cls, database, config: dict) -> "IngressRepository":
+        return cls(database, Sealer.from_config(config), pii_key(config))
 
     def ensure_indexes(self) -> None:
         # _id is "<county>:<message_id>", unique by construction.
@@ -43,19 +57,31 @@ class IngressRepository:
     def mark_receipt_sent(self, county: str, message_id: str) -> None:
         self.messages.update_one({"_id": self._key(county, message_id)}, {"$set": {"receipt_sent": True}})
 
-    def quarantine(self, delivery: Delivery, receipt: dict, reason: str) -> None:
-        self.quarantined.insert_one({
-            "routing_key": delivery.routing_key,
-            "county": delivery.key_division,
-            "message_id": receipt.get("message_id"),
-            "reason": reason,
-            "body": delivery.body,
-            "receipt": receipt,
-            "received_at": receipt["received_at"],
-            "delivery_count": delivery.delivery_count,
-        })
+    def quarantine(self, delivery: Delivery, receipt: dict, reason: str) -> str:
+        """Keep a message for audit, body sealed; idempotent for redeliveries."""
+        key = keyed_digest([delivery.routing_key.encode(), (delivery.message_id_property or "").encode(),
+                            delivery.body], self.digest_key)
+        self.quarantined.update_one({"_id": key}, {
+            "$setOnInsert": {
+                "routing_key": delivery.routing_key,
+                "county": delivery.key_division,
+                "message_id": receipt.get("message_id"),
+                "reason": reason,
+                "body_sealed": self.sealer.seal(delivery.body),
+                "body_bytes": len(delivery.body),
+                "receipt": receipt,
+                "received_at": receipt["received_at"],
+            },
+            "$inc": {"deliveries": 1},
+        }, upsert=True)
+        return key
 
     def quarantined_messages(self, county: str | None = None, limit: int = 100) -> list[dict]:
+        """Newest first, without their bodies."""
         query = {"county": county} if county else {}
-        cursor = self.quarantined.find(query, {"body": 0}).sort("received_at", pymongo.DESCENDING)
-        return [{**doc, "_id": str(doc["_id"])} for doc in cursor.limit(limit)]
+        cursor = self.quarantined.find(query, {"body_sealed": 0}).sort("received_at", pymongo.DESCENDING)
+        return list(cursor.limit(limit))
+
+    def sealed_body(self, quarantine_id: str) -> dict | None:
+        """One record with its body still sealed: only a holder of the key can open it."""
+        return self.quarantined.find_one({"_id": quarantine_id})

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import time
 
+import eventlet
 from nameko.exceptions import UnknownService
 from nameko.messaging import Publisher
 from nameko.rpc import RpcProxy, rpc
 
 from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
+from shared.nameko.container import BROKER_CONNECTION_ERRORS
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository
 from services.ingress.consumer import Requeue, raw_consume
 from services.ingress.domain import Delivery, Envelope, PayloadCheck
@@ -22,6 +25,14 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5           # deliveries before a failing message is answered and quarantined
 OWNER_WAIT_SECONDS = 5     # longest pause between tries while an owning service is absent
 RETRY_PAUSE_SECONDS = 30   # longest pause before a failed message is retried
+# An owning service answers a 1000-record batch in seconds. A reply that has not come by
+# then was lost (say the broker went away twice): the message is retried, and the owner's
+# idempotent write makes the second call harmless. Bounded, so a county never waits forever.
+OWNER_REPLY_TIMEOUT_SECONDS = 120
+
+
+class OwnerDidNotAnswer(Exception):
+    """The owning service's reply did not come within OWNER_REPLY_TIMEOUT_SECONDS."""
 
 
 def submission(envelope: Envelope, check: PayloadCheck, received_at: str) -> dict:
@@ -39,6 +50,7 @@ class IngressService:
     name = "ingress"
 
     log = Repository(IngressRepository)
+    health = HealthCheck()
     clock = ClockProvider()
     publish_receipt = Publisher(exchange=receipts_exchange, declare=[ingress_exchange, parked_queue, ingress_queue])
     projects = RpcProxy("projects")
@@ -54,19 +66,41 @@ class IngressService:
         try:
             handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
                             publish=self._publish, received_at=received_at)
+        except BROKER_CONNECTION_ERRORS as exc:
+            # Not the message's fault: it waits for the broker (bounded by the queue's
+            # delivery limit), without using up its own retries.
+            log.warning("ingress lost the broker on %s (%s); the message stays queued", delivery.routing_key, exc)
+            time.sleep(1)
+            raise Requeue() from None
         except Exception:  # noqa: BLE001 - a message is never dropped: retry, then answer
             attempts = delivery.delivery_count + 1
             log.exception("ingress failed on %s (attempt %d)", delivery.routing_key, attempts)
             if attempts < MAX_ATTEMPTS:
                 time.sleep(min(2 ** attempts / 4, RETRY_PAUSE_SECONDS))
                 raise Requeue() from None
+            self._give_up(delivery, received_at, attempts)
+
+    def _give_up(self, delivery: Delivery, received_at: str, attempts: int) -> None:
+        """Answer and quarantine a message that keeps failing; if even that fails, it
+        stays queued (the broker parks it after INGRESS_DELIVERY_LIMIT deliveries)."""
+        try:
             give_up(delivery, log=self.log, publish=self._publish, received_at=received_at,
                     attempts=attempts)
+        except Exception:  # noqa: BLE001 - acknowledging now would lose it unanswered
+            log.exception("could not answer %s after %d attempts; it stays queued",
+                          delivery.routing_key, attempts)
+            raise Requeue() from None
 
     @rpc
     def quarantined(self, county: str | None = None, limit: int = 100) -> list[dict]:
         """Recently quarantined messages (without their bodies), newest first."""
         return self.log.quarantined_messages(county, limit)
+
+    @rpc
+    def quarantined_sealed(self, quarantine_id: str) -> dict | None:
+        """One quarantined message with its body still sealed (``wagewatch quarantine show``
+        opens it where the auditor holds QUARANTINE_KEY; this service never returns it open)."""
+        return self.log.sealed_body(quarantine_id)
 
     def _publish(self, receipt: dict, division: str | None) -> None:
         self.publish_receipt(receipt, routing_key=receipt_key(division),
@@ -86,7 +120,9 @@ class IngressService:
         pause = 1.0
         while True:
             try:
-                return call(body)
+                with eventlet.Timeout(OWNER_REPLY_TIMEOUT_SECONDS,
+                                      OwnerDidNotAnswer(f"{service} did not answer in time")):
+                    return call(body)
             except UnknownService:
                 log.warning("service %r is not running; holding its message", service)
                 time.sleep(pause)

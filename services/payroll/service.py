@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.contract.fields import to_fen
 from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PROJECT_CHANGED, PayrollLineFactsSchema
+from shared.nameko.events import reliable_event_handler
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import changed_project, load_facts, submission_problem
@@ -24,6 +26,7 @@ class PayrollService:
     name = "payroll"
 
     payrolls = Repository(PayrollRepository)
+    health = HealthCheck()
     settings = Settings(PayrollSettings.from_config)
     clock = ClockProvider()
     dispatch = EventDispatcher()
@@ -93,7 +96,7 @@ class PayrollService:
 
     # A status or date change re-evaluates the project's alerts now, as of the latest
     # sweep's date. Not requeued on error: the next sweep re-evaluates every project anyway.
-    @event_handler("projects", PROJECT_CHANGED)
+    @reliable_event_handler("projects", PROJECT_CHANGED)
     def handle_project_changed(self, body):
         code, as_of = changed_project(body), self.payrolls.sweeps.latest_as_of()
         if code is None or as_of is None:

@@ -23,6 +23,7 @@ def _to_document(record: dict) -> dict:
 
 def _from_document(doc: dict) -> dict:
     record = {k: v for k, v in doc.items() if k not in ("_id", "contract_amount_fen")}
+    record.setdefault("changed", [])
     for name in _DATE_FIELDS:
         record[name] = date.fromisoformat(doc[name]) if doc.get(name) else None
     record["contract_amount"] = from_fen(doc["contract_amount_fen"])
@@ -52,8 +53,10 @@ class ProjectRepository:
         cursor = self.projects.find(query).sort("_id", pymongo.ASCENDING)
         return [_from_document(doc) for doc in cursor]
 
-    def save(self, record: dict, version: int) -> None:
-        """Upsert by project code; replaying the same version changes nothing."""
+    def save(self, record: dict, version: int, changed: list[str]) -> None:
+        """Upsert by project code, with what this version changed (so a replay can
+        announce the version exactly as the first delivery did); replaying changes nothing."""
         doc = _to_document(record)
         doc["version"] = version
+        doc["changed"] = list(changed)
         self.projects.replace_one({"_id": record["project_code"]}, {"_id": record["project_code"], **doc}, upsert=True)

@@ -6,6 +6,7 @@ from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectFactsSchema
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import Repository
 from services.projects.domain import changed_fields, ownership_problem, project_record
 from services.projects.repository import ProjectRepository
@@ -22,6 +23,7 @@ class ProjectsService:
     name = "projects"
 
     projects = Repository(ProjectRepository)
+    health = HealthCheck()
     dispatch = EventDispatcher()
 
     @rpc
@@ -34,11 +36,14 @@ class ProjectsService:
         if problem:
             return {"errors": {"project_code": [problem]}}
         changed = changed_fields(existing, record)
-        version = 1 if existing is None else existing["version"] + (1 if changed else 0)
-        if changed:
-            self.projects.save(record, version)
+        if changed or existing is None:
+            version = 1 if existing is None else existing["version"] + 1
+            self.projects.save(record, version, changed)
+        else:   # a replay, or a re-send of the same data: announce the stored version again
+            version, changed = existing["version"], existing["changed"]
         # Dispatched on every delivery, even a replay, so a crash between the store and
-        # the dispatch cannot lose the event; consumers compare versions.
+        # the dispatch cannot lose the event: the request is redelivered and the stored
+        # version is announced again, identically. Consumers compare versions.
         event = PROJECT_REGISTERED if version == 1 else PROJECT_CHANGED
         self.dispatch(event, {"project": facts({**record, "version": version}), "changed": changed})
         return {}

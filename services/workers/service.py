@@ -6,12 +6,13 @@ import logging
 from datetime import date
 
 from marshmallow import ValidationError
-from nameko.events import event_handler
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from shared.calendar import Month
 from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
+from shared.nameko.events import reliable_event_handler
+from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import load_facts, submission_problem
@@ -31,6 +32,8 @@ _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 class WorkersService:
     name = "workers"
+
+    health = HealthCheck()
 
     records = Repository(WorkersRepository)
     settings = Settings(WorkersSettings.from_config)
@@ -168,7 +171,7 @@ class WorkersService:
 
     # A payroll that arrives clears what it pays at once, not at the next sweep. Requeued
     # on error: marking the month is a single write that fails only with storage away.
-    @event_handler("payroll", PAYROLL_RECORDED, requeue_on_error=True)
+    @reliable_event_handler("payroll", PAYROLL_RECORDED)
     def handle_payroll_recorded(self, body):
         try:
             event = _PAYROLL_RECORDED.load(body)

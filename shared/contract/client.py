@@ -39,11 +39,14 @@ def envelope(message_id: str, message_type: str, county: str, payload: dict,
 class CountyClient:
     """Publishes a county's messages and reads its receipts."""
 
-    def __init__(self, amqp_uri: str = DEFAULT_AMQP_URI):
+    def __init__(self, amqp_uri: str = DEFAULT_AMQP_URI, declare: bool = True):
+        """``declare=False`` for a county's own broker user, which may publish but not
+        declare anything (the platform has declared the exchange at deployment)."""
         self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
         self.channel = self.connection.channel()
         self.producer = Producer(self.channel)
-        ingress_exchange(self.channel).declare()
+        if declare:
+            ingress_exchange(self.channel).declare()
         self._ids = itertools.count(1)
 
     def publish(self, env: dict, *, routing_key: str | None = None) -> None:

@@ -14,7 +14,9 @@ DEFAULT_MONGO_URI = "mongomock://local"
 
 
 class Repository(DependencyProvider):
-    """Injects ``repository_cls(database)`` for the service's own database.
+    """Injects ``repository_cls(database)`` for the service's own database, or
+    ``repository_cls.for_service(database, config)`` when the repository needs settings
+    (keys, say).
 
     The repository declares its indexes in ``ensure_indexes()``, called once at start-up.
     """
@@ -26,7 +28,9 @@ class Repository(DependencyProvider):
     def setup(self):
         uri = self.container.config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI)
         database = database_for(uri, self.container.service_name)
-        self.repository = self.repository_cls(database)
+        factory = getattr(self.repository_cls, "for_service", None)
+        self.repository = (factory(database, self.container.config) if factory
+                           else self.repository_cls(database))
         self.repository.ensure_indexes()
 
     def get_dependency(self, worker_ctx):

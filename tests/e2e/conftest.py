@@ -35,3 +35,29 @@ def listen(config):
     yield open_listener
     for listener in opened:
         listener.close()
+
+
+@pytest.fixture
+def private_broker(private_node):
+    """The module's private node, with kombu's process-wide connection pools emptied first:
+    connections pooled by an earlier test died with that test's broker restart, and a
+    service starting now would be handed one of them."""
+    import kombu.pools
+
+    kombu.pools.reset()
+    return private_node
+
+
+@pytest.fixture(scope="module")
+def private_node(tmp_path_factory):
+    """A RabbitMQ node of this module's own (see tests/rabbit_node.py): the shared broker
+    on :5672 is never stopped, so a test that needs an outage makes its own broker. A test
+    that stops its app starts it again before it ends.
+
+    Module-scoped so it outlives every test's services: nameko's fixtures kill them at
+    the end of each test, which waits for their consumers to leave the broker."""
+    from tests.rabbit_node import RabbitNode
+
+    node = RabbitNode(tmp_path_factory.mktemp("rabbit")).start()
+    yield node
+    node.shutdown()

@@ -9,7 +9,10 @@ from pathlib import Path
 from kombu import Connection
 
 from shared.contract.client import CountyClient, receipts_listener
+from shared.contract.access import Scope
 from shared.contract.definitions import definitions
+from wagewatch.config import load_config
+from wagewatch.definitions import definitions as deployment_definitions
 from shared.contract.topology import INGRESS_QUEUE_NAME
 from tests.factories import COUNTY, message, project
 from wagewatch import platform as wagewatch_platform
@@ -19,7 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_committed_definitions_are_generated_from_the_contract_code():
     committed = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
-    assert committed == definitions(), "run `make definitions`"
+    assert committed == deployment_definitions(scope=Scope.from_config(load_config())), "run `make definitions`"
+
+
+def test_committed_definitions_hold_no_user_and_no_password():
+    text = (ROOT / "deploy/rabbitmq/definitions.json").read_text()
+    assert "password" not in text and '"users"' not in text
 
 
 def test_definitions_declare_the_ingress_queue_so_messages_wait_before_any_service_runs(
@@ -55,3 +63,18 @@ def test_the_contract_package_imports_without_eventlet_or_nameko():
             "bad = [m for m in ('eventlet', 'nameko') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_checks_each_services_health_and_starts_the_ingress_after_its_owners():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    platform_services = {"projects", "payroll", "alerts", "ingress"}
+    assert platform_services <= set(compose)
+    for name in platform_services:
+        assert compose[name]["healthcheck"]["test"][:3] == ["CMD", "wagewatch", "health"], name
+        assert compose[name]["environment"]["HEALTH_ADDRESS"] == "0.0.0.0:8000"
+        assert compose[name]["depends_on"]["rabbitmq-setup"] == {"condition": "service_completed_successfully"}
+    owners = {name: {"condition": "service_healthy"} for name in platform_services - {"ingress"}}
+    assert owners.items() <= compose["ingress"]["depends_on"].items()
+    assert compose["rabbitmq-setup"]["command"] == ["wagewatch", "broker", "setup"]

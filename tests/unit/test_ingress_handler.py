@@ -3,16 +3,10 @@ from __future__ import annotations
 
 import json
 
-from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
-
 from services.ingress.domain import Delivery
 from services.ingress.handler import give_up, handle_delivery
-from services.ingress.owners import OWNERS
-from services.ingress.service import IngressService
-from shared.contract.messages import MESSAGE_TYPES
 from tests.factories import COUNTY, message, payroll, project, worker_id
 from tests.unit.fakes import FakeIngressLog, FakeOwner, FakeReceipts
-from wagewatch.platform import service_classes
 
 NOW = "2026-11-23T08:00:01+08:00"
 
@@ -78,16 +72,6 @@ def test_a_partial_batch_counts_edge_and_owner_rejections_in_index_order():
     assert log.quarantined[0]["reason"] == "rejected records"
 
 
-def test_every_contract_type_has_an_owning_service_with_that_rpc_method():
-    services = {cls.name: cls for cls in service_classes()}
-    for message_type in MESSAGE_TYPES:
-        service, method = OWNERS[message_type]
-        assert service in services, f"{message_type}: no service {service!r} runs on the platform"
-        assert hasattr(getattr(services[service], method, None), ENTRYPOINT_EXTENSIONS_ATTR), \
-            f"{message_type}: {service}.{method} is not an entrypoint"
-        assert hasattr(IngressService, service), f"the ingress has no RpcProxy for {service!r}"
-
-
 def test_garbage_is_answered_on_the_routing_keys_county_and_quarantined():
     log, owner, receipts = FakeIngressLog(), FakeOwner(), FakeReceipts()
     delivery = Delivery(body=b"\x00garbage", routing_key="county.430121.payroll.paid", message_id_property="p-9")
@@ -105,3 +89,26 @@ def test_a_message_that_keeps_failing_is_answered_and_kept():
     assert receipt["status"] == "rejected" and receipt["message_id"] == "m-7"
     assert "failed 5 times" in receipt["errors"]["_platform"][0]
     assert log.quarantined[0]["reason"] == "processing failed"
+
+
+def test_a_partial_batch_is_quarantined_before_it_is_logged_so_a_crash_between_loses_no_audit():
+    class CrashingLog(FakeIngressLog):
+        crashes = 1
+
+        def record(self, envelope, receipt):
+            if self.crashes:
+                self.crashes -= 1
+                raise ConnectionError("the process died here")
+            return super().record(envelope, receipt)
+
+    log, owner, receipts = CrashingLog(), FakeOwner(), FakeReceipts()
+    good = {"project_code": "P1", "id_number": worker_id(1), "at": "2026-10-08T07:31:00+08:00"}
+    env = message("attendance.batch", {"records": [good, {**good, "at": "no"}]}, message_id="b-1")
+    try:
+        deliver(env, log, owner, receipts)
+    except ConnectionError:
+        pass
+    receipt = deliver(env, log, owner, receipts, redelivered=True)
+    assert receipt["status"] == "partial" and [r["reason"] for r in log.quarantined][:1] == ["rejected records"]
+    assert len(receipts.sent) == 1
+

@@ -1,0 +1,123 @@
+"""Who may do what on the broker: each county speaks only for itself (属地), each desk
+reads only its own alerts.
+
+- A county's user ``county.<division>`` may publish only to ``wagewatch.ingress``, and only
+  with routing keys ``county.<its division>.<type>`` (a RabbitMQ topic permission); it may
+  read only its own receipts queue ``wagewatch.receipts.<division>``, and may declare,
+  bind or delete nothing.
+- A desk's user ``desk.<department>.<division>`` may only read its own alerts queue
+  ``wagewatch.desk.<department>.<division>`` (bound to ``alert.<department>.<division>.*``).
+- The platform's services share the user ``wagewatch`` with every right on the vhost (nameko
+  declares its RPC, reply and event queues itself).
+
+Those queues are declared at deployment, because no county or desk user may declare one.
+Passwords are never part of these definitions: see docs/operations.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kombu import Queue
+
+from shared.contract.alerts import DEPARTMENTS
+from shared.contract.topology import (
+    INGRESS_EXCHANGE_NAME, alert_binding, alerts_exchange, receipt_key, receipts_exchange,
+)
+from shared.divisions import city_of, current_counties, province_of
+
+PLATFORM_USER = "wagewatch"
+DEFAULT_VHOST = "wagewatch"
+NOTHING = "^$"   # a permission pattern that matches no name
+
+
+def _literal(name: str) -> str:
+    return "^" + name.replace(".", r"\.") + "$"
+
+
+def county_user(division: str, prefix: str = "") -> str:
+    return f"{prefix}county.{division}"
+
+
+def desk_user(department: str, division: str, prefix: str = "") -> str:
+    return f"{prefix}desk.{department}.{division}"
+
+
+def receipts_queue(division: str) -> Queue:
+    """A county's receipts, kept while its system is offline."""
+    return Queue(f"wagewatch.receipts.{division}", exchange=receipts_exchange,
+                 routing_key=receipt_key(division), durable=True, auto_delete=False)
+
+
+def desk_queue(department: str, division: str) -> Queue:
+    """A department desk's alerts (a county's, a city's 督办 or the province's)."""
+    return Queue(f"wagewatch.desk.{department}.{division}", exchange=alerts_exchange,
+                 routing_key=alert_binding(department, division), durable=True, auto_delete=False)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One user's permissions on the vhost, and its topic permission on one exchange."""
+
+    user: str
+    configure: str
+    write: str
+    read: str
+    topic_exchange: str | None = None
+    topic_write: str = NOTHING
+    topic_read: str = NOTHING
+
+    def permission(self, vhost: str) -> dict:
+        return {"user": self.user, "vhost": vhost, "configure": self.configure,
+                "write": self.write, "read": self.read}
+
+    def topic_permission(self, vhost: str) -> dict | None:
+        if self.topic_exchange is None:
+            return None
+        return {"user": self.user, "vhost": vhost, "exchange": self.topic_exchange,
+                "write": self.topic_write, "read": self.topic_read}
+
+
+def county_grant(division: str, prefix: str = "") -> Grant:
+    return Grant(county_user(division, prefix), configure=NOTHING,
+                 write=_literal(INGRESS_EXCHANGE_NAME), read=_literal(receipts_queue(division).name),
+                 topic_exchange=INGRESS_EXCHANGE_NAME,
+                 topic_write="^county" + r"\." + division + r"\..+$")
+
+
+def desk_grant(department: str, division: str, prefix: str = "") -> Grant:
+    return Grant(desk_user(department, division, prefix), configure=NOTHING, write=NOTHING,
+                 read=_literal(desk_queue(department, division).name))
+
+
+def platform_grant(prefix: str = "") -> Grant:
+    return Grant(f"{prefix}{PLATFORM_USER}", configure=".*", write=".*", read=".*")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The counties that publish, and the desks that read alerts, on one deployment."""
+
+    counties: tuple[str, ...]
+    desks: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, divisions: list[str], departments: list[str] | None = None) -> "Scope":
+        """Every current county within ``divisions`` (provinces, cities or counties), and a
+        desk per department for each of those counties, their cities and provinces."""
+        counties = sorted({c for d in divisions for c in current_counties(str(d))})
+        levels = sorted({*counties, *map(city_of, counties), *map(province_of, counties)})
+        departments = list(departments or DEPARTMENTS)
+        return cls(tuple(counties), tuple((dept, div) for div in levels for dept in departments))
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Scope":
+        """``BROKER_ACCESS: {divisions: [430100], departments: [...]}`` in deploy/config.yml."""
+        section = config.get("BROKER_ACCESS") or {}
+        return cls.of([str(d) for d in section.get("divisions") or ()], section.get("departments"))
+
+    def grants(self, prefix: str = "") -> list[Grant]:
+        return ([platform_grant(prefix)] + [county_grant(c, prefix) for c in self.counties]
+                + [desk_grant(dept, div, prefix) for dept, div in self.desks])
+
+    def queues(self) -> list[Queue]:
+        return [receipts_queue(c) for c in self.counties] + [desk_queue(d, v) for d, v in self.desks]

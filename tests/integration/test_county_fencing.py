@@ -1,0 +1,126 @@
+"""Counties are fenced on the broker: a county's user publishes only as itself and reads
+only its own receipts; a desk's user reads only its own alerts. The users are created on
+the shared broker by ``wagewatch broker setup``, in this test's own vhost, with names
+unique to the test run, and deleted afterwards."""
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+from amqp.exceptions import AccessRefused
+from kombu import Connection, Producer
+
+from shared.contract.access import Scope, county_user, desk_user
+from shared.contract.definitions import users
+from shared.contract.topology import INGRESS_QUEUE_NAME, alerts_exchange, ingress_exchange
+from tests.factories import COUNTY, OTHER_COUNTY, message, project
+from wagewatch.broker import ManagementApi, set_password, setup
+from wagewatch.definitions import definitions
+
+pytestmark = pytest.mark.faults
+
+
+@pytest.fixture
+def fenced(request, rabbit_config):
+    """Counties 430102 and 430121 and their water desks, set up as deployment does."""
+    api_uri = urlparse(request.config.getoption("RABBIT_API_URI"))
+    api = ManagementApi(f"{api_uri.scheme}://{api_uri.hostname}:{api_uri.port}/api",
+                        api_uri.username, api_uri.password)
+    vhost, prefix = rabbit_config["vhost"], f"t{uuid.uuid4().hex[:8]}-"
+    document = definitions(vhost, scope=Scope.of([COUNTY, OTHER_COUNTY], ["water"]), prefix=prefix)
+    created = setup(api, document)["users_created"]
+    passwords = {user: secrets.token_urlsafe(16) for user in created}
+    try:
+        for user, password in passwords.items():
+            set_password(api, user, password)
+        amqp = urlparse(rabbit_config["AMQP_URI"])
+
+        def connect(user):
+            return Connection(f"amqp://{user}:{passwords[user]}@{amqp.hostname}:{amqp.port}/{vhost}",
+                              transport_options={"confirm_publish": True})
+
+        yield {"connect": connect, "prefix": prefix, "created": created, "document": document,
+               "admin": Connection(rabbit_config["AMQP_URI"])}
+    finally:
+        for user in created:
+            api.call("DELETE", f"users/{api.quote(user)}")
+
+
+def publish(connection, county, routing_county):
+    env = message("project.upsert", project(division=county), county=county)
+    Producer(connection.channel()).publish(
+        json.dumps(env).encode(), exchange=ingress_exchange, routing_key=f"county.{routing_county}.project.upsert",
+        content_type="application/json", delivery_mode=2)
+
+
+def waiting(admin, queue) -> int:
+    return admin.channel().queue_declare(queue, passive=True)[1]
+
+
+def test_setup_creates_every_user_it_grants_to_and_none_else(fenced):
+    assert sorted(fenced["created"]) == users(fenced["document"])
+    assert county_user(COUNTY, fenced["prefix"]) in fenced["created"]
+
+
+def test_a_county_publishes_as_itself_but_never_as_another_county(fenced):
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        publish(county_a, COUNTY, COUNTY)
+        with pytest.raises(AccessRefused, match="county.430121.project.upsert"):
+            publish(county_a, COUNTY, OTHER_COUNTY)
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        with pytest.raises(AccessRefused):
+            Producer(county_a.channel()).publish(b"{}", exchange=alerts_exchange, routing_key="alert.water.430102.red")
+    assert waiting(fenced["admin"], INGRESS_QUEUE_NAME) == 1
+
+
+def test_a_county_reads_its_own_receipts_but_not_another_countys(fenced):
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        county_a.channel().basic_get(f"wagewatch.receipts.{COUNTY}")        # allowed: nothing there yet
+        with pytest.raises(AccessRefused, match=f"wagewatch.receipts.{OTHER_COUNTY}"):
+            county_a.channel().basic_get(f"wagewatch.receipts.{OTHER_COUNTY}")
+
+
+def test_a_county_can_neither_declare_nor_bind_nor_delete(fenced):
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        with pytest.raises(AccessRefused):
+            county_a.channel().queue_declare("snoop", auto_delete=True)
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        with pytest.raises(AccessRefused):
+            county_a.channel().queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.receipts",
+                                          f"county.{OTHER_COUNTY}")
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        with pytest.raises(AccessRefused):
+            county_a.channel().exchange_delete("wagewatch.ingress")
+
+
+def test_a_desk_reads_only_its_own_alert_queue(fenced):
+    user = desk_user("water", COUNTY, fenced["prefix"])
+    with fenced["connect"](user) as desk:
+        desk.channel().basic_get(f"wagewatch.desk.water.{COUNTY}")
+        with pytest.raises(AccessRefused):
+            desk.channel().basic_get(f"wagewatch.desk.water.{OTHER_COUNTY}")
+    with fenced["connect"](user) as desk:
+        with pytest.raises(AccessRefused):
+            desk.channel().basic_get(f"wagewatch.receipts.{COUNTY}")
+
+
+def test_the_county_client_publishes_with_a_county_user_when_it_does_not_declare(fenced):
+    from shared.contract.client import CountyClient
+
+    user = county_user(COUNTY, fenced["prefix"])
+    client = CountyClient(fenced["connect"](user).as_uri(include_password=True), declare=False)
+    client.send(COUNTY, "project.upsert", project())
+    client.close()
+    assert waiting(fenced["admin"], INGRESS_QUEUE_NAME) == 1
+
+
+def test_setup_again_keeps_the_passwords_already_set(fenced, request, rabbit_config):
+    api_uri = urlparse(request.config.getoption("RABBIT_API_URI"))
+    api = ManagementApi(f"{api_uri.scheme}://{api_uri.hostname}:{api_uri.port}/api",
+                        api_uri.username, api_uri.password)
+    assert setup(api, fenced["document"])["users_created"] == []
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        publish(county_a, COUNTY, COUNTY)
