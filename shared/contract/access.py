@@ -21,7 +21,8 @@ from kombu import Queue
 
 from shared.contract.alerts import DEPARTMENTS
 from shared.contract.topology import (
-    INGRESS_EXCHANGE_NAME, alert_binding, alerts_exchange, receipt_key, receipts_exchange,
+    ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, RECEIPTS_EXCHANGE_NAME, alert_binding, alerts_exchange,
+    receipt_key, receipts_exchange,
 )
 from shared.divisions import city_of, current_counties, province_of
 
@@ -55,38 +56,59 @@ def desk_queue(department: str, division: str) -> Queue:
 
 
 @dataclass(frozen=True)
+class TopicGrant:
+    """Routing keys a user may publish with (write) and bind with (read) on one exchange."""
+
+    exchange: str
+    write: str = NOTHING
+    read: str = NOTHING
+
+
+@dataclass(frozen=True)
 class Grant:
-    """One user's permissions on the vhost, and its topic permission on one exchange."""
+    """One user's permissions on the vhost, and its topic permissions."""
 
     user: str
     configure: str
     write: str
     read: str
-    topic_exchange: str | None = None
-    topic_write: str = NOTHING
-    topic_read: str = NOTHING
+    topics: tuple[TopicGrant, ...] = ()
 
     def permission(self, vhost: str) -> dict:
         return {"user": self.user, "vhost": vhost, "configure": self.configure,
                 "write": self.write, "read": self.read}
 
-    def topic_permission(self, vhost: str) -> dict | None:
-        if self.topic_exchange is None:
-            return None
-        return {"user": self.user, "vhost": vhost, "exchange": self.topic_exchange,
-                "write": self.topic_write, "read": self.topic_read}
+    def topic_permissions(self, vhost: str) -> list[dict]:
+        return [{"user": self.user, "vhost": vhost, "exchange": t.exchange, "write": t.write, "read": t.read}
+                for t in self.topics]
+
+    def topic(self, exchange: str) -> TopicGrant:
+        return next((t for t in self.topics if t.exchange == exchange), TopicGrant(exchange))
+
+
+def _escaped(name: str) -> str:
+    return name.replace(".", r"\.")
+
+
+def _own(queue_name: str) -> str:
+    """The queue itself, or any queue named under it (``<name>.<anything>``)."""
+    return _escaped(queue_name) + r"(\..+)?"
 
 
 def county_grant(division: str, prefix: str = "") -> Grant:
-    return Grant(county_user(division, prefix), configure=NOTHING,
-                 write=_literal(INGRESS_EXCHANGE_NAME), read=_literal(receipts_queue(division).name),
-                 topic_exchange=INGRESS_EXCHANGE_NAME,
-                 topic_write="^county" + r"\." + division + r"\..+$")
+    own = _own(receipts_queue(division).name)
+    return Grant(county_user(division, prefix), configure=f"^{own}$",
+                 write=f"^({_escaped(INGRESS_EXCHANGE_NAME)}|{own})$",
+                 read=f"^({_escaped(RECEIPTS_EXCHANGE_NAME)}|{own})$",
+                 topics=(TopicGrant(INGRESS_EXCHANGE_NAME, write=rf"^county\.{division}\..+$"),
+                         TopicGrant(RECEIPTS_EXCHANGE_NAME, read=rf"^county\.{division}$")))
 
 
 def desk_grant(department: str, division: str, prefix: str = "") -> Grant:
-    return Grant(desk_user(department, division, prefix), configure=NOTHING, write=NOTHING,
-                 read=_literal(desk_queue(department, division).name))
+    own = _own(desk_queue(department, division).name)
+    return Grant(desk_user(department, division, prefix), configure=f"^{own}$", write=f"^{own}$",
+                 read=f"^({_escaped(ALERTS_EXCHANGE_NAME)}|{own})$",
+                 topics=(TopicGrant(ALERTS_EXCHANGE_NAME, read=rf"^alert\.{department}\.{division}\.([a-z]+|\*|#)$"),))
 
 
 def platform_grant(prefix: str = "") -> Grant:

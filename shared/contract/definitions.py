@@ -43,7 +43,7 @@ def definitions(vhost: str = "/", scope: Scope | None = None, prefix: str = "") 
         grants = scope.grants(prefix)
         result["vhosts"] = [{"name": vhost}]
         result["permissions"] = [g.permission(vhost) for g in grants]
-        result["topic_permissions"] = [t for t in (g.topic_permission(vhost) for g in grants) if t]
+        result["topic_permissions"] = [t for g in grants for t in g.topic_permissions(vhost)]
     return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 import uuid
 from urllib.parse import urlparse
 
@@ -83,20 +84,44 @@ def test_a_county_reads_its_own_receipts_but_not_another_countys(fenced):
             county_a.channel().basic_get(f"wagewatch.receipts.{OTHER_COUNTY}")
 
 
-def test_a_county_can_neither_declare_nor_bind_nor_delete(fenced):
+def test_a_county_binds_a_queue_of_its_own_to_its_own_key_as_the_contract_says(fenced):
+    mine = f"wagewatch.receipts.{COUNTY}.mine"
     with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
-        with pytest.raises(AccessRefused):
-            county_a.channel().queue_declare("snoop", auto_delete=True)
-    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
-        with pytest.raises(AccessRefused):
-            county_a.channel().queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.receipts",
-                                          f"county.{OTHER_COUNTY}")
-    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
-        with pytest.raises(AccessRefused):
-            county_a.channel().exchange_delete("wagewatch.ingress")
+        channel = county_a.channel()
+        channel.queue_declare(mine, auto_delete=True)
+        channel.queue_bind(mine, "wagewatch.receipts", f"county.{COUNTY}")
+        Producer(fenced["admin"].channel()).publish(b'{"status": "accepted"}', exchange="wagewatch.receipts",
+                                                    routing_key=f"county.{COUNTY}")
+        assert wait_for_message(channel, mine) == b'{"status": "accepted"}'
 
 
-def test_a_desk_reads_only_its_own_alert_queue(fenced):
+@pytest.mark.parametrize("trespass", [
+    lambda ch: ch.queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.receipts", f"county.{OTHER_COUNTY}"),
+    lambda ch: ch.queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.receipts", "county.*"),
+    lambda ch: ch.queue_declare(f"wagewatch.receipts.{OTHER_COUNTY}.mine", auto_delete=True),
+    lambda ch: ch.queue_declare("snoop", auto_delete=True),
+    lambda ch: ch.queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.alerts", "#"),
+    lambda ch: ch.exchange_delete("wagewatch.ingress"),
+    lambda ch: ch.exchange_declare("wagewatch.receipts", "topic", durable=True, auto_delete=False),
+], ids=["bind-other-county", "bind-wildcard", "declare-other-countys-queue", "declare-elsewhere",
+        "bind-to-alerts", "delete-exchange", "declare-exchange"])
+def test_a_county_cannot_reach_beyond_its_own_receipts(fenced, trespass):
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        with pytest.raises(AccessRefused):
+            trespass(county_a.channel())
+
+
+def wait_for_message(channel, queue, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = channel.basic_get(queue, no_ack=True)
+        if message is not None:
+            return message.body
+        time.sleep(0.1)
+    return None
+
+
+def test_a_desk_reads_only_its_own_alerts(fenced):
     user = desk_user("water", COUNTY, fenced["prefix"])
     with fenced["connect"](user) as desk:
         desk.channel().basic_get(f"wagewatch.desk.water.{COUNTY}")
@@ -105,6 +130,12 @@ def test_a_desk_reads_only_its_own_alert_queue(fenced):
     with fenced["connect"](user) as desk:
         with pytest.raises(AccessRefused):
             desk.channel().basic_get(f"wagewatch.receipts.{COUNTY}")
+    with fenced["connect"](user) as desk:     # its own queue, bound as the contract shows
+        channel = desk.channel()
+        channel.queue_declare(f"wagewatch.desk.water.{COUNTY}.tail", auto_delete=True)
+        channel.queue_bind(f"wagewatch.desk.water.{COUNTY}.tail", "wagewatch.alerts", f"alert.water.{COUNTY}.*")
+        with pytest.raises(AccessRefused):
+            channel.queue_bind(f"wagewatch.desk.water.{COUNTY}.tail", "wagewatch.alerts", f"alert.water.{OTHER_COUNTY}.*")
 
 
 def test_the_county_client_publishes_with_a_county_user_when_it_does_not_declare(fenced):

@@ -29,13 +29,35 @@ def test_current_counties_leave_out_abolished_codes_and_placeholders():
 ])
 def test_a_countys_topic_permission_matches_only_its_own_keys(routing_key, allowed):
     grant = county_grant("430102")
-    assert bool(re.search(grant.topic_write, routing_key)) is allowed
-    assert (grant.configure, grant.write, grant.read) == ("^$", r"^wagewatch\.ingress$", r"^wagewatch\.receipts\.430102$")
+    assert bool(re.search(grant.topic("wagewatch.ingress").write, routing_key)) is allowed
 
 
-def test_a_desk_reads_its_own_queue_and_writes_nothing():
+@pytest.mark.parametrize("name, own", [
+    ("wagewatch.receipts.430102", True), ("wagewatch.receipts.430102.mine", True),
+    ("wagewatch.receipts.430121", False), ("wagewatch.receipts.4301021", False),
+    ("wagewatch.receipts", False), ("wagewatch.ingress", False), ("snoop", False),
+])
+def test_a_county_owns_only_the_queues_named_after_its_receipts(name, own):
+    grant = county_grant("430102")
+    assert bool(re.search(grant.configure, name)) is own
+    assert bool(re.search(grant.read, name)) is (own or name == "wagewatch.receipts")   # + bind from the exchange
+
+
+@pytest.mark.parametrize("binding, allowed", [
+    ("county.430102", True), ("county.430121", False), ("county.*", False), ("#", False), ("county.430102.x", False),
+])
+def test_a_county_binds_its_queue_only_to_its_own_receipts_key(binding, allowed):
+    assert bool(re.search(county_grant("430102").topic("wagewatch.receipts").read, binding)) is allowed
+
+
+@pytest.mark.parametrize("binding, allowed", [
+    ("alert.water.430100.*", True), ("alert.water.430100.red", True), ("alert.water.430100.#", True),
+    ("alert.water.430102.*", False), ("alert.hrss.430100.*", False), ("alert.*.430100.*", False), ("#", False),
+])
+def test_a_desk_binds_only_its_own_department_and_division(binding, allowed):
     grant = desk_grant("water", "430100")
-    assert (grant.configure, grant.write, grant.read) == ("^$", "^$", r"^wagewatch\.desk\.water\.430100$")
+    assert bool(re.search(grant.topic("wagewatch.alerts").read, binding)) is allowed
+    assert grant.topic("wagewatch.alerts").write == "^$" and not re.search(grant.write, "wagewatch.alerts")
 
 
 def test_a_scope_gives_desks_to_each_county_its_city_and_province():
