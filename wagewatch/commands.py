@@ -19,6 +19,7 @@ def up(args) -> int:
     logging.config.dictConfig(config["LOGGING"])
     started = time.monotonic()
     runner = platform.start(config)
+    platform.stop_on_signals(runner)
     print(f"[1/4] WageWatch is up: {len(platform.service_classes())} services on {_safe(config['AMQP_URI'])}, "
           f"MONGO_URI={_safe(config['MONGO_URI'])} ({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
     print(f"      operators' console: {platform.console_url(config)} "
@@ -29,7 +30,7 @@ def up(args) -> int:
         run_demo(config, args.as_of or today())
         print("the platform keeps running: try `wagewatch alerts tail` or `wagewatch sweep --as-of …` "
               "in another terminal", flush=True)
-    platform.run_forever(runner)
+    platform.wait_until_stopped(runner)
     return 0
 
 

@@ -59,15 +59,13 @@ def stop(runner, timeout: float = 15.0) -> None:
         runner.kill()
 
 
-def run_forever(runner) -> None:
-    """Block until Ctrl-C or SIGTERM, then stop (a second Ctrl-C kills).
+def stop_on_signals(runner) -> None:
+    """Ctrl-C or SIGTERM stops the runner cleanly (a second Ctrl-C kills). Installed as
+    soon as the services run, before anything tells the operator they may press Ctrl-C.
 
-    As nameko's own ``run`` does: signal handlers only spawn the stop in a greenlet, and
-    the main greenlet waits on the runner from another one. A KeyboardInterrupt raised
-    wherever eventlet's hub happens to be would otherwise skip the clean stop.
+    As nameko's own ``run`` does, the handler only spawns the stop in a greenlet: a
+    KeyboardInterrupt raised wherever eventlet's hub happens to be would skip it.
     """
-    import errno
-
     import eventlet
 
     signals = []
@@ -82,6 +80,14 @@ def run_forever(runner) -> None:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+
+
+def wait_until_stopped(runner) -> None:
+    """Block until every service has stopped, waiting on the runner from another greenlet."""
+    import errno
+
+    import eventlet
+
     waiting = eventlet.spawn(runner.wait)
     while True:
         try:
