@@ -3,8 +3,9 @@
 nameko's own ``consume`` decodes a body before the service sees it, and a body that is
 not JSON would break the consumer. The contract wants every such body answered and
 quarantined, so this entrypoint asks kombu for the raw message (``on_message``) and
-passes a :class:`Delivery` to the handler. The handler raising :class:`Requeue` returns
-the message to the queue; anything else that returns acknowledges it.
+passes a :class:`Delivery` to the handler. A handler that returns acknowledges the
+message; one that raises (:class:`Requeue` on purpose, or anything unexpected) returns it
+to the queue.
 
 With ``ordered_by``, deliveries that share a key (a county) are handled one at a time in
 the order the broker delivered them, while different keys run in parallel: a county that
@@ -119,7 +120,9 @@ class RawConsumer(Consumer):
             self._waiting.pop(key, None)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
-        if exc_info is not None and issubclass(exc_info[0], Requeue):
+        # Acknowledged only when the handler returned: any exception, Requeue or one the
+        # handler did not expect, returns the message (the queue's delivery limit bounds it).
+        if exc_info is not None:
             self.queue_consumer.requeue_message(message)
         else:
             self.queue_consumer.ack_message(message)

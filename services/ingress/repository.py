@@ -19,6 +19,7 @@ class IngressRepository:
     def __init__(self, database, sealer: Sealer, digest_key: bytes):
         self.messages = database["messages"]
         self.quarantined = database["quarantine"]
+        self.failures = database["failures"]
         self.sealer = sealer
         self.digest_key = digest_key
 
@@ -57,10 +58,28 @@ class IngressRepository:
     def mark_receipt_sent(self, county: str, message_id: str) -> None:
         self.messages.update_one({"_id": self._key(county, message_id)}, {"$set": {"receipt_sent": True}})
 
+    def _delivery_key(self, delivery: Delivery) -> str:
+        """What arrived, as a keyed digest: the same message redelivered has the same key."""
+        return keyed_digest([delivery.routing_key.encode(), (delivery.message_id_property or "").encode(),
+                             delivery.body], self.digest_key)
+
+    def count_failure(self, delivery: Delivery) -> int:
+        """One more failed attempt at this message; returns how many there have been.
+
+        Counted here rather than read from the broker's x-delivery-count, which also
+        counts every return to the queue (a consumer that died, a prefetched message
+        handed back): a message that never failed could otherwise be given up on.
+        """
+        doc = self.failures.find_one_and_update({"_id": self._delivery_key(delivery)}, {"$inc": {"attempts": 1}},
+                                                upsert=True, return_document=pymongo.ReturnDocument.AFTER)
+        return doc["attempts"]
+
+    def forget_failures(self, delivery: Delivery) -> None:
+        self.failures.delete_one({"_id": self._delivery_key(delivery)})
+
     def quarantine(self, delivery: Delivery, receipt: dict, reason: str) -> str:
         """Keep a message for audit, body sealed; idempotent for redeliveries."""
-        key = keyed_digest([delivery.routing_key.encode(), (delivery.message_id_property or "").encode(),
-                            delivery.body], self.digest_key)
+        key = self._delivery_key(delivery)
         self.quarantined.update_one({"_id": key}, {
             "$setOnInsert": {
                 "routing_key": delivery.routing_key,

@@ -73,7 +73,7 @@ class IngressService:
             time.sleep(1)
             raise Requeue() from None
         except Exception:  # noqa: BLE001 - a message is never dropped: retry, then answer
-            attempts = delivery.delivery_count + 1
+            attempts = self.log.count_failure(delivery)
             log.exception("ingress failed on %s (attempt %d)", delivery.routing_key, attempts)
             if attempts < MAX_ATTEMPTS:
                 time.sleep(min(2 ** attempts / 4, RETRY_PAUSE_SECONDS))
@@ -86,6 +86,7 @@ class IngressService:
         try:
             give_up(delivery, log=self.log, publish=self._publish, received_at=received_at,
                     attempts=attempts)
+            self.log.forget_failures(delivery)
         except Exception:  # noqa: BLE001 - acknowledging now would lose it unanswered
             log.exception("could not answer %s after %d attempts; it stays queued",
                           delivery.routing_key, attempts)
