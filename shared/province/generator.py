@@ -134,8 +134,10 @@ class Province:
         yield from self._batches(f"{county}-enrol", "worker.enrol", county, enrolments, self.start_date, 9)
         for p in projects:
             yield from self._allocations(p)
-        for day in self.gate_days():
-            records = (r for p in projects for r in self._clock_ins(p, day))
+        ids = {p.code: [build.resident_number(p.worker(self.spec, i)) for i in range(self.spec.workers_per_project)]
+               for p in projects}
+        for day in self._gate_days:
+            records = (r for p in projects for r in self._clock_ins(p, day, ids[p.code]))
             yield from self._batches(f"{county}-gate-{day:%Y%m%d}", "attendance.batch", county, records, day, 10)
         for month in self.months_owed():
             for p in projects:
@@ -216,12 +218,15 @@ class Province:
     def _payroll_due(self, p: SeedProject) -> int:
         return sum(p.wage_of(i) for i in range(self.spec.workers_per_project))
 
-    def _clock_ins(self, p: SeedProject, day: date) -> Iterator[dict]:
+    def _clock_ins(self, p: SeedProject, day: date, ids: list[str]) -> Iterator[dict]:
+        """The project's clock-ins of the day: each worker once in the morning (``ids``: the
+        workers' ID numbers, made once per county rather than once per clock-in)."""
         if p.violation == NO_ATTENDANCE and day > self.month.last_day:
             return  # the gate falls silent after the seeded month
-        for i in range(self.spec.workers_per_project):
+        morning = f"{day.isoformat()}T07:"
+        for i, id_number in enumerate(ids):
             n = p.worker(self.spec, i)
-            yield build.clock_in(p.code, build.resident_number(n), build.at(day, 7, n % 60, n * 7 % 60))
+            yield {"project_code": p.code, "id_number": id_number, "at": f"{morning}{n % 60:02d}:{n * 7 % 60:02d}+08:00"}
         if p.violation == UNREGISTERED_CLOCK_IN and day == self._gate_days[-1]:
             yield build.clock_in(p.code, self.stranger_id(p), build.at(day, 7, 45))
 
