@@ -121,8 +121,33 @@ class Province:
         for code in ([county] if county else self.counties):
             yield from self._county_messages(code)
 
-    def message_count(self, county: str | None = None) -> int:
-        return sum(1 for _ in self.messages(county))
+    def projects_in(self, county: str) -> list[SeedProject]:
+        return list(self._by_county[county])
+
+    def volume(self) -> Counter:
+        """Message type -> (messages, records) the province sends, counted without making
+        them (records: batch records, or one per message)."""
+        kinds = Counter(p.violation for p in self.projects)
+        projects, owed, workers = len(self.projects), len(self.months_owed()), self.spec.workers_per_project
+        volume = Counter({
+            "project.upsert": (projects, projects),
+            "account.opened": (projects - kinds[NO_ACCOUNT],) * 2,
+            "deposit.paid": (projects - kinds[NO_DEPOSIT],) * 2,
+            "allocation.received": (owed * (projects - kinds[NO_ACCOUNT]) - kinds[NO_ALLOCATION],) * 2,
+            "payroll.paid": (owed * projects - kinds[PAYROLL_MISSING],) * 2,
+            "worker.enrol": (sum(_batches_of(len(ps) * workers) for ps in self._by_county.values()),
+                             projects * workers)})
+        gate = [0, 0]
+        for county_projects in self._by_county.values():
+            for day in self._gate_days:
+                records = sum(workers for p in county_projects
+                              if not (p.violation == NO_ATTENDANCE and day > self.month.last_day))
+                records += sum(1 for p in county_projects
+                               if p.violation == UNREGISTERED_CLOCK_IN and day == self._gate_days[-1])
+                gate[0] += _batches_of(records)
+                gate[1] += records
+        volume["attendance.batch"] = tuple(gate)
+        return volume
 
     def _county_messages(self, county: str) -> Iterator[dict]:
         projects = self._by_county[county]
@@ -248,6 +273,10 @@ class Province:
         if not lines:
             return None
         return build.payroll(p.code, month, month.shift(1).day(PAID_ON_DAY), lines)
+
+
+def _batches_of(records: int) -> int:
+    return -(-records // MAX_BATCH_RECORDS)
 
 
 def _gate_days(month: Month, as_of: date) -> tuple[date, ...]:

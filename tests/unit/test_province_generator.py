@@ -145,3 +145,13 @@ def test_a_province_of_20000_projects_streams_its_messages_in_small_batches_with
     assert gate[MAX_BATCH_RECORDS] == len(province.gate_days()) and max(gate) == MAX_BATCH_RECORDS
     assert first[("430102", "worker.enrol", MAX_BATCH_RECORDS)] == 1
     assert peak < 100 * 2 ** 20, f"peak {peak / 2 ** 20:.0f} MiB while streaming"
+
+
+def test_the_volume_is_counted_without_making_the_messages_and_agrees_with_them():
+    province = generate(ProvinceSpec(as_of=AS_OF, counties=2, projects_per_county=90, workers_per_project=12,
+                                     violation_share=0.3, every_violation=True))
+    made = Counter()
+    for env in province.messages():
+        made[env["type"]] += 1
+        made[(env["type"], "records")] += len(env["payload"]["records"]) if "records" in env["payload"] else 1
+    assert {t: (made[t], made[(t, "records")]) for t in MESSAGE_TYPES if made[t]} == dict(province.volume())
