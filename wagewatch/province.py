@@ -95,7 +95,10 @@ def check(config: dict, province: Province, say=print) -> bool:
         desks.close()
     received = Counter((m["body"]["department"], m["body"]["division"], m["body"]["type"], m["body"]["project_code"])
                        for m in desks.messages if m["body"]["status"] == "firing")
-    expected = province.expected_alerts
+    from services.alerts.policy import policy_path
+    from shared.province.expected import default_routing
+
+    expected = province.alerts_routed_by(default_routing(policy_path(config)))
     missing, extra = expected - received, received - expected
     say(f"sweep as of {province.spec.as_of}: {swept:.1f}s; desks received {sum(received.values())} firing alert "
         f"message(s), expected {sum(expected.values())}: " + ("exact match" if not (missing or extra) else
