@@ -11,29 +11,14 @@ import json
 import socket
 import time
 import uuid
-from datetime import datetime
-
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from shared.calendar import SHANGHAI
-from shared.contract.envelope import SCHEMA_VERSION
+from shared.contract.envelope import envelope  # noqa: F401 - re-exported: counties' one import
 from shared.contract.topology import (
     alert_binding, alerts_exchange, ingress_exchange, ingress_key, receipt_key, receipts_exchange,
 )
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
-
-
-def envelope(message_id: str, message_type: str, county: str, payload: dict,
-             sent_at: datetime | None = None) -> dict:
-    return {
-        "message_id": message_id,
-        "type": message_type,
-        "county": county,
-        "sent_at": (sent_at or datetime.now(SHANGHAI)).replace(microsecond=0).isoformat(),
-        "schema_version": SCHEMA_VERSION,
-        "payload": payload,
-    }
 
 
 class CountyClient:

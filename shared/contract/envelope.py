@@ -1,7 +1,11 @@
 """The ingress envelope and the receipt that answers it."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from marshmallow import Schema, fields, validate
+
+from shared.calendar import SHANGHAI
 
 from shared.contract.fields import Code, DivisionCode, Timestamp
 from shared.contract.messages import MESSAGE_TYPES, ContractSchema
@@ -9,6 +13,19 @@ from shared.contract.messages import MESSAGE_TYPES, ContractSchema
 SCHEMA_VERSION = 1
 ACCEPTED, PARTIAL, REJECTED, DUPLICATE = "accepted", "partial", "rejected", "duplicate"
 RECEIPT_STATUSES = (ACCEPTED, PARTIAL, REJECTED, DUPLICATE)
+
+
+def envelope(message_id: str, message_type: str, county: str, payload: dict,
+             sent_at: datetime | None = None) -> dict:
+    """An ingress envelope around ``payload`` (sent now unless ``sent_at`` says when)."""
+    return {
+        "message_id": message_id,
+        "type": message_type,
+        "county": county,
+        "sent_at": (sent_at or datetime.now(SHANGHAI)).replace(microsecond=0).isoformat(),
+        "schema_version": SCHEMA_VERSION,
+        "payload": payload,
+    }
 
 
 class EnvelopeSchema(ContractSchema):
