@@ -57,7 +57,7 @@ class ReceiptTracker(Listener):
         self.statuses: Counter = Counter()     # (expected, received) -> count
         self.unmatched: list[tuple] = []       # (message_id, type, status): not ours, or answered twice
         self.latencies: list[float] = []        # ms, valid traffic
-        self.interrupted = 0                     # publishes cut short by the end of the run, unanswered
+        self.cut_short = 0      # publishes a stopped user never finished: left out of every figure
         self._greenlet = gevent.spawn(self._run)
 
     def expect(self, outgoing: Outgoing) -> Pending:
@@ -80,6 +80,8 @@ class ReceiptTracker(Listener):
             self.unmatched.append((body.get("message_id"), body.get("type"), body.get("status")))
             return
         out, status = entry.outgoing, body.get("status")
+        if entry.interrupted:
+            return              # its publish was never counted: neither is its receipt
         elapsed = (arrived - entry.started) * 1000
         self.statuses[(out.expected_status, status)] += 1
         if not out.bad:
@@ -105,7 +107,6 @@ class ReceiptTracker(Listener):
         grace = time.monotonic() + 2.0       # for messages a stopped user may have sent
         while self.pending and time.monotonic() < min(grace, deadline):
             gevent.sleep(0.1)
-        self.interrupted = sum(1 for e in self.pending.values() if e.interrupted)
         missing = [entry for entry in self.pending.values() if not entry.interrupted]
         self.pending.clear()
         for entry in missing:
@@ -145,7 +146,8 @@ class CountyPublisher:
             self.client.publish_raw(out.body, ingress_key(county, out.message_type), message_id=out.message_id)
         except BaseException as exc:   # noqa: BLE001 - GreenletExit: the user is stopped mid-publish
             if not isinstance(exc, Exception):
-                entry.interrupted = True   # it may have gone out: a receipt still counts, none is no failure
+                entry.interrupted = True   # it may have gone out, or not: it counts in no figure
+                self.tracker.cut_short += 1
                 raise
             self.tracker.forget(out.message_id)
             if isinstance(exc, Exception):

@@ -50,6 +50,9 @@ def _options(parser):
                        help="with 20 projects, 50 workers make the 1000-record morning gate batch")
     group.add_argument("--as-of", default="", help="the sweep date, YYYY-MM-DD (default: today)")
     group.add_argument("--seed", type=int, default=7)
+    group.add_argument("--violations", default="",
+                       help="comma-separated kinds to plant, each at least once (default: all kinds, "
+                            "on a fifth of the projects); see shared/province/spec.py")
     group.add_argument("--receipt-timeout", type=float, default=60,
                        help="seconds to wait after the run for receipts still owed")
     group.add_argument("--no-sweep", action="store_true", help="end without the sweep and alert timing")
@@ -83,9 +86,11 @@ def _start(environment, **_kwargs):
         return
     options = environment.parsed_options
     counties = options.counties or max(1, min(options.num_users or 1, 122))
+    planted = {"violations": tuple(options.violations.split(",")), "every_violation": True} if options.violations else {}
     Run.province = generate(ProvinceSpec(as_of=_as_of(options), counties=counties,
                                          projects_per_county=options.projects_per_county,
-                                         workers_per_project=options.workers_per_project, seed=options.seed))
+                                         workers_per_project=options.workers_per_project, seed=options.seed,
+                                         **planted))
     Run.counties = list(Run.province.counties)
     Run.ready = {}
     Run.options = options
@@ -210,7 +215,7 @@ def summary() -> str:
     good = sum(count for (meant, got), count in tracker.statuses.items() if meant == got)
     lines = ["", "=== WageWatch load summary ===",
              f"run: {seconds:.1f}s, {published} messages published ({published / seconds:.1f}/s), "
-             f"receipts as meant: {good}/{published}, missing: {Run.missing}, cut short by the stop: {tracker.interrupted}, unmatched: {len(tracker.unmatched)}",
+             f"receipts as meant: {good}/{published}, missing: {Run.missing}, cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
              "receipts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
              f"receipt latency (valid traffic, publish to receipt): p50 {median(tracker.latencies):.0f} ms, "
              f"p99 {percentile(tracker.latencies, 0.99):.0f} ms, max {max(tracker.latencies, default=0):.0f} ms"]
