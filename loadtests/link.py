@@ -56,7 +56,8 @@ class ReceiptTracker(Listener):
         self.pending: dict[str, Pending] = {}
         self.statuses: Counter = Counter()     # (expected, received) -> count
         self.unmatched: list[tuple] = []       # (message_id, type, status): not ours, or answered twice
-        self.latencies: list[float] = []        # ms, valid traffic
+        self.latencies: dict[str, list[float]] = {"registry": [], "mix": []}   # ms, valid traffic
+        self.records_accepted = 0
         self.cut_short = 0      # publishes a stopped user never finished: left out of every figure
         self._greenlet = gevent.spawn(self._run)
 
@@ -85,7 +86,8 @@ class ReceiptTracker(Listener):
         elapsed = (arrived - entry.started) * 1000
         self.statuses[(out.expected_status, status)] += 1
         if not out.bad:
-            self.latencies.append(elapsed)
+            self.latencies["registry" if out.name.startswith("registry ") else "mix"].append(elapsed)
+        self.records_accepted += (body.get("records") or {}).get("accepted", 0)
         wrong = None if status == out.expected_status else WrongReceipt(
             f"{status} (meant {out.expected_status}): {_first_error(body)}")
         entry.status = status

@@ -217,8 +217,11 @@ def summary() -> str:
              f"run: {seconds:.1f}s, {published} messages published ({published / seconds:.1f}/s), "
              f"receipts as meant: {good}/{published}, missing: {Run.missing}, cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
              "receipts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
-             f"receipt latency (valid traffic, publish to receipt): p50 {median(tracker.latencies):.0f} ms, "
-             f"p99 {percentile(tracker.latencies, 0.99):.0f} ms, max {max(tracker.latencies, default=0):.0f} ms"]
+             f"records in batches accepted: {tracker.records_accepted} ({tracker.records_accepted / seconds:.0f}/s)"]
+    for phase, latencies in tracker.latencies.items():
+        lines.append(f"receipt latency, {phase} (valid, publish to receipt; {len(latencies)} messages): "
+                     f"p50 {median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
+                     f"max {max(latencies, default=float('nan')):.0f} ms")
     if tracker.unmatched:
         lines.append("receipts matching nothing this run published (first 5): " + "; ".join(
             f"{mid} {kind} {status}" for mid, kind, status in tracker.unmatched[:5]))

@@ -56,7 +56,7 @@ NEW_WORKERS_BASE, NEW_WORKERS_SPAN = 20_000_000, 5_000_000
 class Outgoing:
     """One message to publish: its name in the statistics, routing and body."""
 
-    name: str                 # the message type, or "bad <kind>"
+    name: str                 # the message type, "registry <type>" or "bad <kind>"
     message_type: str
     message_id: str
     body: bytes
@@ -101,7 +101,7 @@ class CountyTraffic:
         """The province's messages for this county, gate excluded, in their valid order."""
         for env in _without_gate(self.province).messages(self.county):
             records = len(env["payload"].get("records", ())) or 1
-            yield self._out(env["type"], env["payload"], records)
+            yield self._out(env["type"], env["payload"], records, name=f"registry {env['type']}")
 
     # --- the mix ----------------------------------------------------------------------------
     def next_message(self) -> Outgoing:

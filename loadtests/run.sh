@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export AMQP_URI="${AMQP_URI:-amqp://guest:guest@localhost:5672/}"
-USERS="${LOAD_USERS:-4}"
-RATE="${LOAD_RATE:-40}"
-TIME="${LOAD_TIME:-60s}"
+USERS="${LOAD_USERS:-2}"
+RATE="${LOAD_RATE:-10}"
+TIME="${LOAD_TIME:-90s}"
 OUT=test-output/load
 mkdir -p "$OUT"
 

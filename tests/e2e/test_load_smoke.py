@@ -44,7 +44,7 @@ def test_a_short_load_run_gets_every_receipt_as_meant_and_the_sweeps_alerts(plat
                  if name != "Aggregated" and not name.startswith(("receipt ", "alert ", "sweep"))}
 
     assert failures == {}, (tmp_path / "load_failures.csv").read_text(encoding="utf-8")
-    assert published["attendance.batch"] > 0 and published["project.upsert"] > 0
+    assert published["registry project.upsert"] > 0 and published["attendance.batch"] > 0
     assert {name: count.get(f"receipt {name}") for name in published} == published   # one receipt each
     bad = {name: n for name, n in published.items() if name.startswith("bad ")}
     assert sum(bad.values()) > 0            # ... and those came back rejected: no failures above
