@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 export AMQP_URI="${AMQP_URI:-amqp://guest:guest@localhost:5672/}"
 USERS="${LOAD_USERS:-2}"
-RATE="${LOAD_RATE:-10}"
-TIME="${LOAD_TIME:-90s}"
+RATE="${LOAD_RATE:-2}"
+TIME="${LOAD_TIME:-60s}"
 OUT=test-output/load
 mkdir -p "$OUT"
 
