@@ -5,8 +5,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The load generator's own virtualenv: locust runs on gevent, the services on eventlet.
+LOAD_VENV  := .venv-load
+LOAD_STAMP := $(LOAD_VENV)/.installed
 
-.PHONY: up demo test unit e2e faults broker definitions asyncapi clean
+.PHONY: up demo test unit e2e faults load broker definitions asyncapi clean
 
 # The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
 # (fetched from npm at set-up; not committed).
@@ -18,6 +21,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade "pip<26" "setuptools==80.9.0" wheel
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
+
+$(LOAD_STAMP): loadtests/requirements.txt
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet -r loadtests/requirements.txt
+	touch $(LOAD_STAMP)
 
 # RabbitMQ must answer on localhost; start it if it does not (with its management API,
 # which the tests use to make a throwaway vhost per test).
@@ -39,19 +47,24 @@ $(ASYNCAPI_SCHEMA):
 	cp '.cache/specs/package/schemas/2.6.0-without-$$id.json' $(ASYNCAPI_SCHEMA)
 
 ## Every test: unit, integration and end to end on the real local RabbitMQ.
-test: $(STAMP) $(ASYNCAPI_SCHEMA) broker
+test: $(STAMP) $(LOAD_STAMP) $(ASYNCAPI_SCHEMA) broker
 	$(BIN)/nameko test -q $(ARGS)
 
 unit: $(STAMP) $(ASYNCAPI_SCHEMA)
 	$(BIN)/nameko test -q tests/unit $(ARGS)
 
-e2e: $(STAMP) broker
+e2e: $(STAMP) $(LOAD_STAMP) broker
 	$(BIN)/nameko test -q tests/e2e $(ARGS)
 
 ## Crashes, broker restarts (on a RabbitMQ node of the test's own), poison messages,
 ## fuzzed input, fenced counties and the personal-data scan, with the figures each prints.
 faults: $(STAMP) broker
 	$(BIN)/nameko test -q -s -m faults $(ARGS)
+
+## Locust county systems over AMQP against the running platform (started for the run if
+## none is up): LOAD_USERS, LOAD_RATE (messages/s), LOAD_TIME; reports in test-output/load/.
+load: $(STAMP) $(LOAD_STAMP) broker
+	bash loadtests/run.sh
 
 ## Regenerate what is generated from the contract code (tests check they are current).
 definitions: $(STAMP)
@@ -61,4 +74,4 @@ asyncapi: $(STAMP)
 	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml
 
 clean:
-	rm -rf $(VENV) .cache test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOAD_VENV) .cache test-output .pytest_cache .hypothesis

@@ -1,0 +1,235 @@
+"""Locust users that act as the county systems of a seeded province, over AMQP.
+
+    .venv-load/bin/locust -f loadtests/locustfile.py --headless -u 4 -r 4 -t 60s \\
+        --host amqp://guest:guest@localhost:5672/ --message-rate 40
+
+(``make load`` runs this against a running platform, starting one when there is none;
+loadtests/README.md explains the mix and the figures.) Each user is one county system:
+the first user of a county publishes the county's registry, then every user of it
+publishes the mix of loadtests/mix.py. At the end of the run the load test waits for the
+receipts still owed, runs a sweep (``wagewatch sweep`` from the services' virtualenv: this
+process runs on gevent and has neither eventlet nor nameko) and times the alerts it
+raises, then prints a summary.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from gevent.event import Event
+from locust import User, events, task
+from locust.runners import MasterRunner, WorkerRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))   # locust puts loadtests/ on the path, not the repository
+
+from loadtests.link import AlertWatch, CountyPublisher, ReceiptTracker, median, percentile  # noqa: E402
+from loadtests.mix import CountyTraffic  # noqa: E402
+from shared.calendar import SHANGHAI  # noqa: E402
+from shared.contract.client import DEFAULT_AMQP_URI  # noqa: E402
+from shared.province import ProvinceSpec, generate  # noqa: E402
+
+RUN = f"{int(time.time()) % 10**8:08d}"      # message ids: L<run>u<user>-<n>, unique per run
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser):
+    group = parser.add_argument_group("WageWatch load")
+    group.add_argument("--message-rate", type=float, default=0, env_var="LOAD_RATE",
+                       help="messages per second from all users together (0: as fast as they can)")
+    group.add_argument("--bad-share", type=float, default=0.02, help="share of deliberately bad messages")
+    group.add_argument("--counties", type=int, default=0, help="counties in the province (default: one per user)")
+    group.add_argument("--projects-per-county", type=int, default=20)
+    group.add_argument("--workers-per-project", type=int, default=50,
+                       help="with 20 projects, 50 workers make the 1000-record morning gate batch")
+    group.add_argument("--as-of", default="", help="the sweep date, YYYY-MM-DD (default: today)")
+    group.add_argument("--seed", type=int, default=7)
+    group.add_argument("--violations", default="",
+                       help="comma-separated kinds to plant, each at least once (default: all kinds, "
+                            "on a fifth of the projects); see shared/province/spec.py")
+    group.add_argument("--receipt-timeout", type=float, default=60,
+                       help="seconds to wait after the run for receipts still owed")
+    group.add_argument("--no-sweep", action="store_true", help="end without the sweep and alert timing")
+    group.add_argument("--wagewatch", default=str(ROOT / ".venv" / "bin" / "wagewatch"),
+                       help="the services' wagewatch command, for the sweep")
+
+
+class Run:
+    """What the users of this process share: the province, the receipts, the tallies."""
+
+    province = None
+    options = None
+    tracker: ReceiptTracker | None = None
+    counties: list[str] = []
+    ready: dict[str, Event] = {}
+    users = itertools.count()
+    started = stopped = 0.0
+    alerts: AlertWatch | None = None
+    sweep_seconds: float | None = None
+    sweep_raised: int | None = None
+    missing = 0
+
+
+def _as_of(options) -> date:
+    return date.fromisoformat(options.as_of) if options.as_of else datetime.now(SHANGHAI).date()
+
+
+@events.test_start.add_listener
+def _start(environment, **_kwargs):
+    if isinstance(environment.runner, MasterRunner):
+        return
+    options = environment.parsed_options
+    counties = options.counties or max(1, min(options.num_users or 1, 122))
+    planted = {"violations": tuple(options.violations.split(",")), "every_violation": True} if options.violations else {}
+    Run.province = generate(ProvinceSpec(as_of=_as_of(options), counties=counties,
+                                         projects_per_county=options.projects_per_county,
+                                         workers_per_project=options.workers_per_project, seed=options.seed,
+                                         **planted))
+    Run.counties = list(Run.province.counties)
+    Run.ready = {}
+    Run.options = options
+    Run.tracker = ReceiptTracker(environment.host or DEFAULT_AMQP_URI, Run.counties, environment.events.request.fire)
+    Run.started = time.perf_counter()
+    print(f"[load] province of {counties} county(ies) x {options.projects_per_county} projects x "
+          f"{options.workers_per_project} workers, seeded month {Run.province.month}, as of "
+          f"{Run.province.spec.as_of}; bad input {options.bad_share:.0%}", flush=True)
+
+
+class CountySystem(User):
+    """A county's construction-site system (智慧工地 / 实名制 platform) publishing to the province."""
+
+    host = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+    def on_start(self):
+        number = next(Run.users)
+        self.county = Run.counties[number % len(Run.counties)]
+        options = self.environment.parsed_options
+        self.traffic = CountyTraffic(Run.province, self.county, f"L{RUN}u{number}", bad_share=options.bad_share)
+        self.link = CountyPublisher(self.host, Run.tracker, self.environment.events.request.fire)
+        if self.county in Run.ready:
+            Run.ready[self.county].wait()
+        else:
+            Run.ready[self.county] = Event()
+            try:
+                self._publish_registry()
+            finally:
+                Run.ready[self.county].set()
+
+    def _publish_registry(self):
+        """The county's registry, one message type at a time (each waits for the receipts
+        of the one before: enrolments need their projects)."""
+        started, count = time.perf_counter(), 0
+        for _type, group in itertools.groupby(self.traffic.setup(), key=lambda out: out.message_type):
+            waiting = [self.link.publish(self.county, out) for out in group]
+            for entry in waiting:
+                entry.done.wait(self.environment.parsed_options.receipt_timeout)
+            count += len(waiting)
+        print(f"[load] county {self.county}: registry of {count} messages published and received "
+              f"in {time.perf_counter() - started:.1f}s", flush=True)
+
+    def wait_time(self):
+        rate = self.environment.parsed_options.message_rate
+        if rate <= 0:
+            return 0
+        users = max(self.environment.runner.user_count, 1)
+        if not hasattr(self, "_cp_last_run"):
+            self._cp_last_run, self._cp_last_wait_time = time.perf_counter(), 0.0
+        run_time = time.perf_counter() - self._cp_last_run - self._cp_last_wait_time
+        self._cp_last_wait_time = max(0.0, users / rate - run_time)
+        self._cp_last_run = time.perf_counter()
+        return self._cp_last_wait_time
+
+    @task
+    def publish(self):
+        self.link.publish(self.county, self.traffic.next_message())
+
+    def on_stop(self):
+        self.link.close()
+
+
+@events.test_stop.add_listener
+def _stop(environment, **_kwargs):
+    if isinstance(environment.runner, (MasterRunner, WorkerRunner)) or Run.tracker is None:
+        return
+    Run.stopped = time.perf_counter()
+    options = environment.parsed_options
+    Run.missing = Run.tracker.wait_all(options.receipt_timeout)
+    if not options.no_sweep:
+        _sweep_and_time_alerts(environment, options)
+    time.sleep(1.5)   # the CSV writer writes once a second: let it see the last events
+
+
+def _sweep_and_time_alerts(environment, options):
+    as_of = Run.province.spec.as_of.isoformat()
+    Run.alerts = AlertWatch(environment.host or DEFAULT_AMQP_URI, environment.events.request.fire)
+    Run.alerts.start()
+    print(f"[load] sweep as of {as_of} ({options.wagewatch} sweep), timing the alerts…", flush=True)
+    env = {**os.environ, "AMQP_URI": environment.host or DEFAULT_AMQP_URI}
+    started = time.perf_counter()
+    sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of], env=env, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finished = []
+
+    def running() -> bool:
+        if sweep.poll() is None:
+            return True
+        finished or finished.append(time.perf_counter())
+        return False
+
+    Run.alerts.wait_quiet(running)
+    output = sweep.communicate()[0]
+    Run.sweep_seconds = finished[0] - started
+    Run.sweep_raised = sum(int(line.split(" raised")[0].rsplit(",", 1)[-1])
+                           for line in output.splitlines() if " reported, " in line)
+    environment.events.request.fire(
+        request_type="cli", name="sweep", response_time=Run.sweep_seconds * 1000, response_length=len(output),
+        exception=None if sweep.returncode == 0 else RuntimeError(f"wagewatch sweep exited {sweep.returncode}: "
+                                                                  f"{output.strip().splitlines()[-1:]}"),
+        context={})
+    Run.alerts.close()
+
+
+@events.quit.add_listener
+def _summary(exit_code, **_kwargs):
+    if Run.tracker is None or not Run.stopped:
+        return
+    text = summary()
+    print(text, flush=True)
+    options = Run.options
+    if options.csv_prefix:
+        Path(f"{options.csv_prefix}_summary.txt").write_text(text + "\n", encoding="utf-8")
+
+
+def summary() -> str:
+    tracker, seconds = Run.tracker, max(Run.stopped - Run.started, 1e-9)
+    published = sum(tracker.statuses.values())
+    by_status = Counter()
+    for (meant, got), count in tracker.statuses.items():
+        by_status[f"{got}" + ("" if meant == "accepted" else f" (meant {meant})")] += count
+    good = sum(count for (meant, got), count in tracker.statuses.items() if meant == got)
+    lines = ["", "=== WageWatch load summary ===",
+             f"run: {seconds:.1f}s, {published} messages published ({published / seconds:.1f}/s), "
+             f"receipts as meant: {good}/{published}, missing: {Run.missing}, cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
+             "receipts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
+             f"records in batches accepted: {tracker.records_accepted} ({tracker.records_accepted / seconds:.0f}/s)"]
+    for phase, latencies in tracker.latencies.items():
+        lines.append(f"receipt latency, {phase} (valid, publish to receipt; {len(latencies)} messages): "
+                     f"p50 {median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
+                     f"max {max(latencies, default=float('nan')):.0f} ms")
+    if tracker.unmatched:
+        lines.append("receipts matching nothing this run published (first 5): " + "; ".join(
+            f"{mid} {kind} {status}" for mid, kind, status in tracker.unmatched[:5]))
+    if Run.alerts is not None:
+        alerts = Run.alerts.latencies
+        lines.append(f"sweep: command {Run.sweep_seconds:.1f}s, {Run.sweep_raised} alert(s) raised; "
+                     f"{len(alerts)} alert message(s) on the department streams, from sweep start: "
+                     f"first {min(alerts, default=float('nan')):.0f} ms, p50 {median(alerts):.0f} ms, "
+                     f"last {max(alerts, default=float('nan')):.0f} ms")
+        lines.append("alerts by type: " + ", ".join(f"{k[6:]} {v}" for k, v in sorted(Run.alerts.by_type.items())))
+    return "\n".join(lines)
