@@ -16,9 +16,12 @@ Two shortcuts, each leaving the stored result unchanged:
   ones do, with one write per worker-month instead of one per day), and their records
   are read without marshmallow (a valid clock-in loads to exactly these values; the
   generator's records are contract-valid, tests/unit/test_province_generator.py);
-* the workers service's reaction to ``payroll_recorded`` is replayed as its mark on the
-  project-month; reconciling it is left to the sweep, which recomputes every recent
-  project-month anyway.
+* the workers service's reaction to ``payroll_recorded`` (mark the project-month, then
+  reconcile it against the payroll) is replayed for all of them at once, after every
+  county's records are in: reconciling reads the store as it is then, which is what it
+  would have read as each sheet arrived (a county's later messages never touch another
+  county's project-months, and payroll is the last of each county's messages). Seeding
+  the workers service alone (``seed_service``) only marks them: the sweep reconciles.
 
 Nothing is published, so nothing is raised: the first sweep raises every alert.
 """
@@ -62,6 +65,7 @@ def seed_all(mongo_uri: str, province: Province, *, pii_key: bytes, progress=Non
     service. ``pii_key`` must be the platform's PII_HASH_KEY (workers and payroll lines
     are matched by its keyed hash). ``progress(county, done, total)`` after each county."""
     seeders = {name: _SEEDERS[name](database_for(mongo_uri, name), province, pii_key) for name in SERVICES}
+    seeders["workers"].payroll = seeders["payroll"].service
     _feed(province, seeders.values(), progress)
     return {name: seeder.stored for name, seeder in seeders.items()}
 
@@ -112,6 +116,8 @@ def _feed(province: Province, seeders, progress) -> None:
             seeder.end_of_county()
         if progress:
             progress(county, done, len(counties))
+    for seeder in seeders:
+        seeder.end()
 
 
 # --- stand-ins for what a service only tells or asks other services ---------------------------
@@ -147,10 +153,13 @@ class _Clock:
 
 
 def _service(cls, **dependencies):
-    """The service class with its dependencies set, as nameko sets them on a worker."""
+    """The service class with its dependencies set, as nameko sets them on a worker (the
+    repository's indexes declared first, as its provider does at start-up)."""
     service = cls()
     for name, value in dependencies.items():
         setattr(service, name, value)
+        if hasattr(value, "ensure_indexes"):
+            value.ensure_indexes()
     return service
 
 
@@ -189,6 +198,9 @@ class _Seeder:
             self.stored += 1
 
     def end_of_county(self) -> None:
+        pass
+
+    def end(self) -> None:
         pass
 
 
@@ -238,6 +250,8 @@ class _Workers(_Seeder):
         service._worker = functools.lru_cache(maxsize=None)(service._worker)
         self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
         self.paid_months: list[tuple[str, str]] = []
+        self.marked: dict[str, dict] = {}   # project-month key -> as marked by its payroll
+        self.payroll = None                 # the payroll service, when seeded alongside
         return service
 
     def take(self, env: dict) -> None:
@@ -268,8 +282,16 @@ class _Workers(_Seeder):
         for county in list(self.attendance):
             self._store_attendance(county)
         for code, month in self.paid_months:
-            self.service.records.mark_stale(code, month)
+            marked = self.service.records.mark_stale(code, month)
+            self.marked[marked["_id"]] = marked
         self.paid_months.clear()
+
+    def end(self) -> None:
+        """Reconcile every project-month a payroll marked, as the handler does on arrival."""
+        if self.payroll is not None and self.marked:
+            self.service.payroll = self.payroll
+            self.service._reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]),
+                                    clear_reason="payroll recorded")
 
 
 _SEEDERS = {"projects": _Projects, "payroll": _Payroll, "workers": _Workers, "accounts": _Accounts,

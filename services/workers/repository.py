@@ -192,7 +192,7 @@ class WorkersRepository:
     def to_reconcile(self, since_month: str) -> list[dict]:
         """Project-months whose data changed, plus every recent one (a safety net)."""
         cursor = self.project_months.find({"$or": [{"stale": True}, {"month": {"$gte": since_month}}]},
-                                          {"project_code": 1, "month": 1, "changes": 1, "findings": 1})
+                                          {"project_code": 1, "month": 1, "changes": 1, "findings": 1, "stale": 1})
         return list(cursor)
 
     def project_month(self, project_code: str, month: str) -> dict | None:

@@ -170,7 +170,8 @@ class WorkersService:
             cleared = sorted(fp for r in results for fp in r["cleared"])
             if clear_reason and cleared:
                 self.alerts.clear(SOURCE, cleared, clear_reason)
-            self.records.save_findings([(r["key"], r["changes"], r["findings"], r["flagged"]) for r in results])
+            self.records.save_findings([(r["key"], r["changes"], r["findings"], r["flagged"])
+                                        for r in results if not r["unchanged"]])
 
     # A payroll that arrives clears what it pays at once, not at the next sweep. Requeued
     # on error: marking the month is a single write that fails only with storage away.
