@@ -44,11 +44,12 @@ class PayrollRepository:
         cursor = self.months.find(_of_projects(project_codes), {"project_code": 1, "month": 1})
         return {(doc["project_code"], doc["month"]) for doc in cursor}
 
-    def month_totals(self, months: list[str], project_codes: list[str] | None = None) -> list[dict]:
-        """Per project-month of ``months``: workers, workers paid short, fen due and paid.
-        One sheet is one project-month, so each is totalled on its own: no unwinding of
-        lines and regrouping of them (much cheaper, above all on the embedded store)."""
-        match = {**_of_projects(project_codes), "month": {"$in": list(months)}}
+    def month_totals(self, months: list[str] | None, project_codes: list[str] | None = None) -> list[dict]:
+        """Per project-month of ``months`` (None: every month): workers, workers paid
+        short, fen due and paid. One sheet is one project-month, so each is totalled on
+        its own: no unwinding of lines and regrouping of them (much cheaper, above all on
+        the embedded store)."""
+        match = {**_of_projects(project_codes), **({} if months is None else {"month": {"$in": list(months)}})}
         rows = self.months.aggregate([
             {"$match": match},
             {"$project": {"_id": 0, "project_code": 1, "month": 1, "line": _LINES}},
