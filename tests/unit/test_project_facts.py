@@ -57,3 +57,14 @@ def test_any_other_shape_loads_through_the_schema(province, changes):
 def test_a_malformed_project_is_refused_as_the_schema_refuses_it(province, changes):
     with pytest.raises(ValidationError):
         load_facts(sent(province, 2, **changes))
+
+
+def test_stored_projects_are_sent_exactly_as_the_schema_dumps_them(province):
+    for index in range(len(province.projects)):
+        record = SCHEMA.load(sent(province, index))
+        for variant in (record, {**record, "changed": ["status"], "actual_end_date": date(2027, 1, 31)},
+                        {**record, "owner": None}):
+            assert facts(variant) == SCHEMA.dump(variant)
+            assert list(facts(variant)) == list(SCHEMA.dump(variant))
+    odd = {k: v for k, v in SCHEMA.load(sent(province, 0)).items() if k != "general_contractor"}
+    assert facts(odd) == SCHEMA.dump(odd)
