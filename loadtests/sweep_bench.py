@@ -7,11 +7,14 @@ the seeded province is cached under .cache/ for the next run), starts the monito
 services in this process on a throwaway vhost of the local RabbitMQ, asks each monitor to
 sweep as of the province's date (as ``wagewatch sweep`` does), then once more (nothing
 has changed: the daily sweep's usual case), and compares the alerts raised with the
-generator's expected set. ``make bench`` calls :func:`measure_sweep` for its section (c).
+generator's expected set. ``make bench`` calls :func:`measure_sweep` for its section (c)
+in a process of its own (the embedded store lives in the process that sweeps), e.g. by
+running this module with ``--json figures.json``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -158,6 +161,7 @@ def main(argv=None) -> int:
     parser.add_argument("--mongo-uri", default=os.environ.get("MONGO_URI", "mongomock://sweep-bench"),
                         help="an empty store (default: the embedded one)")
     parser.add_argument("--no-cache", action="store_true", help="seed afresh even if a seeded copy is cached")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (for make bench)")
     args = parser.parse_args(argv)
 
     from wagewatch.broker import api_from_environment
@@ -176,6 +180,10 @@ def main(argv=None) -> int:
                                 say=lambda line: print(line, flush=True))
     finally:
         api.call("DELETE", f"vhosts/{vhost}")
+    if args.json:
+        args.json.write_text(json.dumps({"spec": {"counties": args.counties, "projects": args.projects,
+                                                  "workers_per_project": args.workers_per_project,
+                                                  "as_of": args.as_of.isoformat()}, **figures}, indent=2))
     return 0 if figures["exact_match"] else 1
 
 
