@@ -53,7 +53,7 @@ def publish(config: dict, province: Province, say=print, receipts_timeout: float
         published = time.monotonic() - started
         say(f"published {len(expected):,} message(s) in {published:.1f}s ({len(expected) / max(published, 1e-9):,.0f}/s); "
             "waiting for receipts")
-        answered = receipts.wait_for(len(expected), timeout=receipts_timeout)
+        answered = _await_receipts(receipts, len(expected), receipts_timeout, say)
     finally:
         client.close()
         receipts.close()
@@ -64,6 +64,15 @@ def publish(config: dict, province: Province, say=print, receipts_timeout: float
         + ", ".join(f"{n:,} {s}" for s, n in sorted(statuses.items()))
         + (f"; {len(wrong)} not as expected, e.g. {wrong[:3]}" if wrong else "; all as expected"))
     return statuses
+
+
+def _await_receipts(receipts, count: int, timeout: float, say) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while len(receipts.messages) < count and time.monotonic() < deadline:
+        receipts.wait_for(count, timeout=min(PROGRESS_EVERY, max(deadline - time.monotonic(), 0.01)))
+        if len(receipts.messages) < count:
+            say(f"  {len(receipts.messages):,} of {count:,} receipt(s)")
+    return list(receipts.messages)
 
 
 def check(config: dict, province: Province, say=print) -> bool:
@@ -86,7 +95,10 @@ def check(config: dict, province: Province, say=print) -> bool:
         desks.close()
     received = Counter((m["body"]["department"], m["body"]["division"], m["body"]["type"], m["body"]["project_code"])
                        for m in desks.messages if m["body"]["status"] == "firing")
-    expected = province.expected_alerts
+    from services.alerts.policy import policy_path
+    from shared.province.expected import default_routing
+
+    expected = province.alerts_routed_by(default_routing(policy_path(config)))
     missing, extra = expected - received, received - expected
     say(f"sweep as of {province.spec.as_of}: {swept:.1f}s; desks received {sum(received.values())} firing alert "
         f"message(s), expected {sum(expected.values())}: " + ("exact match" if not (missing or extra) else

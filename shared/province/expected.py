@@ -57,11 +57,12 @@ def expected_alerts(province: "Province", departments: Departments) -> Counter:
     return expected
 
 
-def default_routing() -> Departments:
-    """The routing table of the alert policy the platform runs with by default."""
+def default_routing(policy_file=None) -> Departments:
+    """The routing table of an alert policy file (default: the one the platform runs with,
+    deploy/alert-policy.yml); pass ``policy_path(config)`` for a platform's own."""
     # Imported here: the policy module is plain Python and YAML (no nameko), but only
     # callers that want expectations need it.
     from services.alerts.policy import AlertPolicy, DEFAULT_POLICY
 
-    table = AlertPolicy.from_file(DEFAULT_POLICY).routing
+    table = AlertPolicy.from_file(policy_file or DEFAULT_POLICY).routing
     return lambda alert_type, sector, funding: table.departments(alert_type, sector, funding)

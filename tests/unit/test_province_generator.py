@@ -155,3 +155,15 @@ def test_the_volume_is_counted_without_making_the_messages_and_agrees_with_them(
         made[env["type"]] += 1
         made[(env["type"], "records")] += len(env["payload"]["records"]) if "records" in env["payload"] else 1
     assert {t: (made[t], made[(t, "records")]) for t in MESSAGE_TYPES if made[t]} == dict(province.volume())
+
+
+def test_the_generator_and_its_expectations_import_neither_eventlet_nor_nameko_nor_kombu():
+    """Locust's gevent process imports it (and the bench a plain one)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from datetime import date; import shared.province as sp; "
+             "p = sp.generate(sp.ProvinceSpec(as_of=date(2026, 11, 23))); next(p.messages()); p.expected_alerts; "
+             "print(sorted(m for m in ('eventlet', 'nameko', 'kombu', 'pymongo') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
