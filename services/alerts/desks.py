@@ -10,7 +10,7 @@ import uuid
 from datetime import timedelta
 
 from shared.calendar import now_iso
-from shared.contract.alerts import severity_rank
+from shared.contract.alerts import FIRING, severity_rank
 from shared.internal import DESK_NOTIFIED
 from services.alerts.matchers import labels_of, matches
 from services.alerts.notify import compose, due_after_change, group_of, in_group, notification_key
@@ -18,6 +18,12 @@ from services.alerts.suppression import suppression
 from services.alerts.views import view
 
 GROUP_LEASE = timedelta(seconds=60)   # a claimed group comes back if its instance dies
+FOR_DESK_LIMIT = 500                  # AlertRepository.for_desk's default limit
+
+
+def reaches(alert: dict, desk: dict) -> bool:
+    """The alert is routed to the desk (as ``AlertRepository.for_desk`` matches it)."""
+    return any(r["department"] == desk["department"] and r["division"] == desk["division"] for r in alert["routes"])
 
 
 class DeskNotifier:
@@ -25,14 +31,16 @@ class DeskNotifier:
         self.alerts, self.policy, self.clock = repository, policy, clock
         self.publish, self.dispatch = publish, dispatch
 
-    def changed(self, alert: dict) -> None:
-        """An alert changed: its groups, and those of the same project's alerts it may
-        inhibit or stop inhibiting, are due again."""
-        concerned = [alert]
-        if any(matches(rule.source, labels_of(alert)) for rule in self.policy.inhibitions):
-            concerned += [a for a in self.alerts.open_on_projects([alert.get("project_code")])
-                          if a["_id"] != alert["_id"]]
-        self.touch(concerned)
+    def changed(self, *alerts: dict) -> None:
+        """Alerts changed: their groups, and those of the same projects' alerts they may
+        inhibit or stop inhibiting, are due again (one query for all of them)."""
+        concerned = {alert["_id"]: alert for alert in alerts}
+        inhibiting = [alert.get("project_code") for alert in alerts
+                      if any(matches(rule.source, labels_of(alert)) for rule in self.policy.inhibitions)]
+        if inhibiting:
+            for other in self.alerts.open_on_projects(inhibiting):
+                concerned.setdefault(other["_id"], other)
+        self.touch(list(concerned.values()))
 
     def touch(self, alerts: list[dict]) -> None:
         """Each group once, however many of its alerts changed (a silence may touch thousands)."""
@@ -49,16 +57,25 @@ class DeskNotifier:
                 self.alerts.touch_group(group, _not_before(due), now_iso(now))
 
     def send_due(self) -> None:
+        """Notify the groups that are due: claimed one by one (one instance per group),
+        their projects' alerts read in one query for all of them."""
         now = self.clock.now()
-        for group in self.alerts.due_groups(now_iso(now)):
-            lease = now_iso(now + GROUP_LEASE)
-            if self.alerts.claim_group(group, lease):
-                self._notify(group, lease, now)
+        lease = now_iso(now + GROUP_LEASE)
+        claimed = [group for group in self.alerts.due_groups(now_iso(now)) if self.alerts.claim_group(group, lease)]
+        codes = {group["labels"].get("project_code") for group in claimed} - {None}
+        by_project: dict[str, list[dict]] = {code: [] for code in codes}
+        for alert in self.alerts.on_projects(sorted(codes)) if codes else ():
+            by_project[alert["project_code"]].append(alert)
+        for group in claimed:
+            self._notify(group, lease, now, by_project.get(group["labels"].get("project_code")))
 
-    def suppressed(self, alerts: list[dict], desk: dict, now: str) -> dict[str, dict]:
-        """fingerprint → why it is not notified to this desk, for the muted ones."""
+    def suppressed(self, alerts: list[dict], desk: dict, now: str,
+                   neighbours: list[dict] | None = None) -> dict[str, dict]:
+        """fingerprint → why it is not notified to this desk, for the muted ones
+        (``neighbours``: the open alerts on their projects, when already read)."""
         silences = self.alerts.current_silences(now)
-        neighbours = self.alerts.open_on_projects([a.get("project_code") for a in alerts])
+        if neighbours is None:
+            neighbours = self.alerts.open_on_projects([a.get("project_code") for a in alerts])
         muted = {}
         for alert in alerts:
             why = suppression(alert, desk, neighbours, silences, self.policy.inhibitions, now)
@@ -66,12 +83,19 @@ class DeskNotifier:
                 muted[alert["_id"]] = why
         return muted
 
-    def _notify(self, group: dict, lease: str, now) -> None:
+    def _notify(self, group: dict, lease: str, now, on_project: list[dict] | None = None) -> None:
+        """``on_project``: every alert on the group's project, when already read."""
         rule = self.policy.desk_rules[group["rule"]]
         code = group["labels"].get("project_code")
-        members = [a for a in self.alerts.for_desk(group["desk"], project_code=code)
-                   if in_group(a, group, self.policy)]
-        muted = self.suppressed(members, group["desk"], now_iso(now))
+        if on_project is None:
+            reaching = self.alerts.for_desk(group["desk"], project_code=code)
+            neighbours = None
+        else:   # as for_desk answers: those reaching the desk, newest change first
+            reaching = sorted((a for a in on_project if reaches(a, group["desk"])),
+                              key=lambda a: a["updated_at"], reverse=True)[:FOR_DESK_LIMIT]
+            neighbours = [a for a in on_project if a["status"] == FIRING]
+        members = [a for a in reaching if in_group(a, group, self.policy)]
+        muted = self.suppressed(members, group["desk"], now_iso(now), neighbours)
         reason, state = compose(group, group, members, muted, rule, now)
         stored = {**state, "notified_at": now_iso(state["notified_at"]) if state["notified_at"] else None,
                   "due_at": _not_before(state["due_at"]) if state["due_at"] else None}

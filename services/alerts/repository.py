@@ -129,6 +129,10 @@ class AlertRepository:
             query["$or"] = [{"status": FIRING}, {"updated_at": {"$gte": since}}]
         return list(self.alerts.find(query).sort("updated_at", pymongo.DESCENDING).limit(limit))
 
+    def on_projects(self, project_codes: list[str]) -> list[dict]:
+        """Every alert (firing or resolved) on these projects, in one query."""
+        return list(self.alerts.find({"project_code": {"$in": list(project_codes)}}))
+
     def open_on_projects(self, project_codes: list[str]) -> list[dict]:
         codes = [c for c in set(project_codes) if c]
         return list(self.alerts.find({"status": FIRING, "project_code": {"$in": codes}})) if codes else []

@@ -84,8 +84,8 @@ class PayrollService:
         return self.alerts.reconcile("payroll", [PAYROLL_MISSING], as_of, conditions)
 
     @rpc
-    def month_totals(self, months: list[str], project_codes: list[str] | None = None) -> list[dict]:
-        """Totals of the sheets recorded for ``months``, one row per project-month:
+    def month_totals(self, months: list[str] | None, project_codes: list[str] | None = None) -> list[dict]:
+        """Totals of the sheets recorded for ``months`` (None: every month), one row per project-month:
         ``{project_code, month, workers, workers_short, amount_due_fen, amount_paid_fen}``."""
         return self.payrolls.month_totals(months, project_codes)
 

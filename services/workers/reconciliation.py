@@ -172,8 +172,9 @@ def enrolled_names(enrolments: list[dict], month: str) -> dict[str, str]:
 def reconcile_months(months: list[dict], attended: dict[str, dict], lines: dict[str, dict],
                      enrolments: dict[str, list[dict]]) -> list[dict]:
     """Fresh findings for project-months (``{_id, project_code, month, changes,
-    findings?}``): each result says what to store and which fingerprints its new
-    findings no longer stand for (data that cleared them)."""
+    findings?, stale?}``): each result says what to store, which fingerprints its new
+    findings no longer stand for (data that cleared them), and whether storing is needed
+    at all (``unchanged``: not marked and found as stored)."""
     results = []
     for month in months:
         key, code = month["_id"], month["project_code"]
@@ -181,7 +182,8 @@ def reconcile_months(months: list[dict], attended: dict[str, dict], lines: dict[
         before = fingerprints_of(code, month["month"], month["findings"]) if month.get("findings") else set()
         results.append({"key": key, "changes": month["changes"], "findings": found,
                         "flagged": has_discrepancy(found),
-                        "cleared": before - fingerprints_of(code, month["month"], found)})
+                        "cleared": before - fingerprints_of(code, month["month"], found),
+                        "unchanged": month.get("stale") is False and month.get("findings") == found})
     return results
 
 

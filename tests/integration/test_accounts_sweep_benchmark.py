@@ -5,10 +5,9 @@ Prints figures; asserts only what the sweep found (never its speed). ``make test
 
     WAGEWATCH_BENCH_PROJECTS=20000 .venv/bin/nameko test -s tests/integration/test_accounts_sweep_benchmark.py
 
-The sweep makes the same five queries and four RPCs whatever the number of projects. On
-the embedded store (mongomock) reading N documents costs O(N²) (its cursor copies the
-result list on every step), which dominates at 20,000; the rules themselves are timed
-separately.
+The sweep makes the same five queries and four RPCs whatever the number of projects; the
+rules themselves are timed separately. The whole province, every monitor, is
+``python -m loadtests.sweep_bench`` (docs/development.md, "Sweep performance").
 """
 from __future__ import annotations
 

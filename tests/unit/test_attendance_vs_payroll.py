@@ -131,7 +131,18 @@ def test_reconciling_a_month_again_reports_what_the_new_data_cleared():
     lines = {"P1:2026-10": {**line("worker-0001"), **line("worker-0002")}}
     [result] = reconcile_months([month], {"P1:2026-10": attended("worker-0001", "worker-0002")}, lines, enrolments)
     assert result["cleared"] == {"WORKER_UNPAID:P1:2026-10:worker-0002", "HEADCOUNT_MISMATCH:P1:2026-10"}
-    assert (result["changes"], result["flagged"]) == (4, False)
+    assert (result["changes"], result["flagged"], result["unchanged"]) == (4, False, False)
+
+
+def test_a_month_found_as_stored_and_not_marked_needs_no_write():
+    enrolments = {"P1": [{"worker": "worker-0001", "name": "李建国", "stints": [Stint(date(2026, 10, 1))]}]}
+    attended_ = {"P1:2026-10": attended("worker-0001")}
+    stored = findings(attended("worker-0001"), line("worker-0001"), enrolled("worker-0001"))
+    month = {"_id": "P1:2026-10", "project_code": "P1", "month": "2026-10", "changes": 2, "findings": stored}
+    lines = {"P1:2026-10": line("worker-0001")}
+    assert [r["unchanged"] for r in reconcile_months([{**month, "stale": False}], attended_, lines, enrolments)] == [True]
+    assert [r["unchanged"] for r in reconcile_months([{**month, "stale": True}], attended_, lines, enrolments)] == [False]
+    assert [r["unchanged"] for r in reconcile_months([{**month, "stale": False}], attended_, {}, enrolments)] == [False]
 
 
 def test_the_month_summary_is_masked_and_marks_the_unpaid():

@@ -1,0 +1,70 @@
+"""Monitors read the registry's projects as the projects service sends them: the quick
+conversion of the usual shape loads exactly what ProjectFactsSchema loads, and any other
+shape goes through the schema (and its errors)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from marshmallow import ValidationError
+
+from services.projects.domain import project_record
+from services.projects.service import facts
+from shared.contract.messages import ProjectSchema
+from shared.internal import ProjectFactsSchema
+from shared.projects import load_facts
+from shared.province import ProvinceSpec, generate
+from shared.province.generator import Province
+
+SCHEMA = ProjectFactsSchema()
+
+
+def sent(province: Province, index: int, **changes) -> dict:
+    """A project as ``projects.list_projects`` sends it (through JSON)."""
+    import json
+
+    env = next(e for e in province.messages() if e["type"] == "project.upsert"
+               and e["payload"]["project_code"] == province.projects[index].code)
+    record = project_record(ProjectSchema().load(env["payload"]), env["county"])
+    return {**json.loads(json.dumps(facts({**record, "version": 1}), default=str)), **changes}
+
+
+@pytest.fixture(scope="module")
+def province():
+    return generate(ProvinceSpec(as_of=date(2026, 11, 23), counties=2, projects_per_county=10))
+
+
+def test_projects_as_sent_load_exactly_as_the_schema_loads_them(province):
+    for index in range(len(province.projects)):
+        project = sent(province, index)
+        assert load_facts(project) == SCHEMA.load(project)
+    ended = sent(province, 0, actual_end_date="2027-01-31", status="completed")
+    assert load_facts(ended) == SCHEMA.load(ended)
+    assert load_facts(ended)["actual_end_date"] == date(2027, 1, 31)
+
+
+@pytest.mark.parametrize("changes", [
+    {"extra": "ignored"}, {"pay_day": "15"}, {"contract_amount": 1200.5}, {"owner": None},
+    {"start_date": "20260801"}, {"actual_end_date": None},
+])
+def test_any_other_shape_loads_through_the_schema(province, changes):
+    project = sent(province, 1, **changes)
+    assert load_facts(project) == SCHEMA.load(project)
+
+
+@pytest.mark.parametrize("changes", [{"contract_amount": "NaN"}, {"start_date": "2026-13-01"}, {"name": 7},
+                                     {"version": True}])
+def test_a_malformed_project_is_refused_as_the_schema_refuses_it(province, changes):
+    with pytest.raises(ValidationError):
+        load_facts(sent(province, 2, **changes))
+
+
+def test_stored_projects_are_sent_exactly_as_the_schema_dumps_them(province):
+    for index in range(len(province.projects)):
+        record = SCHEMA.load(sent(province, index))
+        for variant in (record, {**record, "changed": ["status"], "actual_end_date": date(2027, 1, 31)},
+                        {**record, "owner": None}):
+            assert facts(variant) == SCHEMA.dump(variant)
+            assert list(facts(variant)) == list(SCHEMA.dump(variant))
+    odd = {k: v for k, v in SCHEMA.load(sent(province, 0)).items() if k != "general_contractor"}
+    assert facts(odd) == SCHEMA.dump(odd)
