@@ -28,3 +28,24 @@ def test_bulk_updates_replaces_and_deletes_apply_in_one_call(collection):
 def test_a_sorted_bulk_update_is_refused_rather_than_ignored(collection):
     with pytest.raises(NotImplementedError):
         collection.bulk_write([UpdateOne({}, {"$set": {"n": 1}}, sort={"n": 1})])
+
+
+def test_filters_on_ids_find_the_same_documents_as_a_scan(collection):
+    collection.insert_many([{"_id": f"k{i}", "n": i % 3} for i in range(10)])
+    assert collection.find_one({"_id": "k4"})["n"] == 1
+    assert collection.find_one({"_id": "k4", "n": 2}) is None
+    assert collection.find_one({"_id": "missing"}) is None
+    assert sorted(d["_id"] for d in collection.find({"_id": {"$in": ["k1", "k2", "k1", "nope"]}})) == ["k1", "k2"]
+    assert sorted(d["_id"] for d in collection.find({"_id": {"$in": ["k1", "k2"]}, "n": 1})) == ["k1"]
+    assert sorted(d["_id"] for d in collection.find({"_id": {"$gt": "k7"}})) == ["k8", "k9"]
+
+
+def test_updates_and_upserts_by_id_touch_only_their_document(collection):
+    collection.insert_many([{"_id": "a", "changes": 1}, {"_id": "b", "changes": 1}])
+    collection.bulk_write([UpdateOne({"_id": "a", "changes": 1}, {"$set": {"stale": False}}),
+                           UpdateOne({"_id": "b", "changes": 0}, {"$set": {"stale": False}}),
+                           UpdateOne({"_id": "c"}, {"$inc": {"changes": 1}}, upsert=True)])
+    assert {d["_id"]: d.get("stale") for d in collection.find()} == {"a": False, "b": None, "c": None}
+    assert collection.find_one({"_id": "c"})["changes"] == 1
+    collection.delete_many({"_id": {"$in": ["a", "c"]}})
+    assert [d["_id"] for d in collection.find()] == ["b"]
