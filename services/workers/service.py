@@ -62,12 +62,14 @@ class WorkersService:
     def record_attendance(self, submission: dict) -> dict:
         """Store an ``attendance.batch`` with a few bulk writes; clock-ins by people not
         enrolled on the project that day are refused by index and counted."""
-        clock_ins = [ClockIn(r["index"], r["record"]["project_code"], self._worker(r["record"]["id_number"]),
-                             mask_id_number(r["record"]["id_number"]), r["record"]["at"])
-                     for r in submission["records"]]
+        people = {number: (self._worker(number), mask_id_number(number))   # each worker clocks in twice a day
+                  for number in {r["record"]["id_number"] for r in submission["records"]}}
+        clock_ins = [ClockIn(r["index"], r["record"]["project_code"], *people[r["record"]["id_number"]],
+                             r["record"]["at"]) for r in submission["records"]]
         refused = self._refused_projects({c.project_code for c in clock_ins}, submission["county"])
         enrolments = self.records.enrolments_by_worker(
-            {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused})
+            {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused},
+            fields=("contract_signed",))
         plan = plan_attendance(clock_ins, enrolments, refused)
         previous = self.records.last_days(sorted(plan.days_by_project)) if plan.days_by_project else {}
         self.records.store_attendance(plan)
