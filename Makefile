@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up demo test unit e2e faults broker definitions asyncapi clean
+.PHONY: up demo test unit e2e faults bench broker definitions asyncapi clean
 
 # The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
 # (fetched from npm at set-up; not committed).
@@ -52,6 +52,12 @@ e2e: $(STAMP) broker
 ## fuzzed input, fenced counties and the personal-data scan, with the figures each prints.
 faults: $(STAMP) broker
 	$(BIN)/nameko test -q -s -m faults $(ARGS)
+
+## The benchmark: baselines (no-op kombu, empty nameko) and the platform end to end on the
+## same messages, in a vhost of its own; figures and ratios to stdout and
+## test-output/bench/bench.json (ARGS=--quick for a smoke run of seconds).
+bench: $(STAMP) broker
+	$(BIN)/python -m loadtests.bench $(ARGS)
 
 ## Regenerate what is generated from the contract code (tests check they are current).
 definitions: $(STAMP)

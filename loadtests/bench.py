@@ -164,9 +164,11 @@ class Bench:
         self.rig = Rig(vhost.uri, out_dir / "logs", args.max_workers)
         self.messages = Messages(args.counties, args.records)
         self.results: dict = {}
+        self.started = time.monotonic()
 
     def say(self, text: str) -> None:
-        print(text, flush=True)
+        stamp = f"[{time.monotonic() - self.started:5.0f}s] " if not text.startswith(" ") else ""
+        print(f"{stamp}{text}", flush=True)
 
     # (a) ------------------------------------------------------------------------------------
     def baselines(self, singles: list[BenchMessage], batches: list[BenchMessage]) -> dict:
@@ -185,28 +187,32 @@ class Bench:
         return figures
 
     def _baseline(self, kind: str, queue: str, publisher: Publisher, messages: list[BenchMessage]) -> dict:
+        """Drain a loaded queue (the maximum rate), then take messages published at half that rate."""
         publisher.preload(messages)
         consumer = self.rig.baseline(kind, queue, len(messages))
-        consumer.wait_ready()
-        done = consumer.read("done", RECEIPT_TIMEOUT)
-        consumer.stop()
-        rate = done["count"] / max(done["last"] - done["t0"], 1e-9)
-        half = self._latency_sample(messages, rate / 2)
-        consumer = self.rig.baseline(kind, queue, len(half))
-        consumer.wait_ready()
-        pacer = publisher.paced(half, rate / 2)
-        done = consumer.read("done", RECEIPT_TIMEOUT)
-        pacer.join()
-        consumer.stop()
+        try:
+            consumer.wait_ready()
+            done = consumer.read("done", RECEIPT_TIMEOUT)
+            rate = done["count"] / max(done["last"] - done["t0"], 1e-9)
+            half_count = self.fixed_rate_count(rate / 2, messages[0].records)
+            half = [messages[i % len(messages)] for i in range(half_count)]
+            pacer = publisher.paced(half, rate / 2, end=True)
+            done = consumer.read("done", RECEIPT_TIMEOUT)
+            pacer.join()
+        finally:
+            consumer.stop()
         figures = {"messages_per_s": round(rate, 1), "records_per_s": round(rate * messages[0].records, 1),
-                   "at_half_rate": latency_figures(done["latencies"])}
+                   "at_half_rate": {"offered_per_s": round(rate / 2, 1), "published_per_s": round(pacer.achieved or 0, 1),
+                                    **latency_figures(done["latencies"])}}
         self.say(f"      {rate:,.0f} messages/s; at half that rate p50 {figures['at_half_rate']['p50_ms']} ms, "
                  f"p99 {figures['at_half_rate']['p99_ms']} ms")
         return figures
 
-    def _latency_sample(self, messages: list[BenchMessage], rate: float) -> list[BenchMessage]:
-        count = max(self.args.min_latency_samples, int(rate * self.args.latency_seconds))
-        return [messages[i % len(messages)] for i in range(count)]
+    def fixed_rate_count(self, rate: float, records: int) -> int:
+        """Messages for a fixed-rate run: ``--latency-seconds`` of them, at least
+        ``--min-latency-samples``, at most ``--latency-records`` records."""
+        return max(self.args.min_latency_samples,
+                   min(int(rate * self.args.latency_seconds), max(1, self.args.latency_records // records)))
 
     # (b) ------------------------------------------------------------------------------------
     def start_platform(self) -> None:
@@ -267,16 +273,15 @@ class Bench:
         single = figures["single"]
         single["max"] = self.max_rate(publisher, receipts, singles, "receipts")
         rate = single["max"]["messages_per_s"]
-        count = lambda r: max(self.args.min_latency_samples, int(r * self.args.latency_seconds))  # noqa: E731
-        single["at_max_rate"] = self.paced(publisher, receipts, self.messages.singles(count(rate)), rate,
+        single["at_max_rate"] = self.paced(publisher, receipts, self.messages.singles(self.fixed_rate_count(rate, 1)), rate,
                                            "at the max rate")
-        single["at_half_rate"] = self.paced(publisher, receipts, self.messages.singles(count(rate / 2)), rate / 2,
+        single["at_half_rate"] = self.paced(publisher, receipts, self.messages.singles(self.fixed_rate_count(rate / 2, 1)), rate / 2,
                                             "at half the max rate")
         self.say(f"  (b) platform, attendance.batch of {self.args.records} records: {len(batches)} messages")
         batch = figures["batch"]
         batch["max"] = self.max_rate(publisher, receipts, batches, "receipts")
         rate = batch["max"]["messages_per_s"]
-        batch["at_half_rate"] = self.paced(publisher, receipts, self.messages.batches(count(rate / 2)), rate / 2,
+        batch["at_half_rate"] = self.paced(publisher, receipts, self.messages.batches(self.fixed_rate_count(rate / 2, self.args.records)), rate / 2,
                                            "at half the max rate")
         return figures
 
@@ -428,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1000, help="records per attendance batch")
     parser.add_argument("--latency-seconds", type=float, default=8.0, help="length of each fixed-rate run")
     parser.add_argument("--min-latency-samples", type=int, default=50)
+    parser.add_argument("--latency-records", type=int, default=100_000, help="most records in one fixed-rate run")
     parser.add_argument("--max-workers", type=int, default=10, help="nameko max_workers of every process")
     parser.add_argument("--no-scale-out", action="store_true", help="skip (f)")
     parser.add_argument("--quick", action="store_true", help="a smoke run of seconds (small sizes)")
@@ -435,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.counties, args.singles, args.batches = 3, 60, 3
-        args.latency_seconds, args.min_latency_samples = 0.5, 6
+        args.latency_seconds, args.min_latency_samples = 1.0, 5
     out = Path(args.out)
     (out / "logs").mkdir(parents=True, exist_ok=True)
     vhost = Vhost(args.amqp_uri, args.management_url).create()

@@ -4,7 +4,8 @@ baseline consumers of the same messages (a no-op kombu consumer and an empty nam
 
 Each process prints JSON lines on stdout for the benchmark to read: ``{"ready": t0}``
 when it consumes (``t0`` is taken just before consuming starts), and a baseline consumer
-``{"done": …}`` with its timings once it has handled ``--expect`` messages. A service
+``{"done": …}`` with its timings once it has drained ``--expect`` messages, and again
+when a message with the END header arrives. A service
 process runs until SIGTERM and stops cleanly.
 
     python -m loadtests.bench_processes services --amqp-uri URI workers [workers]
@@ -21,6 +22,8 @@ import time
 
 SENT_HEADER = "bench_sent"            # the publisher's clock (time.time()) at publish
 NAMEKO_SENT_HEADER = f"nameko.{SENT_HEADER}"   # nameko hands "nameko.*" headers to a worker's context
+END_HEADER = "bench_end"              # marks the message that ends a baseline's fixed-rate phase
+NAMEKO_END_HEADER = f"nameko.{END_HEADER}"
 
 
 def say(**fields) -> None:
@@ -37,24 +40,31 @@ def baseline_queue(name: str):
 
 
 class Tally:
-    """Receive times and publish-to-handler latencies of a baseline consumer."""
+    """Receive times and publish-to-handler latencies of a baseline consumer, in two
+    phases: the first ``expect`` messages (a loaded queue drained), then every message
+    until one marked with the END header (messages published at a fixed rate)."""
 
     def __init__(self, expect: int):
         self.expect = expect
+        self.t0 = 0.0
+        self.phase = 1
         self.latencies: list[float] = []
         self.first = self.last = None
 
-    def count(self, sent) -> bool:
+    def count(self, sent, end=False) -> bool:
+        """Count one message; True once the second phase is over."""
         now = time.time()
-        self.first = self.first or now
-        self.last = now
-        if sent is not None:
-            self.latencies.append(now - float(sent))
-        return len(self.latencies) >= self.expect
-
-    def report(self, t0: float) -> None:
-        say(done=True, t0=t0, first=self.first, last=self.last, count=len(self.latencies),
-            latencies=self.latencies, pid=os.getpid())
+        if not end:
+            self.first = self.first or now
+            self.last = now
+            if sent is not None:
+                self.latencies.append(now - float(sent))
+        if (self.phase == 1 and len(self.latencies) >= self.expect) or (self.phase == 2 and end):
+            say(done=True, phase=self.phase, t0=self.t0, first=self.first, last=self.last,
+                count=len(self.latencies), latencies=self.latencies, pid=os.getpid())
+            self.phase += 1
+            self.latencies, self.first = [], None
+        return self.phase > 2
 
 
 # --- the no-op kombu consumer ------------------------------------------------------------
@@ -71,16 +81,16 @@ def run_kombu(amqp_uri: str, queue_name: str, expect: int, prefetch: int) -> Non
 
         def on_message(message):
             message.ack()
-            if tally.count((message.headers or {}).get(NAMEKO_SENT_HEADER)):
+            headers = message.headers or {}
+            if tally.count(headers.get(NAMEKO_SENT_HEADER), bool(headers.get(NAMEKO_END_HEADER))):
                 finished.append(True)
 
         consumer = Consumer(channel, queues=[queue], on_message=on_message, prefetch_count=prefetch)
-        t0 = time.time()
+        tally.t0 = time.time()
         consumer.consume()
-        say(ready=t0, pid=os.getpid())
+        say(ready=tally.t0, pid=os.getpid())
         while not finished:
-            connection.drain_events(timeout=60)
-        tally.report(t0)
+            connection.drain_events(timeout=300)
 
 
 # --- the empty nameko consumer -----------------------------------------------------------
@@ -95,26 +105,26 @@ def run_nameko(amqp_uri: str, queue_name: str, expect: int, max_workers: int) ->
     tally = Tally(expect)
     finished = eventlet.event.Event()
 
-    class SentAt(DependencyProvider):
+    class Headers(DependencyProvider):
         def get_dependency(self, worker_ctx):
-            return worker_ctx.data.get(SENT_HEADER)
+            return worker_ctx.data
 
     class EmptyService:
         name = "bench_empty"
-        sent_at = SentAt()
+        headers = Headers()
 
         @consume(baseline_queue(queue_name))
         def handle(self, body):
-            if tally.count(self.sent_at) and not finished.ready():
+            if tally.count(self.headers.get(SENT_HEADER), bool(self.headers.get(END_HEADER))) \
+                    and not finished.ready():
                 finished.send(True)
 
     container = ServiceContainer(EmptyService, {"AMQP_URI": amqp_uri, "max_workers": max_workers,
                                                 "serializer": "json"})
-    t0 = time.time()
+    tally.t0 = time.time()
     container.start()
-    say(ready=t0, pid=os.getpid())
+    say(ready=tally.t0, pid=os.getpid())
     finished.wait()
-    tally.report(t0)
     container.stop()
 
 
@@ -159,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--amqp-uri", required=True)
     parser.add_argument("--mongo-uri", default="mongomock://bench")
     parser.add_argument("--queue")
-    parser.add_argument("--expect", type=int)
+    parser.add_argument("--expect", type=int, help="baselines: messages in the loaded queue")
     parser.add_argument("--max-workers", type=int, default=10)
     args = parser.parse_args(argv)
     if args.kind == "kombu":

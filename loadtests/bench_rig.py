@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from loadtests.bench_processes import NAMEKO_SENT_HEADER
+from loadtests.bench_processes import NAMEKO_END_HEADER, NAMEKO_SENT_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,14 +110,12 @@ class Process:
     def peak_kib(self) -> int | None:
         return peak_memory_kib(self.popen.pid)
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self) -> None:
+        """Killed, not stopped: the bench stops a process only when its work is answered
+        (nothing is in flight), and nameko's clean stop takes seconds."""
         if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+            self.popen.kill()
+            self.popen.wait()
         self.log.close()
 
 
@@ -185,12 +183,13 @@ class Publisher:
         self.producer = Producer(self.channel)
         self.sent: dict[str, float] = {}
 
-    def publish(self, message: BenchMessage) -> None:
+    def publish(self, message: BenchMessage, end: bool = False) -> None:
         sent = time.time()
         self.sent[message.message_id] = sent
+        headers = {NAMEKO_END_HEADER: True} if end else {NAMEKO_SENT_HEADER: sent}
         self.producer.publish(message.body, exchange=self.exchange, routing_key=message.routing_key,
                               content_type="application/json", content_encoding="binary", delivery_mode=2,
-                              headers={NAMEKO_SENT_HEADER: sent}, message_id=message.message_id)
+                              headers=headers, message_id=message.message_id)
 
     def preload(self, messages: list[BenchMessage]) -> float:
         """Publish all as fast as confirms allow; returns the publish rate (messages/s)."""
@@ -199,9 +198,10 @@ class Publisher:
             self.publish(message)
         return len(messages) / max(time.monotonic() - started, 1e-9)
 
-    def paced(self, messages: list[BenchMessage], rate: float) -> threading.Thread:
+    def paced(self, messages: list[BenchMessage], rate: float, end: bool = False) -> threading.Thread:
         """Publish at ``rate`` messages/s (open loop) from a thread; returns the thread,
-        whose ``achieved`` attribute is set at the end."""
+        whose ``achieved`` attribute is set at the end. With ``end``, a last message
+        marked with the END header follows (a baseline consumer reports on it)."""
         def run():
             started = time.monotonic()
             for i, message in enumerate(messages):
@@ -210,6 +210,8 @@ class Publisher:
                     time.sleep(delay)
                 self.publish(message)
             thread.achieved = len(messages) / max(time.monotonic() - started, 1e-9)
+            if end:
+                self.publish(messages[-1], end=True)
 
         thread = threading.Thread(target=run, daemon=True)
         thread.achieved = None
@@ -259,7 +261,7 @@ class Receipts:
                 return [self.arrived[i] for i in ids]
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{len(ids) - done} of {len(ids)} receipts missing after {timeout:.0f}s")
-            if progress and time.monotonic() - shown >= 1.0:
+            if progress and time.monotonic() - shown >= 2.0:
                 progress(done)
                 shown = time.monotonic()
             time.sleep(0.02)
