@@ -13,9 +13,9 @@ from shared.calendar import Month
 from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
-from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.nameko.providers import ClockProvider, Kept, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
-from shared.projects import load_facts, submission_problem
+from shared.projects import ProjectDivisions, load_facts
 from services.workers.domain import (
     ClockIn, apply_batch, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry,
 )
@@ -38,6 +38,7 @@ class WorkersService:
     records = Repository(WorkersRepository)
     settings = Settings(WorkersSettings.from_config)
     clock = ClockProvider()
+    divisions = Kept(ProjectDivisions)
     projects = RpcProxy("projects")
     payroll = RpcProxy("payroll")
     alerts = RpcProxy("alerts")
@@ -92,8 +93,7 @@ class WorkersService:
 
     def _refused_projects(self, codes: set[str], county: str) -> dict[str, str]:
         """Projects this county may not send records for (unknown, or another county's)."""
-        found = self.projects.get_projects(sorted(codes))
-        return {code: problem for code in codes if (problem := submission_problem(found.get(code), county))}
+        return self.divisions.refused(codes, county, self.projects.get_projects)
 
     def _worker(self, id_number: str) -> str:
         return keyed_hash(id_number, self.settings.pii_key)
