@@ -11,6 +11,7 @@ process runs until SIGTERM and stops cleanly.
     python -m loadtests.bench_processes services --amqp-uri URI workers [workers]
     python -m loadtests.bench_processes kombu --amqp-uri URI --queue Q --expect N
     python -m loadtests.bench_processes nameko --amqp-uri URI --queue Q --expect N
+    python -m loadtests.bench_processes sweep --amqp-uri URI --projects N --counties C
 """
 from __future__ import annotations
 
@@ -162,20 +163,45 @@ def run_services(amqp_uri: str, mongo_uri: str, names: list[str], max_workers: i
     say(stopped=True)
 
 
+# --- the sweep over a seeded province ----------------------------------------------------
+
+def run_sweep(amqp_uri: str, projects: int, counties: int) -> None:
+    """The monitors' sweeps over a seeded province (loadtests/sweep_bench.py seeds the
+    embedded store of this process and runs the monitoring services in it)."""
+    import eventlet
+    eventlet.monkey_patch()
+    from datetime import date
+
+    from loadtests.sweep_bench import measure_sweep, spec_for
+    from shared.province import generate
+    from wagewatch.config import load_config
+
+    config = load_config(AMQP_URI=amqp_uri, MONGO_URI="mongomock://bench-sweep", DAILY_SWEEP=False,
+                         PII_HASH_KEY=os.environ["PII_HASH_KEY"], QUARANTINE_KEY=os.environ["QUARANTINE_KEY"])
+    province = generate(spec_for(projects, counties, 6, date(2026, 11, 23), 7, 0.2))
+    say(ready=time.time(), pid=os.getpid())
+    figures = measure_sweep(config, province, say=lambda line: print(line, flush=True))
+    say(sweep=figures, pid=os.getpid())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A process of the WageWatch benchmark.")
-    parser.add_argument("kind", choices=("services", "kombu", "nameko"))
+    parser.add_argument("kind", choices=("services", "kombu", "nameko", "sweep"))
     parser.add_argument("names", nargs="*", help="services: the services this process runs")
     parser.add_argument("--amqp-uri", required=True)
     parser.add_argument("--mongo-uri", default="mongomock://bench")
     parser.add_argument("--queue")
     parser.add_argument("--expect", type=int, help="baselines: messages in the loaded queue")
     parser.add_argument("--max-workers", type=int, default=10)
+    parser.add_argument("--projects", type=int, help="sweep: projects in the seeded province")
+    parser.add_argument("--counties", type=int, help="sweep: its counties")
     args = parser.parse_args(argv)
     if args.kind == "kombu":
         run_kombu(args.amqp_uri, args.queue, args.expect, args.max_workers)
     elif args.kind == "nameko":
         run_nameko(args.amqp_uri, args.queue, args.expect, args.max_workers)
+    elif args.kind == "sweep":
+        run_sweep(args.amqp_uri, args.projects, args.counties)
     else:
         run_services(args.amqp_uri, args.mongo_uri, args.names, args.max_workers)
     return 0

@@ -13,12 +13,13 @@ import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+
+from wagewatch.broker import ManagementApi
 
 from loadtests.bench_processes import NAMEKO_END_HEADER, NAMEKO_SENT_HEADER
 
@@ -42,27 +43,25 @@ class Vhost:
     def __init__(self, amqp_uri: str, management_url: str):
         parts = urllib.parse.urlsplit(amqp_uri)
         self.user = urllib.parse.unquote(parts.username or "guest")
-        self.password = urllib.parse.unquote(parts.password or "guest")
-        self.management_url = management_url.rstrip("/")
+        self.api = ManagementApi(management_url, self.user,
+                                 urllib.parse.unquote(parts.password or "guest"))
         self.name = f"wagewatch_bench_{uuid.uuid4().hex[:8]}"
         self.uri = f"{parts.scheme}://{parts.netloc}/{self.name}"
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> None:
-        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-        request = urllib.request.Request(f"{self.management_url}{path}", method=method,
-                                         data=json.dumps(body).encode() if body is not None else None,
-                                         headers={"Authorization": f"Basic {token}",
-                                                  "content-type": "application/json"})
-        urllib.request.urlopen(request, timeout=30).read()
-
     def create(self) -> "Vhost":
-        self._call("PUT", f"/api/vhosts/{self.name}", {})
-        self._call("PUT", f"/api/permissions/{self.name}/{urllib.parse.quote(self.user)}",
-                   {"configure": ".*", "write": ".*", "read": ".*"})
+        self.api.call("PUT", f"vhosts/{self.name}", {})
+        self.api.call("PUT", f"permissions/{self.name}/{self.api.quote(self.user)}",
+                      {"configure": ".*", "write": ".*", "read": ".*"})
         return self
 
     def delete(self) -> None:
-        self._call("DELETE", f"/api/vhosts/{self.name}")
+        self.api.call("DELETE", f"vhosts/{self.name}")
+
+    def rabbitmq_version(self) -> str | None:
+        try:
+            return self.api.call("GET", "overview")["rabbitmq_version"]
+        except Exception:  # noqa: BLE001 - only a label in the report
+            return None
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -87,8 +86,8 @@ class Process:
                                       stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         self.ready: float | None = None
 
-    def read(self, key: str, timeout: float = 120.0) -> dict:
-        """The next JSON line that has ``key``."""
+    def read(self, key: str, timeout: float = 120.0, echo=None) -> dict:
+        """The next JSON line that has ``key``; other lines go to ``echo`` (if given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.popen.stdout.readline()
@@ -97,8 +96,10 @@ class Process:
             try:
                 report = json.loads(line)
             except ValueError:
+                if echo:
+                    echo(line.rstrip())
                 continue
-            if key in report:
+            if isinstance(report, dict) and key in report:
                 return report
         raise TimeoutError(f"bench process {self.popen.args[3:]} did not report {key!r}")
 
@@ -163,6 +164,10 @@ class Rig:
     def baseline(self, kind: str, queue: str, expect: int) -> Process:
         return Process([kind, "--queue", queue, "--expect", str(expect), *self._common()],
                        self.log_dir / f"baseline-{kind}.log", self.env)
+
+    def sweep(self, amqp_uri: str, projects: int, counties: int) -> Process:
+        return Process(["sweep", "--amqp-uri", amqp_uri, "--projects", str(projects), "--counties", str(counties)],
+                       self.log_dir / "sweep.log", self.env)
 
     def stop_all(self) -> None:
         for key in list(self.services):
