@@ -12,6 +12,7 @@ import threading
 import mongomock
 import pymongo
 from bson import ObjectId
+from mongomock import filtering
 from mongomock.filtering import filter_applies
 from pymongo.database import Database
 
@@ -85,6 +86,65 @@ def _look_up_ids_by_key() -> None:
     collection._wagewatch_id_lookup = True
 
 
+def _step_cursors_in_place_and_hash_in_lists() -> None:
+    """Two more costs of mongomock 4.3 that grow with the data, removed without changing
+    what any query answers (real MongoDB streams cursors and hashes ``$in`` lists anyway):
+
+    * a cursor copies its whole result list on every step (``results[skip:]``), so reading
+      N documents cost O(N²) (20,000 projects: seconds): it now indexes the list in place;
+    * ``$in`` compares each document with every listed value, so a set-based query over N
+      documents naming M values cost O(N·M): the list is made a set once per query (the
+      same list object is handed over for every document) and each document looked up in
+      it. Lists with regular expressions or unhashable values are compared as before."""
+    cursor = mongomock.collection.Cursor
+    if getattr(cursor, "_wagewatch_in_place", False):
+        return
+
+    def step(self):
+        results = self._compute_results()          # the cached list, not a copy of it
+        position = (self._skip or 0) + self._emitted
+        if position >= len(results) or (self._limit and self._emitted >= abs(self._limit)):
+            raise StopIteration()
+        self._emitted += 1
+        return results[position]
+
+    cursor.__next__ = cursor.next = step
+    filtering._in_op = filtering._filterer_inst._operator_map["$in"] = _in_by_set(filtering._in_op)
+    cursor._wagewatch_in_place = True
+
+
+def _in_by_set(listwise):
+    """``$in`` (and ``$nin``, which calls it) with the listed values hashed once per list."""
+    sets: dict[int, tuple] = {}   # id(list) -> (the list, held so its id stays its own; its set or None)
+
+    def values_of(listed):
+        entry = sets.get(id(listed))
+        if entry is None or entry[0] is not listed:
+            try:
+                hashed = None if any(isinstance(v, filtering._RE_TYPES) for v in listed) else frozenset(listed)
+            except TypeError:      # unhashable values (documents, arrays)
+                hashed = None
+            if len(sets) > 64:
+                sets.clear()
+            entry = sets[id(listed)] = (listed, hashed)
+        return entry[1]
+
+    def in_op(doc_val, listed):
+        if not isinstance(listed, (list, tuple)) or doc_val is filtering.NOTHING:
+            return listwise(doc_val, listed)
+        hashed = values_of(listed)
+        if hashed is None:
+            return listwise(doc_val, listed)
+        try:
+            if isinstance(doc_val, (list, tuple)):
+                return any(v in hashed for v in doc_val)
+            return doc_val in hashed
+        except TypeError:          # an unhashable value in the document
+            return listwise(doc_val, listed)
+
+    return in_op
+
+
 def client_for(uri: str):
     """One client per URI per process (pymongo pools connections inside a client)."""
     with _lock:
@@ -92,6 +152,7 @@ def client_for(uri: str):
             if is_embedded(uri):
                 _accept_pymongo_bulk_arguments()
                 _look_up_ids_by_key()
+                _step_cursors_in_place_and_hash_in_lists()
                 _clients[uri] = mongomock.MongoClient()
             else:
                 _clients[uri] = pymongo.MongoClient(uri, tz_aware=True, appname="wagewatch")

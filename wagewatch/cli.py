@@ -136,6 +136,21 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="publish a small seeded month, sweep, print what each desk gets")
     demo.add_argument("--as-of", type=_date, help="the sweep date (default: today)")
+
+    seeded = commands.add_parser("province", help="the seeded province: its size and expected alerts; "
+                                                  "--publish sends it to the running platform, --check sweeps and compares")
+    seeded.add_argument("--as-of", type=_date, required=True, metavar="YYYY-MM-DD",
+                        help="the sweep date; the seeded month is the latest whose pay day is before it")
+    seeded.add_argument("--counties", type=int, default=4)
+    seeded.add_argument("--projects-per-county", type=int, default=5)
+    seeded.add_argument("--workers-per-project", type=int, default=6)
+    seeded.add_argument("--violation-share", type=float, default=0.2)
+    seeded.add_argument("--seed", type=int, default=7)
+    seeded.add_argument("--every-violation", action="store_true", help="plant each kind of violation at least once")
+    seeded.add_argument("--publish", action="store_true", help="publish it to the running platform (AMQP_URI)")
+    seeded.add_argument("--check", action="store_true",
+                        help="after publishing, sweep and compare the desks' alerts with the expected set "
+                             "(on a platform holding only this province); exit 1 on a difference")
     return top
 
 

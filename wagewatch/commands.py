@@ -136,6 +136,31 @@ def demo(args) -> int:
     return 0
 
 
+def province(args) -> int:
+    from wagewatch import province as seeded
+
+    try:
+        spec = seeded.spec_of(args)
+    except ValueError as exc:
+        print(f"wagewatch province: {exc}")
+        return 2
+    started = time.monotonic()
+    generated = seeded.generate(spec)
+    seeded.describe(generated)
+    if not (args.publish or args.check):
+        return 0
+    config = load_config(args.config)
+    if not platform.is_running(config):
+        print(f"no platform answers on {_safe(config['AMQP_URI'])}: start one with `wagewatch up`")
+        return 1
+    seeded.publish(config, generated)
+    matched = seeded.check(config, generated) if args.check else True
+    print(f"summary: {spec.projects} projects published in {time.monotonic() - started:.1f}s"
+          + ("; alerts match the expected set" if args.check and matched else "")
+          + ("; alerts DIFFER from the expected set" if not matched else ""))
+    return 0 if matched else 1
+
+
 def _safe(uri: str) -> str:
     """A URI without its password, for printing."""
     from nameko.utils import sanitize_url

@@ -19,7 +19,8 @@ from shared.contract.alerts import DEPARTMENTS
 from shared.contract.client import CountyClient, Listener, envelope, receipts_listener
 from shared.contract.topology import alert_binding, alerts_exchange
 from shared.contract.messages import DEFAULT_PAY_DAY
-from shared.synthetic import BIRTHPLACES, credit_code, resident_id
+from shared.province import builders as build
+from shared.synthetic import BIRTHPLACES, resident_id
 
 COUNTIES = {"430102": "芙蓉区", "430121": "长沙县"}
 #            code,               county,   sector,    funding,      name,      workers paid last month, deposit
@@ -78,11 +79,11 @@ def scenario(as_of: date) -> Scenario:
 
 
 def _project(code, county, sector, funding, name, month: Month, number: int) -> dict:
-    return {"project_code": code, "name": name, "division": county, "sector": sector, "funding": funding,
-            "owner": {"name": f"{name}建设单位", "uscc": credit_code(county, 100 + number)},
-            "general_contractor": {"name": "湘建工程有限公司", "uscc": credit_code(county, 200 + number)},
-            "contract_amount": CONTRACT_AMOUNT, "start_date": month.shift(-2).first_day.isoformat(),
-            "planned_end_date": month.shift(12).last_day.isoformat(), "status": "under_construction"}
+    return build.project(code, county, name, sector, funding,
+                         owner=build.party(f"{name}建设单位", build.company_code(county, 100 + number)),
+                         contractor=build.party("湘建工程有限公司", build.company_code(county, 200 + number)),
+                         contract_amount=CONTRACT_AMOUNT, start_date=month.shift(-2).first_day,
+                         planned_end_date=month.shift(12).last_day)
 
 
 def _worker_id(number: int, i: int) -> str:
@@ -90,44 +91,38 @@ def _worker_id(number: int, i: int) -> str:
 
 
 def _enrolments(code, county, month: Month, number: int) -> list[dict]:
-    return [{"project_code": code, "id_number": _worker_id(number, i), "name": WORKERS[i],
-             "phone": f"1390731{number:02d}{i:02d}", "employer_uscc": credit_code(county, 200 + number),
-             "team": "土建一班", "trade": "mason", "contract_signed": True,
-             "entry_date": month.shift(-2).first_day.isoformat()} for i in range(3)]
+    return [build.enrolment(code, _worker_id(number, i), WORKERS[i], build.company_code(county, 200 + number),
+                            month.shift(-2).first_day, team="土建一班", phone_number=f"1390731{number:02d}{i:02d}")
+            for i in range(3)]
 
 
 def _clock_ins(code, month: Month, as_of: date, number: int) -> list[dict]:
     """Every worker in the morning and the evening, from the month's first day to the day
     before ``as_of``."""
     days = [month.first_day + timedelta(days=n) for n in range((as_of - month.first_day).days)]
-    records = [{"project_code": code, "id_number": _worker_id(number, i), "at": f"{day.isoformat()}T{hour}+08:00"}
-               for day in days for i in range(3) for hour in ("07:30:00", "17:40:00")]
+    records = [build.clock_in(code, _worker_id(number, i), build.at(day, *hour))
+               for day in days for i in range(3) for hour in ((7, 30), (17, 40))]
     if code == STRANGER_ON:
-        records.append({"project_code": code, "id_number": _worker_id(99, 0), "at": f"{days[-1]}T07:35:00+08:00"})
+        records.append(build.clock_in(code, _worker_id(99, 0), build.at(days[-1], 7, 35)))
     return records
 
 
 def _money(code, county, month: Month, number: int, lodges_deposit: bool) -> list[dict]:
     """The dedicated account, a month's labour cost for each month, and the 2% deposit."""
     start = month.shift(-2).first_day
-    messages = [envelope(f"demo-{code}-account", "account.opened", county, {
-        "project_code": code, "bank": "长沙银行", "account_no": f"621700380000{number:04d}",
-        "opened_on": start.replace(day=5).isoformat()})]
-    messages += [envelope(f"demo-{code}-labour-{m}", "allocation.received", county, {
-        "project_code": code, "month": str(m), "amount": MONTHLY_LABOUR_COST, "received_on": m.day(25).isoformat()})
-        for m in (month.shift(-2), month.shift(-1), month)]
+    messages = [envelope(f"demo-{code}-account", "account.opened", county, build.account(
+        code, "长沙银行", f"621700380000{number:04d}", start.replace(day=5)))]
+    messages += [envelope(f"demo-{code}-labour-{m}", "allocation.received", county, build.allocation(
+        code, m, MONTHLY_LABOUR_COST, m.day(25))) for m in (month.shift(-2), month.shift(-1), month)]
     if lodges_deposit:
-        messages.append(envelope(f"demo-{code}-deposit", "deposit.paid", county, {
-            "project_code": code, "amount": CONTRACT_AMOUNT * 0.02, "paid_on": start.replace(day=10).isoformat(),
-            "form": "bank_guarantee"}))
+        messages.append(envelope(f"demo-{code}-deposit", "deposit.paid", county, build.deposit(
+            code, CONTRACT_AMOUNT * 0.02, start.replace(day=10))))
     return messages
 
 
 def _payroll(code, county, month: Month, number: int, workers: int = 3) -> dict:
-    lines = [{"id_number": _worker_id(number, i), "amount_due": 6800.00, "amount_paid": 6800.00}
-             for i in range(workers)]
-    return {"project_code": code, "month": str(month), "paid_on": month.shift(1).day(10).isoformat(),
-            "lines": lines}
+    lines = [build.payroll_line(_worker_id(number, i), 6800.00) for i in range(workers)]
+    return build.payroll(code, month, month.shift(1).day(10), lines)
 
 
 def run_demo(config: dict, as_of: date, say=print) -> dict:

@@ -121,8 +121,33 @@ class Province:
         for code in ([county] if county else self.counties):
             yield from self._county_messages(code)
 
-    def message_count(self, county: str | None = None) -> int:
-        return sum(1 for _ in self.messages(county))
+    def projects_in(self, county: str) -> list[SeedProject]:
+        return list(self._by_county[county])
+
+    def volume(self) -> Counter:
+        """Message type -> (messages, records) the province sends, counted without making
+        them (records: batch records, or one per message)."""
+        kinds = Counter(p.violation for p in self.projects)
+        projects, owed, workers = len(self.projects), len(self.months_owed()), self.spec.workers_per_project
+        volume = Counter({
+            "project.upsert": (projects, projects),
+            "account.opened": (projects - kinds[NO_ACCOUNT],) * 2,
+            "deposit.paid": (projects - kinds[NO_DEPOSIT],) * 2,
+            "allocation.received": (owed * (projects - kinds[NO_ACCOUNT]) - kinds[NO_ALLOCATION],) * 2,
+            "payroll.paid": (owed * projects - kinds[PAYROLL_MISSING],) * 2,
+            "worker.enrol": (sum(_batches_of(len(ps) * workers) for ps in self._by_county.values()),
+                             projects * workers)})
+        gate = [0, 0]
+        for county_projects in self._by_county.values():
+            for day in self._gate_days:
+                records = sum(workers for p in county_projects
+                              if not (p.violation == NO_ATTENDANCE and day > self.month.last_day))
+                records += sum(1 for p in county_projects
+                               if p.violation == UNREGISTERED_CLOCK_IN and day == self._gate_days[-1])
+                gate[0] += _batches_of(records)
+                gate[1] += records
+        volume["attendance.batch"] = tuple(gate)
+        return volume
 
     def _county_messages(self, county: str) -> Iterator[dict]:
         projects = self._by_county[county]
@@ -134,8 +159,10 @@ class Province:
         yield from self._batches(f"{county}-enrol", "worker.enrol", county, enrolments, self.start_date, 9)
         for p in projects:
             yield from self._allocations(p)
-        for day in self.gate_days():
-            records = (r for p in projects for r in self._clock_ins(p, day))
+        ids = {p.code: [build.resident_number(p.worker(self.spec, i)) for i in range(self.spec.workers_per_project)]
+               for p in projects}
+        for day in self._gate_days:
+            records = (r for p in projects for r in self._clock_ins(p, day, ids[p.code]))
             yield from self._batches(f"{county}-gate-{day:%Y%m%d}", "attendance.batch", county, records, day, 10)
         for month in self.months_owed():
             for p in projects:
@@ -216,12 +243,15 @@ class Province:
     def _payroll_due(self, p: SeedProject) -> int:
         return sum(p.wage_of(i) for i in range(self.spec.workers_per_project))
 
-    def _clock_ins(self, p: SeedProject, day: date) -> Iterator[dict]:
+    def _clock_ins(self, p: SeedProject, day: date, ids: list[str]) -> Iterator[dict]:
+        """The project's clock-ins of the day: each worker once in the morning (``ids``: the
+        workers' ID numbers, made once per county rather than once per clock-in)."""
         if p.violation == NO_ATTENDANCE and day > self.month.last_day:
             return  # the gate falls silent after the seeded month
-        for i in range(self.spec.workers_per_project):
+        morning = f"{day.isoformat()}T07:"
+        for i, id_number in enumerate(ids):
             n = p.worker(self.spec, i)
-            yield build.clock_in(p.code, build.resident_number(n), build.at(day, 7, n % 60, n * 7 % 60))
+            yield {"project_code": p.code, "id_number": id_number, "at": f"{morning}{n % 60:02d}:{n * 7 % 60:02d}+08:00"}
         if p.violation == UNREGISTERED_CLOCK_IN and day == self._gate_days[-1]:
             yield build.clock_in(p.code, self.stranger_id(p), build.at(day, 7, 45))
 
@@ -243,6 +273,10 @@ class Province:
         if not lines:
             return None
         return build.payroll(p.code, month, month.shift(1).day(PAID_ON_DAY), lines)
+
+
+def _batches_of(records: int) -> int:
+    return -(-records // MAX_BATCH_RECORDS)
 
 
 def _gate_days(month: Month, as_of: date) -> tuple[date, ...]:

@@ -49,3 +49,28 @@ def test_updates_and_upserts_by_id_touch_only_their_document(collection):
     assert collection.find_one({"_id": "c"})["changes"] == 1
     collection.delete_many({"_id": {"$in": ["a", "c"]}})
     assert [d["_id"] for d in collection.find()] == ["b"]
+
+
+def test_cursors_skip_limit_and_rewind_as_before_on_the_embedded_store(collection):
+    collection.insert_many([{"_id": i, "n": i} for i in range(10)])
+    assert [d["n"] for d in collection.find().skip(3).limit(4)] == [3, 4, 5, 6]
+    assert [d["n"] for d in collection.find({"n": {"$gte": 8}})] == [8, 9]
+    cursor = collection.find({"n": {"$lt": 2}})
+    assert [d["n"] for d in cursor] == [0, 1]
+    cursor.rewind()
+    assert next(cursor)["n"] == 0
+    assert list(collection.find({"n": 99})) == []
+
+
+def test_in_and_nin_match_as_before_for_values_arrays_and_patterns(collection):
+    import re
+
+    collection.insert_many([{"_id": 1, "tag": "a", "tags": ["x", "y"]}, {"_id": 2, "tag": "b", "tags": []},
+                            {"_id": 3, "tags": ["z"]}, {"_id": 4, "tag": {"k": 1}, "tags": [{"k": 1}]}])
+    assert [d["_id"] for d in collection.find({"tag": {"$in": ["a", "b"]}})] == [1, 2]
+    assert [d["_id"] for d in collection.find({"tag": {"$in": ["a", None]}})] == [1, 3]
+    assert [d["_id"] for d in collection.find({"tags": {"$in": ["y", "z"]}})] == [1, 3]
+    assert [d["_id"] for d in collection.find({"tag": {"$nin": ["a"]}})] == [2, 3, 4]
+    assert [d["_id"] for d in collection.find({"tag": {"$in": [re.compile("^b")]}})] == [2]
+    assert [d["_id"] for d in collection.find({"tags": {"$in": [{"k": 1}]}})] == [4]
+    assert [d["_id"] for d in collection.find({"tag": {"$in": [{"k": 1}]}})] == [4]

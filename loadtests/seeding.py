@@ -1,0 +1,277 @@
+"""Seed each service's store straight from a province, bypassing the broker.
+
+Over AMQP a province of 20,000 projects takes many minutes to arrive; the sweep benchmark
+needs it in its stores in about a minute. Seeding stores exactly what each service would
+have stored had the province arrived over the contract, by running the services' own
+code: every message is read as the ingress reads it (``check_payload`` and
+``submission``) and handed to the owning service's RPC method, called on an instance of
+the service class whose dependencies are given here (as nameko would inject them): the
+real repository on the given database, the real settings, and quiet stand-ins for what
+only talks to other services (events, the registry's county check, alerts).
+
+Two shortcuts, each leaving the stored result unchanged:
+
+* attendance batches of a county are merged into one submission per county (the
+  workers service writes idempotent roll-ups, so one big batch stores what many small
+  ones do, with one write per worker-month instead of one per day), and their records
+  are read without marshmallow (a valid clock-in loads to exactly these values; the
+  generator's records are contract-valid, tests/unit/test_province_generator.py);
+* the workers service's reaction to ``payroll_recorded`` is replayed as its mark on the
+  project-month; reconciling it is left to the sweep, which recomputes every recent
+  project-month anyway.
+
+Nothing is published, so nothing is raised: the first sweep raises every alert.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+
+from shared.pii import normalise_id_number
+from shared.projects import ProjectDivisions
+from shared.province import Province
+from shared.storage import client_for, database_for, is_embedded
+from services.accounts.repository import AccountsRepository
+from services.accounts.service import AccountsService
+from services.accounts.settings import AccountsSettings
+from services.complaints.repository import CaseRepository
+from services.complaints.service import ComplaintsService
+from services.complaints.settings import ComplaintSettings
+from services.ingress.domain import Envelope, check_payload
+from services.ingress.owners import OWNERS
+from services.ingress.service import submission
+from services.payroll.repository import PayrollRepository
+from services.payroll.service import PayrollService
+from services.payroll.settings import PayrollSettings
+from services.projects.repository import ProjectRepository
+from services.projects.service import ProjectsService
+from services.workers.repository import WorkersRepository
+from services.workers.service import WorkersService
+from services.workers.settings import WorkersSettings
+
+SERVICES = ("projects", "payroll", "workers", "accounts", "complaints")
+ATTENDANCE = "attendance.batch"
+MERGED_RECORDS_LIMIT = 500_000   # a county's merged attendance is stored in parts beyond this
+
+
+def seed_all(mongo_uri: str, province: Province, *, pii_key: bytes, progress=None) -> dict[str, int]:
+    """Seed every service's database under ``mongo_uri``; answers messages stored per
+    service. ``pii_key`` must be the platform's PII_HASH_KEY (workers and payroll lines
+    are matched by its keyed hash). ``progress(county, done, total)`` after each county."""
+    seeders = {name: _SEEDERS[name](database_for(mongo_uri, name), province, pii_key) for name in SERVICES}
+    _feed(province, seeders.values(), progress)
+    return {name: seeder.stored for name, seeder in seeders.items()}
+
+
+def seed_all_cached(mongo_uri: str, province: Province, *, pii_key: bytes, cache_dir: Path,
+                    progress=None) -> bool:
+    """``seed_all`` on the embedded store, kept in ``cache_dir`` for the next run of the same
+    province (spec, key and this module unchanged): a province of 20,000 projects takes
+    minutes to seed and a second to load. Answers True when it came from the cache."""
+    if not is_embedded(mongo_uri):
+        raise ValueError("Only the embedded store (mongomock://) can be cached; seed_all seeds MongoDB.")
+    fingerprint = hashlib.sha256(repr((province.spec, hashlib.sha256(pii_key).hexdigest(),
+                                       Path(__file__).read_bytes())).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"province-{fingerprint}.pickle"
+    store = client_for(mongo_uri)._store      # mongomock's in-process server
+    if path.exists():
+        with path.open("rb") as cached:
+            for (db, name), (documents, indexes) in pickle.load(cached).items():
+                collection = store[db][name]
+                collection._documents, collection.indexes = documents, indexes
+        return True
+    seed_all(mongo_uri, province, pii_key=pii_key, progress=progress)
+    snapshot = {(db, name): (store[db][name]._documents, store[db][name].indexes)
+                for db in (database_for(mongo_uri, s).name for s in SERVICES)
+                for name in store[db].list_created_collection_names()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".partial").open("wb") as out:
+        pickle.dump(snapshot, out, protocol=pickle.HIGHEST_PROTOCOL)
+    path.with_suffix(".partial").rename(path)
+    return False
+
+
+def seed_service(service_name: str, database, province: Province, *, pii_key: bytes) -> int:
+    """Seed one service's database with what it keeps of the province; answers the
+    number of messages it stored."""
+    seeder = _SEEDERS[service_name](database, province, pii_key)
+    _feed(province, [seeder], None)
+    return seeder.stored
+
+
+def _feed(province: Province, seeders, progress) -> None:
+    counties = list(province.counties)
+    for done, county in enumerate(counties, 1):
+        for env in province.messages(county):
+            for seeder in seeders:
+                seeder.take(env)
+        for seeder in seeders:
+            seeder.end_of_county()
+        if progress:
+            progress(county, done, len(counties))
+
+
+# --- stand-ins for what a service only tells or asks other services ---------------------------
+
+class _Registry:
+    """``projects.get_projects`` as the owners use it when storing: only to check that the
+    sending county registered the project (``shared.projects.submission_problem``)."""
+
+    def __init__(self, province: Province):
+        self._division = {p.code: p.county for p in province.projects}
+
+    def get_projects(self, codes):
+        return {code: {"project_code": code, "division": self._division[code]}
+                for code in codes if code in self._division}
+
+
+class _Quiet:
+    """Events and alert calls go nowhere: nothing listens while a store is seeded."""
+
+    def __call__(self, *args, **kwargs):
+        return None
+
+    def clear(self, *args, **kwargs):
+        return {"resolved": []}
+
+
+class _Clock:
+    def __init__(self, day: date):
+        self.day = day
+
+    def today(self) -> date:
+        return self.day
+
+
+def _service(cls, **dependencies):
+    """The service class with its dependencies set, as nameko sets them on a worker."""
+    service = cls()
+    for name, value in dependencies.items():
+        setattr(service, name, value)
+    return service
+
+
+def _config(pii_key: bytes) -> dict:
+    return {"PII_HASH_KEY": pii_key.decode("utf-8"), "DAILY_SWEEP": False}
+
+
+def _read(env: dict) -> dict:
+    """The submission the ingress hands the owner for a valid envelope."""
+    envelope = Envelope(env["message_id"], env["type"], env["county"], env["sent_at"], env["payload"])
+    check = check_payload(envelope)
+    if not check.has_valid_records:
+        raise ValueError(f"{env['message_id']}: not a valid {env['type']}: {check.errors}")
+    return submission(envelope, check, env["sent_at"])
+
+
+# --- one seeder per service: takes the envelopes it owns (or reacts to) ---------------------------
+
+class _Seeder:
+    types: tuple[str, ...] = ()
+
+    def __init__(self, database, province: Province, pii_key: bytes):
+        self.province = province
+        self.stored = 0
+        self.service = self.make(database, _config(pii_key), province)
+
+    def make(self, database, config: dict, province: Province):
+        raise NotImplementedError
+
+    def take(self, env: dict) -> None:
+        if env["type"] in self.types:
+            _service_name, method = OWNERS[env["type"]]
+            answer = getattr(self.service, method)(_read(env))
+            if answer.get("errors") or answer.get("rejected"):
+                raise ValueError(f"{env['message_id']}: refused: {answer}")
+            self.stored += 1
+
+    def end_of_county(self) -> None:
+        pass
+
+
+class _Projects(_Seeder):
+    types = ("project.upsert",)
+
+    def make(self, database, config, province):
+        return _service(ProjectsService, projects=ProjectRepository(database), dispatch=_Quiet())
+
+
+class _Payroll(_Seeder):
+    types = ("payroll.paid",)
+
+    def make(self, database, config, province):
+        return _service(PayrollService, payrolls=PayrollRepository(database),
+                        settings=PayrollSettings.from_config(config), projects=_Registry(province),
+                        dispatch=_Quiet())
+
+
+class _Accounts(_Seeder):
+    types = ("account.opened", "allocation.received", "deposit.paid")
+
+    def make(self, database, config, province):
+        return _service(AccountsService, ledger=AccountsRepository(database),
+                        settings=AccountsSettings.from_config(config), projects=_Registry(province),
+                        dispatch=_Quiet())
+
+
+class _Complaints(_Seeder):
+    types = ("complaint.filed",)   # a seeded province files none today
+
+    def make(self, database, config, province):
+        return _service(ComplaintsService, cases=CaseRepository(database),
+                        settings=ComplaintSettings.from_config(config), projects=_Registry(province),
+                        dispatch=_Quiet(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
+
+
+class _Workers(_Seeder):
+    types = ("worker.enrol", "worker.exit")
+
+    def make(self, database, config, province):
+        service = _service(WorkersService, records=WorkersRepository(database),
+                           settings=WorkersSettings.from_config(config), projects=_Registry(province),
+                           divisions=ProjectDivisions(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
+        # The keyed hash of an ID number never changes: worked out once per worker, not
+        # once per clock-in (a pure function, remembered on this instance only).
+        service._worker = functools.lru_cache(maxsize=None)(service._worker)
+        self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
+        self.paid_months: list[tuple[str, str]] = []
+        return service
+
+    def take(self, env: dict) -> None:
+        if env["type"] == ATTENDANCE:
+            self._merge(env)
+        elif env["type"] == "payroll.paid":
+            self.paid_months.append((env["payload"]["project_code"], env["payload"]["month"]))
+        else:
+            super().take(env)
+
+    def _merge(self, env: dict) -> None:
+        records = self.attendance[env["county"]]
+        records.extend({"project_code": r["project_code"], "id_number": normalise_id_number(r["id_number"]),
+                        "at": datetime.fromisoformat(r["at"])} for r in env["payload"]["records"])
+        self.stored += 1
+        if len(records) >= MERGED_RECORDS_LIMIT:
+            self._store_attendance(env["county"])
+
+    def _store_attendance(self, county: str) -> None:
+        records = self.attendance.pop(county, [])
+        if records:
+            self.service.record_attendance({"county": county, "message_id": f"{county}-seeded-gate",
+                                            "type": ATTENDANCE,
+                                            "records": [{"index": i, "record": r} for i, r in enumerate(records)]})
+
+    def end_of_county(self) -> None:
+        """The county's gate records, then its payroll's marks (payroll follows attendance)."""
+        for county in list(self.attendance):
+            self._store_attendance(county)
+        for code, month in self.paid_months:
+            self.service.records.mark_stale(code, month)
+        self.paid_months.clear()
+
+
+_SEEDERS = {"projects": _Projects, "payroll": _Payroll, "workers": _Workers, "accounts": _Accounts,
+            "complaints": _Complaints}
