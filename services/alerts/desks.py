@@ -25,14 +25,16 @@ class DeskNotifier:
         self.alerts, self.policy, self.clock = repository, policy, clock
         self.publish, self.dispatch = publish, dispatch
 
-    def changed(self, alert: dict) -> None:
-        """An alert changed: its groups, and those of the same project's alerts it may
-        inhibit or stop inhibiting, are due again."""
-        concerned = [alert]
-        if any(matches(rule.source, labels_of(alert)) for rule in self.policy.inhibitions):
-            concerned += [a for a in self.alerts.open_on_projects([alert.get("project_code")])
-                          if a["_id"] != alert["_id"]]
-        self.touch(concerned)
+    def changed(self, *alerts: dict) -> None:
+        """Alerts changed: their groups, and those of the same projects' alerts they may
+        inhibit or stop inhibiting, are due again (one query for all of them)."""
+        concerned = {alert["_id"]: alert for alert in alerts}
+        inhibiting = [alert.get("project_code") for alert in alerts
+                      if any(matches(rule.source, labels_of(alert)) for rule in self.policy.inhibitions)]
+        if inhibiting:
+            for other in self.alerts.open_on_projects(inhibiting):
+                concerned.setdefault(other["_id"], other)
+        self.touch(list(concerned.values()))
 
     def touch(self, alerts: list[dict]) -> None:
         """Each group once, however many of its alerts changed (a silence may touch thousands)."""

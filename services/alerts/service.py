@@ -5,6 +5,7 @@ resolution by an operator, silences, and grouped notifications."""
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from marshmallow import ValidationError
@@ -66,11 +67,12 @@ class AlertsService:
         # The acknowledgement clock of what this sweep raises starts on its date, never
         # before now: a sweep as of a later date does not escalate what it just raised.
         clock_from = max(self.clock.now_iso(), now_iso(datetime.combine(date.fromisoformat(as_of), time(0), SHANGHAI)))
-        raised = [a for a in (self._apply({**c, "clock_from": clock_from}) for c in reported) if a]
-        cleared = to_resolve(self.alerts.open_fingerprints(types, project_codes),
-                             {c["fingerprint"] for c in reported})
-        resolved = [a for a in (self._resolve(fp, f"not reported by the {source} sweep as of {as_of}")
-                                for fp in sorted(cleared)) if a]
+        with self._desks_told_once():
+            raised = [a for a in (self._apply({**c, "clock_from": clock_from}) for c in reported) if a]
+            cleared = to_resolve(self.alerts.open_fingerprints(types, project_codes),
+                                 {c["fingerprint"] for c in reported})
+            resolved = [a for a in (self._resolve(fp, f"not reported by the {source} sweep as of {as_of}")
+                                    for fp in sorted(cleared)) if a]
         return {"source": source, "as_of": as_of, "reported": len(reported),
                 "raised": [_summary(a) for a in raised], "resolved": [_summary(a) for a in resolved]}
 
@@ -78,13 +80,15 @@ class AlertsService:
     def report(self, source: str, conditions: list[dict]) -> dict:
         """Raise (or escalate) conditions found outside a sweep, e.g. a complaint as it
         arrives. Unlike ``reconcile`` it resolves nothing."""
-        raised = [a for a in (self._apply(c) for c in _CONDITIONS.load(conditions)) if a]
+        with self._desks_told_once():
+            raised = [a for a in (self._apply(c) for c in _CONDITIONS.load(conditions)) if a]
         return {"source": source, "raised": [_summary(a) for a in raised]}
 
     @rpc
     def clear(self, source: str, fingerprints: list[str], reason: str) -> dict:
         """Resolve open alerts whose condition the data has cleared."""
-        resolved = [a for a in (self._resolve(fp, reason) for fp in fingerprints) if a]
+        with self._desks_told_once():
+            resolved = [a for a in (self._resolve(fp, reason) for fp in fingerprints) if a]
         return {"source": source, "resolved": [_summary(a) for a in resolved]}
 
     def _apply(self, condition: dict) -> dict | None:
@@ -126,8 +130,25 @@ class AlertsService:
         """Tell the console, and mark the desks' notification groups that this change
         concerns: its own, and those of the same project's alerts it may inhibit."""
         self.dispatch(ALERT_CHANGED, view(alert))
-        self._desks().changed(alert)
+        if self._changed is not None:
+            self._changed.append(alert)
+        else:
+            self._desks().changed(alert)
         return alert
+
+    _changed: list[dict] | None = None   # alerts whose desks are told together (one worker's)
+
+    @contextmanager
+    def _desks_told_once(self):
+        """Mark the desks' groups once for every alert a call changes, not once per alert
+        (a sweep may change thousands: one query for their projects' other open alerts)."""
+        self._changed = []
+        try:
+            yield
+        finally:
+            changed, self._changed = self._changed, None
+            if changed:
+                self._desks().changed(*changed)
 
     def _desks(self) -> DeskNotifier:
         return DeskNotifier(self.alerts, self.policy, self.clock, self.publish_notification, self.dispatch)
@@ -294,8 +315,9 @@ class AlertsService:
         except ValidationError as exc:
             log.error("ignoring malformed %s event: %s", CONDITIONS_CLEARED, exc.messages)
             return
-        for fingerprint in cleared["fingerprints"]:
-            self._resolve(fingerprint, cleared["reason"])
+        with self._desks_told_once():
+            for fingerprint in cleared["fingerprints"]:
+                self._resolve(fingerprint, cleared["reason"])
 
     @timer(interval=15)
     def relay_unpublished(self):

@@ -45,36 +45,42 @@ class PayrollRepository:
         return {(doc["project_code"], doc["month"]) for doc in cursor}
 
     def month_totals(self, months: list[str], project_codes: list[str] | None = None) -> list[dict]:
-        """Per project-month of ``months``: workers, workers paid short, fen due and paid."""
+        """Per project-month of ``months``: workers, workers paid short, fen due and paid.
+        One sheet is one project-month, so each is totalled on its own: no unwinding of
+        lines and regrouping of them (much cheaper, above all on the embedded store)."""
         match = {**_of_projects(project_codes), "month": {"$in": list(months)}}
         rows = self.months.aggregate([
             {"$match": match},
-            {"$project": {"project_code": 1, "month": 1, "line": {"$objectToArray": "$lines"}}},
-            {"$unwind": "$line"},
-            {"$group": {
-                "_id": {"project_code": "$project_code", "month": "$month"},
-                "workers": {"$sum": 1},
-                "workers_short": {"$sum": {"$cond": [
-                    {"$lt": ["$line.v.amount_paid_fen", "$line.v.amount_due_fen"]}, 1, 0]}},
+            {"$project": {"_id": 0, "project_code": 1, "month": 1, "line": _LINES}},
+            {"$project": {
+                "project_code": 1, "month": 1,
+                "workers": {"$size": "$line"},
+                "workers_short": {"$size": {"$filter": {
+                    "input": "$line", "as": "l", "cond": {"$lt": ["$$l.v.amount_paid_fen", "$$l.v.amount_due_fen"]}}}},
                 "amount_due_fen": {"$sum": "$line.v.amount_due_fen"},
                 "amount_paid_fen": {"$sum": "$line.v.amount_paid_fen"},
             }},
         ])
-        return [{**row.pop("_id"), **row} for row in rows]
+        return [row for row in rows if row["workers"]]
 
     def paid_to_date(self, project_codes: list[str] | None = None) -> dict[str, int]:
         """Fen paid out per project over all its months."""
         rows = self.months.aggregate([
             {"$match": _of_projects(project_codes)},
-            {"$project": {"project_code": 1, "line": {"$objectToArray": "$lines"}}},
-            {"$unwind": "$line"},
-            {"$group": {"_id": "$project_code", "fen": {"$sum": "$line.v.amount_paid_fen"}}},
+            {"$project": {"project_code": 1, "line": _LINES}},
+            {"$project": {"project_code": 1, "fen": {"$sum": "$line.v.amount_paid_fen"}, "workers": {"$size": "$line"}}},
+            {"$match": {"workers": {"$gt": 0}}},
+            {"$group": {"_id": "$project_code", "fen": {"$sum": "$fen"}}},
         ])
         return {row["_id"]: row["fen"] for row in rows}
 
     def claim_sweep(self, day: str) -> bool:
         """True for exactly one caller per day: the instance that runs that day's sweep."""
         return self.sweeps.claim(day)
+
+
+# A sheet's lines as an array of {k: worker, v: line} (none when it has no lines).
+_LINES = {"$objectToArray": {"$ifNull": ["$lines", {}]}}
 
 
 def _of_projects(project_codes: list[str] | None) -> dict:

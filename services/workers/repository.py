@@ -63,6 +63,7 @@ class WorkersRepository:
         # _ids: enrolment "<project>:<worker>", attendance "<project>:<month>:<worker>",
         # irregular "<project>:<worker>:<at>", project month "<project>:<month>".
         self.enrolments.create_index([("project_code", pymongo.ASCENDING)])
+        self.project_months.create_index([("project_code", pymongo.ASCENDING)])   # save_enrolments marks by project
         self.attendance.create_index([("project_month", pymongo.ASCENDING)])
         self.irregular.create_index([("day", pymongo.ASCENDING)])
         self.project_months.create_index([("stale", pymongo.ASCENDING)])
@@ -95,6 +96,13 @@ class WorkersRepository:
     def enrolments_of(self, project_codes: list[str]) -> list[dict]:
         cursor = self.enrolments.find({"project_code": {"$in": list(project_codes)}}).sort("_id", pymongo.ASCENDING)
         return [_enrolment(doc) for doc in cursor]
+
+    def enrolled_on(self, project_codes: list[str]) -> list[dict]:
+        """Who was ever enrolled on these projects: worker, name and stints only (what
+        reconciliation reads), in one query."""
+        cursor = self.enrolments.find({"project_code": {"$in": list(project_codes)}},
+                                      {"_id": 0, "project_code": 1, "worker": 1, "name": 1, "stints": 1})
+        return [{**doc, "stints": _stints_from_doc(doc["stints"])} for doc in cursor]
 
     def enrolment_counts(self, project_codes: list[str], month: Month) -> dict[str, int]:
         """Distinct workers enrolled on each project at any time in the month, in one query."""

@@ -26,7 +26,7 @@ from services.workers.site_rules import SITE_TYPES, attendance_unregistered, no_
 
 log = logging.getLogger(__name__)
 SOURCE = "workers"
-RECONCILE_CHUNK = 500   # project-months per payroll RPC and per query during a sweep
+RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write during a sweep
 _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
@@ -140,7 +140,7 @@ class WorkersService:
     def sweep(self, as_of: str) -> dict:
         """Reconcile attendance against payroll for every project-month past its due date,
         and check every site's gate records, as of a date. Set-based: a fixed number of
-        queries and RPCs per 500 changed project-months, none per project."""
+        queries per sweep and an RPC per 500 project-months to check, none per project."""
         day = date.fromisoformat(as_of)
         projects = {p["project_code"]: p for p in map(load_facts, self.projects.list_projects())}
         since = Month.of(day).shift(-self.settings.reconciliation.recheck_months)
@@ -155,16 +155,19 @@ class WorkersService:
         return self.alerts.reconcile(SOURCE, [*RECONCILED_TYPES, *SITE_TYPES], as_of, found)
 
     def _reconcile(self, months: list[dict], clear_reason: str | None = None) -> None:
-        """Recompute and store findings, in chunks. With ``clear_reason``, alerts the new
-        data no longer stands for are cleared first, so a failure before the store leaves
-        the month marked and the clear is simply done again."""
+        """Recompute and store findings: attendance and enrolments read in one query each,
+        payroll lines asked and findings stored per chunk. With ``clear_reason``, alerts
+        the new data no longer stands for are cleared first, so a failure before the
+        store leaves the month marked and the clear is simply done again."""
+        if not months:
+            return
+        attended = self.records.attended([m["_id"] for m in months])
+        enrolments: dict[str, list[dict]] = {}
+        for enrolment in self.records.enrolled_on(sorted({m["project_code"] for m in months})):
+            enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
         for start in range(0, len(months), RECONCILE_CHUNK):
             chunk = months[start:start + RECONCILE_CHUNK]
-            keys = [m["_id"] for m in chunk]
-            enrolments: dict[str, list[dict]] = {}
-            for enrolment in self.records.enrolments_of(sorted({m["project_code"] for m in chunk})):
-                enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
-            results = reconcile_months(chunk, self.records.attended(keys), self.payroll.payroll_lines(keys),
+            results = reconcile_months(chunk, attended, self.payroll.payroll_lines([m["_id"] for m in chunk]),
                                        enrolments)
             cleared = sorted(fp for r in results for fp in r["cleared"])
             if clear_reason and cleared:
