@@ -329,6 +329,9 @@ class Bench:
     def sweep(self) -> dict:
         """(c) in a vhost of its own: the sweep's monitoring services share one process and
         its embedded store, seeded directly (loadtests/seeding.py, loadtests/sweep_bench.py)."""
+        if self.args.no_sweep:
+            self.say("  not run (--no-sweep)")
+            return {"status": "not run", "reason": "--no-sweep"}
         if not (ROOT / "loadtests" / "sweep_bench.py").exists():
             self.say("  not run: loadtests/sweep_bench.py (seeding and timing the sweep) is not here yet")
             return {"status": "not run", "reason": "loadtests/sweep_bench.py missing"}
@@ -440,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-records", type=int, default=100_000, help="most records in one fixed-rate run")
     parser.add_argument("--max-workers", type=int, default=10, help="nameko max_workers of every process")
     parser.add_argument("--no-scale-out", action="store_true", help="skip (f)")
+    parser.add_argument("--no-sweep", action="store_true", help="skip (c)")
     parser.add_argument("--sweep-projects", type=int, default=20_000, help="(c): projects in the seeded province")
     parser.add_argument("--sweep-counties", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="a smoke run of seconds (small sizes)")
