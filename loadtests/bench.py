@@ -342,6 +342,9 @@ class Bench:
             report = process.read("sweep", SWEEP_TIMEOUT, echo=lambda line: self.say(f"    {line}"))
             figures = {"status": "run", **report["sweep"],
                        "memory_mib": round((process.peak_kib or 0) / 1024, 1)}
+        except (RuntimeError, TimeoutError) as exc:   # the other figures are still worth writing
+            self.say(f"  the sweep failed: {exc}")
+            figures = {"status": "failed", "reason": str(exc), "exit_code": process.popen.poll()}
         finally:
             process.stop()
             vhost.delete()
