@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 LOAD_VENV  := .venv-load
 LOAD_STAMP := $(LOAD_VENV)/.installed
 
-.PHONY: up demo test unit e2e faults load broker definitions asyncapi clean
+.PHONY: up demo test unit e2e faults load bench broker definitions asyncapi clean
 
 # The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
 # (fetched from npm at set-up; not committed).
@@ -65,6 +65,12 @@ faults: $(STAMP) broker
 ## none is up): LOAD_USERS, LOAD_RATE (messages/s), LOAD_TIME; reports in test-output/load/.
 load: $(STAMP) $(LOAD_STAMP) broker
 	bash loadtests/run.sh
+
+## The benchmark: baselines (no-op kombu, empty nameko) and the platform end to end on the
+## same messages, in a vhost of its own; figures and ratios to stdout and
+## test-output/bench/bench.json (ARGS=--quick for a smoke run of seconds).
+bench: $(STAMP) broker
+	$(BIN)/python -m loadtests.bench $(ARGS)
 
 ## Regenerate what is generated from the contract code (tests check they are current).
 definitions: $(STAMP)

@@ -35,6 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from shared.pii import normalise_id_number
+from shared.projects import ProjectDivisions
 from shared.province import Province
 from shared.province import generator as generate_module
 from shared.storage import client_for, database_for, is_embedded
@@ -247,7 +248,7 @@ class _Workers(_Seeder):
     def make(self, database, config, province):
         service = _service(WorkersService, records=WorkersRepository(database),
                            settings=WorkersSettings.from_config(config), projects=_Registry(province),
-                           alerts=_Quiet(), clock=_Clock(province.spec.as_of))
+                           divisions=ProjectDivisions(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
         # The keyed hash of an ID number never changes: worked out once per worker, not
         # once per clock-in (a pure function, remembered on this instance only).
         service._worker = functools.lru_cache(maxsize=None)(service._worker)

@@ -67,6 +67,33 @@ def submission_problem(project: dict | None, county: str) -> str | None:
     return None
 
 
+class ProjectDivisions:
+    """The division of each registered project a service has asked about, so a county's
+    messages for a known project need no call to the registry. What is kept cannot go
+    stale: a project code is registered by one county, only that county may replace it
+    (with its own division), and the registry deletes nothing. Unknown codes are asked
+    again every time (a project registered a moment ago is found)."""
+
+    def __init__(self, limit: int = 200_000):
+        self.limit = limit
+        self._known: dict[str, str] = {}
+
+    def refused(self, codes: set[str], county: str, get_projects) -> dict[str, str]:
+        """Projects ``county`` may not send records for, asking ``get_projects(codes)``
+        (the registry's RPC) only about codes not known yet."""
+        unknown = sorted(code for code in codes if code not in self._known)
+        if unknown:
+            for code, project in get_projects(unknown).items():
+                if len(self._known) >= self.limit:
+                    self._known.clear()   # bounded; what was known is simply asked again
+                self._known[code] = project["division"]
+        return {code: problem for code in codes if (problem := submission_problem(self._project(code), county))}
+
+    def _project(self, code: str) -> dict | None:
+        division = self._known.get(code)
+        return None if division is None else {"division": division}
+
+
 def changed_project(body: dict) -> str | None:
     """The code of the project a ``project_changed`` event is about, when the change can
     change what the project owes (its status, dates, pay day, funding or amount); None

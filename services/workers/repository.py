@@ -72,11 +72,14 @@ class WorkersRepository:
 
     # Enrolments -------------------------------------------------------------------------
 
-    def enrolments_by_worker(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-        """The enrolments of (project_code, worker) pairs, in one query."""
+    def enrolments_by_worker(self, pairs: set[tuple[str, str]],
+                             fields: tuple[str, ...] | None = None) -> dict[tuple[str, str], dict]:
+        """The enrolments of (project_code, worker) pairs, in one query; with ``fields``,
+        only those (and the stints) of each."""
         ids = [_enrolment_id(code, worker) for code, worker in pairs]
+        projection = dict.fromkeys(("project_code", "worker", "stints", *fields), 1) if fields else None
         return {(doc["project_code"], doc["worker"]): _enrolment(doc)
-                for doc in self.enrolments.find({"_id": {"$in": ids}})}
+                for doc in self.enrolments.find({"_id": {"$in": ids}}, projection)}
 
     def save_enrolments(self, enrolments: list[dict]) -> None:
         """Store a batch's enrolments (one bulk write) and mark their projects' months for

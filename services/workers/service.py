@@ -13,9 +13,9 @@ from shared.calendar import Month
 from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
-from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.nameko.providers import ClockProvider, Kept, Repository, Settings
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
-from shared.projects import load_facts, submission_problem
+from shared.projects import ProjectDivisions, load_facts
 from services.workers.domain import (
     ClockIn, apply_batch, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry,
 )
@@ -38,6 +38,7 @@ class WorkersService:
     records = Repository(WorkersRepository)
     settings = Settings(WorkersSettings.from_config)
     clock = ClockProvider()
+    divisions = Kept(ProjectDivisions)
     projects = RpcProxy("projects")
     payroll = RpcProxy("payroll")
     alerts = RpcProxy("alerts")
@@ -62,12 +63,14 @@ class WorkersService:
     def record_attendance(self, submission: dict) -> dict:
         """Store an ``attendance.batch`` with a few bulk writes; clock-ins by people not
         enrolled on the project that day are refused by index and counted."""
-        clock_ins = [ClockIn(r["index"], r["record"]["project_code"], self._worker(r["record"]["id_number"]),
-                             mask_id_number(r["record"]["id_number"]), r["record"]["at"])
-                     for r in submission["records"]]
+        people = {number: (self._worker(number), mask_id_number(number))   # each worker clocks in twice a day
+                  for number in {r["record"]["id_number"] for r in submission["records"]}}
+        clock_ins = [ClockIn(r["index"], r["record"]["project_code"], *people[r["record"]["id_number"]],
+                             r["record"]["at"]) for r in submission["records"]]
         refused = self._refused_projects({c.project_code for c in clock_ins}, submission["county"])
         enrolments = self.records.enrolments_by_worker(
-            {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused})
+            {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused},
+            fields=("contract_signed",))
         plan = plan_attendance(clock_ins, enrolments, refused)
         previous = self.records.last_days(sorted(plan.days_by_project)) if plan.days_by_project else {}
         self.records.store_attendance(plan)
@@ -90,8 +93,7 @@ class WorkersService:
 
     def _refused_projects(self, codes: set[str], county: str) -> dict[str, str]:
         """Projects this county may not send records for (unknown, or another county's)."""
-        found = self.projects.get_projects(sorted(codes))
-        return {code: problem for code in codes if (problem := submission_problem(found.get(code), county))}
+        return self.divisions.refused(codes, county, self.projects.get_projects)
 
     def _worker(self, id_number: str) -> str:
         return keyed_hash(id_number, self.settings.pii_key)

@@ -67,3 +67,18 @@ class Settings(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.settings
+
+
+class Kept(DependencyProvider):
+    """Injects ``factory()``, made once at start-up and kept while the container runs
+    (for facts that never change once learnt, such as a project's division)."""
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.kept = None
+
+    def setup(self):
+        self.kept = self.factory()
+
+    def get_dependency(self, worker_ctx):
+        return self.kept

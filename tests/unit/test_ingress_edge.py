@@ -8,7 +8,9 @@ import pytest
 from services.ingress.domain import Delivery, Envelope, Unreadable, check_payload, read_envelope
 from shared.contract.envelope import flatten_errors
 from shared.contract.messages import MAX_BATCH_RECORDS
-from tests.factories import COUNTY, message, payroll, project, worker_id
+from services.ingress.domain import _schema
+from shared.contract.messages import MESSAGE_TYPES
+from tests.factories import COUNTY, clock_in, enrolment, message, payroll, project, worker_id
 
 
 def delivery_of(env, routing_key=None, **kwargs) -> Delivery:
@@ -100,6 +102,31 @@ def test_a_batch_keeps_its_valid_records_and_names_the_bad_ones_by_index():
     assert [r["index"] for r in check.rejected] == [1, 2, 3]
     assert check.rejected[1]["errors"] == {"_schema": ["Must be a JSON object."]}
     assert "id_number" in check.rejected[0]["errors"] and "at" in check.rejected[2]["errors"]
+
+
+@pytest.mark.parametrize("message_type, good, variants", [
+    ("attendance.batch", clock_in(1), [
+        {"id_number": worker_id(2)}, {"id_number": worker_id(2).lower()}, {"id_number": worker_id(2)[:-1] + "Y"},
+        {"id_number": 110105197001010011}, {"at": "2026-10-08T07:31:00"}, {"at": "2026-10-08 07:31:00+08:00"},
+        {"at": ["2026-10-08T07:31:00+08:00"]}, {"project_code": ""}, {"project_code": None}, {"extra": 1}]),
+    ("worker.enrol", enrolment(1), [
+        {"contract_signed": 1}, {"contract_signed": False}, {"contract_signed": "true"}, {"entry_date": "2026-1-8"},
+        {"phone": None}, {"team": "一班"}, {"team": ""}, {"trade": "x" * 51}, {"employer_uscc": "bad"}]),
+])
+def test_a_batch_loads_each_record_exactly_as_its_schema_does(message_type, good, variants):
+    """The batch fast path: the same loaded records, and the same errors by index and field."""
+    records = [good, *({**good, **change} for change in variants), good, {k: v for k, v in good.items() if k != "at"}]
+    records.append({**good, "contract_signed": True} if message_type == "worker.enrol" else {**good, "at": None})
+    check = check_payload(envelope_of(message_type, {"records": records}))
+    schema = _schema(MESSAGE_TYPES[message_type])
+    expected_records, expected_rejected = [], []
+    for index, record in enumerate(records):
+        try:
+            expected_records.append((index, schema.load(record)))
+        except Exception as exc:  # noqa: BLE001 - a ValidationError: its messages are the errors
+            expected_rejected.append({"index": index, "errors": flatten_errors(exc.messages)})
+    assert check.records == expected_records and check.rejected == expected_rejected
+    assert expected_rejected and expected_records
 
 
 @pytest.mark.parametrize("count", [0, MAX_BATCH_RECORDS + 1])
