@@ -14,7 +14,6 @@ ID number has a wrong check digit.
 """
 from __future__ import annotations
 
-import copy
 import json
 import random
 from dataclasses import dataclass
@@ -99,7 +98,7 @@ class CountyTraffic:
     # --- the registry, once per county ------------------------------------------------------
     def setup(self) -> Iterator[Outgoing]:
         """The province's messages for this county, gate excluded, in their valid order."""
-        for env in _without_gate(self.province).messages(self.county):
+        for env in self.province.messages(self.county, gate=False):
             records = len(env["payload"].get("records", ())) or 1
             yield self._out(env["type"], env["payload"], records, name=f"registry {env['type']}")
 
@@ -152,7 +151,7 @@ class CountyTraffic:
         return self._out("payroll.paid", build.payroll(p.code, month, month.shift(1).day(10), lines))
 
     def project(self) -> Outgoing:
-        return self._out("project.upsert", self.province._project(self.rng.choice(self.projects)))
+        return self._out("project.upsert", self.province.project_payload(self.rng.choice(self.projects)))
 
     def account(self) -> Outgoing:
         p = self._choose(lambda p: p.violation != violation.NO_ACCOUNT)
@@ -199,7 +198,7 @@ class CountyTraffic:
             good = self.late_arrivals()
             return Outgoing(name, good.message_type, good.message_id, good.body[: len(good.body) // 2], bad=True)
         if kind == "missing-field":
-            payload = dict(self.province._project(self.rng.choice(self.projects)))
+            payload = dict(self.province.project_payload(self.rng.choice(self.projects)))
             del payload["sector"]
             return self._out("project.upsert", payload, name=name, bad=True)
         if kind == "bad-check-digit":
@@ -229,12 +228,6 @@ class CountyTraffic:
     def _new_enrolment(self, p: SeedProject) -> dict:
         n = NEW_WORKERS_BASE + self.rng.randrange(NEW_WORKERS_SPAN)
         return build.enrolment(p.code, build.resident_number(n), build.person_name(n),
-                               self.province._contractor(p), self.days[-1], trade="labourer")
+                               self.province.contractor_code(p), self.days[-1], trade="labourer")
 
 
-def _without_gate(province: Province) -> Province:
-    """The province with no gate days, so its messages skip the month of clock-ins (which
-    the load sends itself) without generating them first."""
-    quiet = copy.copy(province)
-    quiet._gate_days = ()
-    return quiet

@@ -114,12 +114,13 @@ class Province:
         return "accepted"
 
     # --- the messages -------------------------------------------------------------------------
-    def messages(self, county: str | None = None) -> Iterator[dict]:
+    def messages(self, county: str | None = None, gate: bool = True) -> Iterator[dict]:
         """Contract envelopes in an order a county system would send them: the registry,
         money set-up, enrolments, labour cost, the gate day by day, then payroll. All
-        counties one after another unless ``county`` is given."""
+        counties one after another unless ``county`` is given; ``gate=False`` leaves out
+        the month of clock-ins (the load test sends its own) without making them."""
         for code in ([county] if county else self.counties):
-            yield from self._county_messages(code)
+            yield from self._county_messages(code, gate)
 
     def projects_in(self, county: str) -> list[SeedProject]:
         return list(self._by_county[county])
@@ -149,10 +150,10 @@ class Province:
         volume["attendance.batch"] = tuple(gate)
         return volume
 
-    def _county_messages(self, county: str) -> Iterator[dict]:
+    def _county_messages(self, county: str, gate: bool = True) -> Iterator[dict]:
         projects = self._by_county[county]
         for p in projects:
-            yield self._envelope(f"{p.code}-project", "project.upsert", county, self._project(p), self.start_date, 8)
+            yield self._envelope(f"{p.code}-project", "project.upsert", county, self.project_payload(p), self.start_date, 8)
         for p in projects:
             yield from self._setup(p)
         enrolments = (self._enrolment(p, i) for p in projects for i in range(self.spec.workers_per_project))
@@ -161,7 +162,7 @@ class Province:
             yield from self._allocations(p)
         ids = {p.code: [build.resident_number(p.worker(self.spec, i)) for i in range(self.spec.workers_per_project)]
                for p in projects}
-        for day in self._gate_days:
+        for day in (self._gate_days if gate else ()):
             records = (r for p in projects for r in self._clock_ins(p, day, ids[p.code]))
             yield from self._batches(f"{county}-gate-{day:%Y%m%d}", "attendance.batch", county, records, day, 10)
         for month in self.months_owed():
@@ -198,16 +199,16 @@ class Province:
             yield self._envelope(f"{prefix}-{number + 1:03d}", message_type, county, {"records": batch}, day, hour)
 
     # --- payloads of one project ------------------------------------------------------------
-    def _project(self, p: SeedProject) -> dict:
+    def project_payload(self, p: SeedProject) -> dict:
         return build.project(
             p.code, p.county, p.name, p.sector, p.funding,
             owner=build.party(f"{p.name}建设单位", build.company_code(p.county, 2 * p.index + 1)),
             contractor=build.party(f"湖南{self.counties[p.county]}建工集团第{p.index % 9 + 1}工程公司",
-                                   self._contractor(p)),
+                                   self.contractor_code(p)),
             contract_amount=p.contract_amount, start_date=self.start_date,
             planned_end_date=self.month.shift(18).last_day)
 
-    def _contractor(self, p: SeedProject) -> str:
+    def contractor_code(self, p: SeedProject) -> str:
         return build.company_code(p.county, 2 * p.index + 2)
 
     def _setup(self, p: SeedProject) -> Iterator[dict]:
@@ -225,7 +226,7 @@ class Province:
 
     def _enrolment(self, p: SeedProject, i: int) -> dict:
         n = p.worker(self.spec, i)
-        return build.enrolment(p.code, build.resident_number(n), build.person_name(n), self._contractor(p),
+        return build.enrolment(p.code, build.resident_number(n), build.person_name(n), self.contractor_code(p),
                                self.start_date, trade=build.TRADES[n % len(build.TRADES)],
                                team=f"{i // 10 + 1}班", phone_number=build.worker_phone(n))
 

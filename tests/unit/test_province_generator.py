@@ -167,3 +167,13 @@ def test_the_generator_and_its_expectations_import_neither_eventlet_nor_nameko_n
              "print(sorted(m for m in ('eventlet', 'nameko', 'kombu', 'pymongo') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_leaving_out_the_gate_drops_only_the_clock_ins_in_the_same_order():
+    """The load test sends its own gate and takes the rest of a county's messages as is."""
+    province = generate(SMALL)
+    county = next(iter(province.counties))
+    everything = list(province.messages(county))
+    without_gate = list(province.messages(county, gate=False))
+    assert without_gate == [env for env in everything if env["type"] != "attendance.batch"]
+    assert any(env["type"] == "attendance.batch" for env in everything)
