@@ -58,10 +58,13 @@ def _loaded_as_sent(facts: dict) -> dict | None:
             "actual_end_date": ended}
 
 
+UNKNOWN_PROJECT = "Unknown project: register it with project.upsert first."
+
+
 def submission_problem(project: dict | None, county: str) -> str | None:
     """A county speaks only for its own projects, and only for registered ones."""
     if project is None:
-        return "Unknown project: register it with project.upsert first."
+        return UNKNOWN_PROJECT
     if project["division"] != county:
         return "Belongs to another county's project registry."
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from shared.contract.envelope import ACCEPTED, REJECTED
+from shared.projects import UNKNOWN_PROJECT
 from services.ingress.domain import (
     Delivery, Envelope, PayloadCheck, Unreadable, batch_status, check_payload, compose_receipt,
     duplicate_receipt, merge_rejections, read_envelope,
@@ -32,8 +33,15 @@ Dispatch = Callable[[Envelope, PayloadCheck], dict]
 Publish = Callable[[dict, str | None], None]
 
 
+class WaitForRegistry(Exception):
+    """A redelivered message names a project the registry does not know. After a crash the
+    broker hands a county's unacknowledged messages back, not always in their first order,
+    so the project.upsert it depends on may be just behind it: worth a short wait before
+    refusing it (the caller retries, then answers with ``hold_unknown=False``)."""
+
+
 def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
-                    publish: Publish, received_at: str) -> dict:
+                    publish: Publish, received_at: str, hold_unknown: bool = True) -> dict:
     """Answer one delivery; returns the receipt that was published."""
     reading = read_envelope(delivery)
     if isinstance(reading, Unreadable):
@@ -48,6 +56,8 @@ def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
     outcome = dispatch(envelope, check) if check.has_valid_records else {}
     receipt = _receipt_for(envelope, check, outcome, received_at)
     if receipt["status"] == REJECTED:
+        if hold_unknown and delivery.redelivered and _names_unknown_project(outcome):
+            raise WaitForRegistry(envelope.message_id)
         return _reject(delivery, receipt, log, publish, envelope.county, "rejected payload")
     if receipt["status"] != ACCEPTED:
         # Before the record: a redelivery after a crash finds the record and goes no further.
@@ -86,6 +96,10 @@ def _receipt_for(envelope: Envelope, check: PayloadCheck, outcome: dict, receive
     accepted = len(check.records) - len(owner_rejected)
     return compose_receipt(status=batch_status(accepted, rejected), accepted=accepted,
                            rejected=rejected, **common)
+
+
+def _names_unknown_project(outcome: dict) -> bool:
+    return UNKNOWN_PROJECT in outcome.get("errors", {}).get("project_code", ())
 
 
 def _reject(delivery, receipt, log, publish, division, reason) -> dict:

@@ -16,13 +16,14 @@ from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository
 from services.ingress.consumer import Requeue, raw_consume
 from services.ingress.domain import Delivery, Envelope, PayloadCheck
-from services.ingress.handler import give_up, handle_delivery
+from services.ingress.handler import WaitForRegistry, give_up, handle_delivery
 from services.ingress.owners import owner_of
 from services.ingress.repository import IngressRepository
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5           # deliveries before a failing message is answered and quarantined
+REGISTRY_WAITS = 3         # redeliveries a message naming an unknown project waits for its project
 OWNER_WAIT_SECONDS = 5     # longest pause between tries while an owning service is absent
 RETRY_PAUSE_SECONDS = 30   # longest pause before a failed message is retried
 # An owning service answers a 1000-record batch in seconds. A reply that has not come by
@@ -66,6 +67,8 @@ class IngressService:
         try:
             handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
                             publish=self._publish, received_at=received_at)
+        except WaitForRegistry:
+            self._wait_for_registry(delivery, received_at)
         except BROKER_CONNECTION_ERRORS as exc:
             # Not the message's fault: it waits for the broker (bounded by the queue's
             # delivery limit), without using up its own retries.
@@ -79,6 +82,16 @@ class IngressService:
                 time.sleep(min(2 ** attempts / 4, RETRY_PAUSE_SECONDS))
                 raise Requeue() from None
             self._give_up(delivery, received_at, attempts)
+
+    def _wait_for_registry(self, delivery: Delivery, received_at: str) -> None:
+        """Back to the queue a few times (its project.upsert may be behind it after a
+        crash), then refused as the owner said: the project is unknown."""
+        if self.log.count_failure(delivery) < REGISTRY_WAITS:
+            time.sleep(0.5)
+            raise Requeue()
+        handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
+                        publish=self._publish, received_at=received_at, hold_unknown=False)
+        self.log.forget_failures(delivery)
 
     def _give_up(self, delivery: Delivery, received_at: str, attempts: int) -> None:
         """Answer and quarantine a message that keeps failing; if even that fails, it

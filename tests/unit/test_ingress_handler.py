@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from services.ingress.domain import Delivery
 from services.ingress.handler import give_up, handle_delivery
 from tests.factories import COUNTY, message, payroll, project, worker_id
@@ -112,3 +114,23 @@ def test_a_partial_batch_is_quarantined_before_it_is_logged_so_a_crash_between_l
     assert receipt["status"] == "partial" and [r["reason"] for r in log.quarantined][:1] == ["rejected records"]
     assert len(receipts.sent) == 1
 
+
+
+def test_a_redelivered_message_for_an_unknown_project_waits_for_the_registry_before_it_is_refused():
+    """After a crash the broker may hand a county's messages back out of order: a payroll
+    can come round again before the project.upsert it follows."""
+    from services.ingress.handler import WaitForRegistry
+    from shared.projects import UNKNOWN_PROJECT
+
+    log, receipts = FakeIngressLog(), FakeReceipts()
+    owner = FakeOwner({"errors": {"project_code": [UNKNOWN_PROJECT]}})
+    env = message("payroll.paid", payroll(), message_id="m-9")
+    delivery = Delivery(body=json.dumps(env).encode(), routing_key=f"county.{COUNTY}.payroll.paid", redelivered=True)
+    with pytest.raises(WaitForRegistry):
+        handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+    assert receipts.sent == [] and log.quarantined == []      # nothing answered yet
+    final = handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW,
+                            hold_unknown=False)
+    assert final["status"] == "rejected"
+    assert final["errors"] == {"payload.project_code": [UNKNOWN_PROJECT]}
+    assert receipts.sent == [(final, COUNTY)]
