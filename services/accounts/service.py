@@ -10,7 +10,6 @@ from marshmallow import ValidationError
 from nameko.events import EventDispatcher
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
-from nameko.timer import timer
 
 from shared.calendar import Month
 from shared.contract.alerts import FIRING
@@ -23,6 +22,7 @@ from shared.internal import (
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.nameko.sweeps import DailySweep
 from shared.pii import keyed_hash, mask_account
 from shared.projects import changed_project, load_facts, submission_problem
 from services.accounts.coverage import coverage, project_systems
@@ -35,7 +35,7 @@ _RECORDED = RecordedSchema()
 ALERTS_LIST_LIMIT = 1000  # alerts.list_alerts answers at most this many
 
 
-class AccountsService:
+class AccountsService(DailySweep):
     name = "accounts"
 
     health = HealthCheck()
@@ -110,13 +110,8 @@ class AccountsService:
         self.ledger.sweeps.record(as_of, self.clock.now_iso())
         return self.alerts.reconcile("accounts", TYPES, as_of, conditions)
 
-    @timer(interval=60)
-    def sweep_daily(self):
-        """Run the sweep once a day with today's date (every instance asks; one wins)."""
-        if self.settings.daily_sweep:
-            today = self.clock.today().isoformat()
-            if self.ledger.sweeps.claim(today):
-                self.sweep(today)
+    def _sweep_log(self):
+        return self.ledger.sweeps
 
     def _facts(self, project_codes: list[str] | None, as_of: date) -> Facts:
         """Everything the rules read, in four queries whatever the number of projects.

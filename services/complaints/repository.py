@@ -120,7 +120,3 @@ class CaseRepository:
         """Cases with changes whose events or alerts may not have gone out."""
         query = {"pending.0": {"$exists": True}, "updated_at": {"$lt": changed_before}}
         return list(self.cases.find(query, _WITHOUT_TEXT))
-
-    def claim_sweep(self, day: str) -> bool:
-        """True for exactly one caller per day: the instance that runs that day's sweep."""
-        return self.sweeps.claim(day)

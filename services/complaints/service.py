@@ -24,6 +24,7 @@ from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.divisions import validate_division
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.nameko.sweeps import DailySweep
 from services.complaints import domain
 from services.complaints.clocks import clock_at
 from services.complaints.exceptions import CaseError, CaseNotFound, ConcurrentChange, InvalidChange, travel_as_themselves
@@ -43,7 +44,7 @@ RELAY_AFTER = timedelta(seconds=30)
 _PERSONAL = ("submission.payload.complainant", "submission.payload.description")
 
 
-class ComplaintsService:
+class ComplaintsService(DailySweep):
     name = "complaints"
 
     health = HealthCheck()
@@ -210,13 +211,8 @@ class ComplaintsService:
         if stale:
             self.alerts.clear(SOURCE, stale, "the case changed while the sweep ran")
 
-    @timer(interval=60)
-    def sweep_daily(self):
-        """Run the sweep once a day with today's date (every instance asks; one wins)."""
-        if self.settings.daily_sweep:
-            today = self.clock.today().isoformat()
-            if self.cases.claim_sweep(today):
-                self.sweep(today)
+    def _sweep_log(self):
+        return self.cases.sweeps
 
     @timer(interval=15)
     def relay_pending(self):

@@ -75,10 +75,6 @@ class PayrollRepository:
         ])
         return {row["_id"]: row["fen"] for row in rows}
 
-    def claim_sweep(self, day: str) -> bool:
-        """True for exactly one caller per day: the instance that runs that day's sweep."""
-        return self.sweeps.claim(day)
-
 
 # A sheet's lines as an array of {k: worker, v: line} (none when it has no lines).
 _LINES = {"$objectToArray": {"$ifNull": ["$lines", {}]}}

@@ -5,7 +5,6 @@ from datetime import date
 
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
-from nameko.timer import timer
 
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.contract.fields import to_fen
@@ -13,6 +12,7 @@ from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PROJECT_CHANGE
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.nameko.sweeps import DailySweep
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import changed_project, load_facts, submission_problem
 from services.payroll.domain import payroll_missing, payroll_missing_fingerprint
@@ -22,7 +22,7 @@ from services.payroll.settings import PayrollSettings
 _LINE_FACTS = PayrollLineFactsSchema()
 
 
-class PayrollService:
+class PayrollService(DailySweep):
     name = "payroll"
 
     payrolls = Repository(PayrollRepository)
@@ -106,10 +106,5 @@ class PayrollService:
                                      self.settings.rules)
         self.alerts.reconcile("payroll", [PAYROLL_MISSING], as_of, conditions, project_codes=[code])
 
-    @timer(interval=60)
-    def sweep_daily(self):
-        """Run the sweep once a day with today's date (every instance asks; one wins)."""
-        if self.settings.daily_sweep:
-            today = self.clock.today().isoformat()
-            if self.payrolls.claim_sweep(today):
-                self.sweep(today)
+    def _sweep_log(self):
+        return self.payrolls.sweeps

@@ -213,7 +213,3 @@ class WorkersRepository:
     def reported_findings(self) -> list[dict]:
         """Every project-month whose findings show a discrepancy (usually few)."""
         return list(self.project_months.find({"has_findings": True}, {"project_code": 1, "month": 1, "findings": 1}))
-
-    def claim_sweep(self, day: str) -> bool:
-        """True for exactly one caller per day: the instance that runs that day's sweep."""
-        return self.sweeps.claim(day)

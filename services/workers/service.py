@@ -7,13 +7,13 @@ from datetime import date
 
 from marshmallow import ValidationError
 from nameko.rpc import RpcProxy, rpc
-from nameko.timer import timer
 
 from shared.calendar import Month
 from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Kept, Repository, Settings
+from shared.nameko.sweeps import DailySweep
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import ProjectDivisions, load_facts
 from services.workers.domain import (
@@ -30,7 +30,7 @@ RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write duri
 _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
-class WorkersService:
+class WorkersService(DailySweep):
     name = "workers"
 
     health = HealthCheck()
@@ -191,10 +191,5 @@ class WorkersService:
             log.warning("could not reconcile %s on arrival of its payroll; the next sweep will",
                         project_month_key(event["project_code"], event["month"]), exc_info=True)
 
-    @timer(interval=60)
-    def sweep_daily(self):
-        """Run the sweep once a day with today's date (every instance asks; one wins)."""
-        if self.settings.daily_sweep:
-            today = self.clock.today().isoformat()
-            if self.records.claim_sweep(today):
-                self.sweep(today)
+    def _sweep_log(self):
+        return self.records.sweeps
