@@ -11,3 +11,9 @@ def pii_key(config: dict) -> bytes:
     if not key:
         raise RuntimeError("PII_HASH_KEY is not configured: set it in the environment.")
     return str(key).encode("utf-8")
+
+
+def daily_sweep(config: dict) -> bool:
+    """Whether the monitoring services sweep by themselves once a day (``DAILY_SWEEP``,
+    on unless turned off: tests and benchmarks sweep as of dates they choose)."""
+    return bool(config.get("DAILY_SWEEP", True))

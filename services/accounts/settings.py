@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.accounts.domain import AccountRules
-from shared.settings import pii_key
+from shared.settings import daily_sweep, pii_key
 
 
 @dataclass(frozen=True)
@@ -16,4 +16,4 @@ class AccountsSettings:
     @classmethod
     def from_config(cls, config: dict) -> "AccountsSettings":
         return cls(rules=AccountRules.from_config(config), pii_key=pii_key(config),
-                   daily_sweep=bool(config.get("DAILY_SWEEP", True)))
+                   daily_sweep=daily_sweep(config))

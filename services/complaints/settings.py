@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.settings import pii_key
+from shared.settings import daily_sweep, pii_key
 from shared.workdays import WorkingCalendar
 from services.complaints.rules import ComplaintRules
 
@@ -18,4 +18,4 @@ class ComplaintSettings:
     @classmethod
     def from_config(cls, config: dict) -> "ComplaintSettings":
         return cls(rules=ComplaintRules.from_config(config), calendar=WorkingCalendar.from_config(config),
-                   pii_key=pii_key(config), daily_sweep=bool(config.get("DAILY_SWEEP", True)))
+                   pii_key=pii_key(config), daily_sweep=daily_sweep(config))

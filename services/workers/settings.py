@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.settings import pii_key
+from shared.settings import daily_sweep, pii_key
 from services.workers.reconciliation import ReconciliationRules
 from services.workers.site_rules import SiteRules
 
@@ -18,4 +18,4 @@ class WorkersSettings:
     @classmethod
     def from_config(cls, config: dict) -> "WorkersSettings":
         return cls(reconciliation=ReconciliationRules.from_config(config), site=SiteRules.from_config(config),
-                   pii_key=pii_key(config), daily_sweep=bool(config.get("DAILY_SWEEP", True)))
+                   pii_key=pii_key(config), daily_sweep=daily_sweep(config))
