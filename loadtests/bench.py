@@ -43,6 +43,7 @@ from wagewatch.broker import DEFAULT_MANAGEMENT_URL
 
 from loadtests.bench_processes import baseline_queue
 from loadtests.bench_rig import ROOT, BenchMessage, Publisher, Receipts, Rig, Vhost
+from loadtests.figures import percentile
 
 OWNERS = ("projects", "payroll", "workers", "accounts", "alerts", "complaints")
 PROJECT_START = date(2026, 9, 1)
@@ -133,13 +134,6 @@ class Messages:
 
 
 # --- figures -----------------------------------------------------------------------------
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
 
 def latency_figures(latencies: list[float]) -> dict:
     return {"p50_ms": _ms(percentile(latencies, 0.50)), "p99_ms": _ms(percentile(latencies, 0.99)),

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import gevent
 from gevent.event import Event
 
+from loadtests import figures
 from loadtests.mix import Outgoing
 from shared.contract.client import CountyClient, Listener
 from shared.contract.topology import alert_binding, alerts_exchange, ingress_key, receipt_key, receipts_exchange
@@ -207,10 +208,9 @@ class AlertWatch(Listener):
 
 
 def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    """As :func:`loadtests.figures.percentile`, NaN when there are none (printed as ``nan``)."""
+    found = figures.percentile(values, share)
+    return float("nan") if found is None else found
 
 
 def median(values: list[float]) -> float:
