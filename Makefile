@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 # The load generator's own virtualenv: locust runs on gevent, the services on eventlet.
 LOAD_VENV  := .venv-load
 LOAD_STAMP := $(LOAD_VENV)/.installed
+# The wire-protocol tier's server (nx-27017) needs pymongo >= 4.18; the services pin 4.15.
+WIRE_VENV  := .venv-wire
+WIRE_STAMP := $(WIRE_VENV)/.installed
 
 .PHONY: up demo test unit e2e faults load bench broker definitions asyncapi clean
 
@@ -26,6 +29,11 @@ $(LOAD_STAMP): loadtests/requirements.txt
 	$(PYTHON) -m venv $(LOAD_VENV)
 	$(LOAD_VENV)/bin/pip install --quiet -r loadtests/requirements.txt
 	touch $(LOAD_STAMP)
+
+$(WIRE_STAMP): tests/wire/requirements.txt
+	$(PYTHON) -m venv $(WIRE_VENV)
+	$(WIRE_VENV)/bin/pip install --quiet -r tests/wire/requirements.txt
+	touch $(WIRE_STAMP)
 
 # RabbitMQ must answer on localhost; start it if it does not (with its management API,
 # which the tests use to make a throwaway vhost per test).
@@ -80,4 +88,4 @@ asyncapi: $(STAMP)
 	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) .cache test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis
