@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import TEST_PII_KEY, TEST_QUARANTINE_KEY, free_port
-from tests.wire.processes import ComposeService, WireServer
+from tests.wire.processes import ComposeService, WireServer, with_compose_store_options
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def compose(rabbit_config, wire_server, tmp_path):
     def start(*names: str) -> dict[str, ComposeService]:
         for name in names:
             started.append(ComposeService(
-                name, tmp_path, AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=wire_server.uri,
+                name, tmp_path, AMQP_URI=rabbit_config["AMQP_URI"], MONGO_URI=with_compose_store_options(wire_server.uri),
                 PII_HASH_KEY=TEST_PII_KEY, QUARANTINE_KEY=TEST_QUARANTINE_KEY,
                 CONSOLE_ADDRESS=f"127.0.0.1:{free_port()}"))
         return {service.name: service for service in started}

@@ -145,6 +145,14 @@ def compose_environment(name: str, **values: str) -> dict:
     return given
 
 
+def with_compose_store_options(uri: str) -> str:
+    """``uri`` with the options compose's MONGO_URI gives (write concern, retries), less
+    ``replicaSet``: nx-27017 is a single server, not a replica set member."""
+    compose_uri = compose_service("projects")["environment"]["MONGO_URI"]
+    options = [o for o in compose_uri.partition("?")[2].split("&") if o and not o.startswith("replicaSet=")]
+    return uri + ("?" + "&".join(options) if options else "")
+
+
 class ComposeService:
     """One service as its compose container runs it: the container's command and
     environment (broker, store and ports pointed at the test's), from the repository root
