@@ -12,7 +12,7 @@ LOAD_STAMP := $(LOAD_VENV)/.installed
 WIRE_VENV  := .venv-wire
 WIRE_STAMP := $(WIRE_VENV)/.installed
 
-.PHONY: up demo test unit e2e faults load bench broker definitions asyncapi clean
+.PHONY: up demo test unit wire e2e faults load bench broker browser definitions asyncapi clean
 
 # The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
 # (fetched from npm at set-up; not committed).
@@ -40,6 +40,11 @@ $(WIRE_STAMP): tests/wire/requirements.txt
 broker:
 	@bash deploy/local-broker.sh
 
+# The console's browser test drives Debian's Chromium with a CJK font: installed when
+# missing (apt-get, as root), so `make test` needs nothing set up by hand.
+browser:
+	@bash deploy/ensure-chromium.sh
+
 ## Run the platform with the demo month (embedded store; Ctrl-C stops).
 up: $(STAMP) broker
 	$(BIN)/wagewatch up --demo
@@ -54,19 +59,26 @@ $(ASYNCAPI_SCHEMA):
 	tar -xzf .cache/asyncapi-specs-*.tgz -C .cache/specs
 	cp '.cache/specs/package/schemas/2.6.0-without-$$id.json' $(ASYNCAPI_SCHEMA)
 
-## Every test: unit, integration and end to end on the real local RabbitMQ.
-test: $(STAMP) $(LOAD_STAMP) $(ASYNCAPI_SCHEMA) broker
+## Every test: unit, integration, end to end on the real local RabbitMQ, and the
+## wire-protocol tier (services and repositories against nx-27017, tests/wire).
+test: $(STAMP) $(LOAD_STAMP) $(WIRE_STAMP) $(ASYNCAPI_SCHEMA) broker browser
 	$(BIN)/nameko test -q $(ARGS)
 
 unit: $(STAMP) $(ASYNCAPI_SCHEMA)
 	$(BIN)/nameko test -q tests/unit $(ARGS)
 
-e2e: $(STAMP) $(LOAD_STAMP) broker
+## The wire-protocol tier alone: services as compose runs them, the store outage, and the
+## repository contract suite, against nx-27017.
+wire: $(STAMP) $(WIRE_STAMP) broker
+	$(BIN)/nameko test -q tests/wire $(ARGS)
+
+e2e: $(STAMP) $(LOAD_STAMP) broker browser
 	$(BIN)/nameko test -q tests/e2e $(ARGS)
 
 ## Crashes, broker restarts (on a RabbitMQ node of the test's own), poison messages,
-## fuzzed input, fenced counties and the personal-data scan, with the figures each prints.
-faults: $(STAMP) broker
+## fuzzed input, fenced counties, the personal-data scan and a store outage (on the
+## wire-protocol server), with the figures each prints.
+faults: $(STAMP) $(WIRE_STAMP) broker
 	$(BIN)/nameko test -q -s -m faults $(ARGS)
 
 ## Locust county systems over AMQP against the running platform (started for the run if
