@@ -9,6 +9,16 @@ from tests.conftest import TEST_PII_KEY, TEST_QUARANTINE_KEY, free_port
 from tests.wire.processes import ComposeService, WireServer, with_compose_store_options
 
 
+def pytest_collection_modifyitems(config, items):
+    """The repository contract tests that nx-27017 answers wrongly are not run on it
+    (deselected, so never counted as passed; docs/development.md lists what each meets)."""
+    diverging = [item for item in items if "tests/wire/" in item.nodeid.replace("\\", "/")
+                 and item.get_closest_marker("diverges_on_wire")]
+    if diverging:
+        config.hook.pytest_deselected(items=diverging)
+        items[:] = [item for item in items if item not in diverging]
+
+
 @pytest.fixture
 def wire_server(tmp_path):
     server = WireServer(tmp_path / "wire").start()
