@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from tests.rabbit_node import GUARDIAN, free_ports
+from tests.streams import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 WIRE_SERVER = ROOT / ".venv-wire" / "bin" / "nx-27017"
@@ -91,7 +92,7 @@ class WireServer:
                                 "--log-file", str(self.workdir / "server.log"),
                                 "--pid-file", str(self.workdir / "server.pid")],
                                env={**os.environ}, log=self.workdir / "server.out")
-        if not wait_for(self.answers, START_TIMEOUT):
+        if not wait_until(self.answers, START_TIMEOUT):
             raise RuntimeError(f"nx-27017 did not start on {self.port}:\n{self.process.log_tail()}")
         return self
 
@@ -109,15 +110,6 @@ class WireServer:
     def shutdown(self) -> None:
         if self.process is not None:
             self.process.stop()
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 class _ComposeLoader(yaml.SafeLoader):

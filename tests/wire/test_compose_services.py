@@ -10,7 +10,8 @@ import pytest
 
 from shared.contract.client import CountyClient, receipts_listener
 from tests.factories import COUNTY, message, project
-from tests.wire.processes import compose_service, wait_for
+from tests.streams import wait_until
+from tests.wire.processes import compose_service
 
 pytestmark = pytest.mark.wire
 
@@ -22,7 +23,7 @@ def test_each_service_started_as_compose_starts_it_is_ready_and_answers_the_cont
     assert [compose_service(name)["command"][:4] for name in SERVICES] == \
         [["nameko", "run", "--config", "deploy/config.yml"]] * len(SERVICES)
     services = compose(*SERVICES)
-    wait_for(lambda: all(service.ready() for service in services.values()), timeout=150)
+    wait_until(lambda: all(service.ready() for service in services.values()), timeout=150)
     not_ready = [name for name, service in services.items() if not service.ready()]
     assert not_ready == [], "\n".join(f"{services[n].health_body()}\n{services[n].process.log_tail()}"
                                       for n in not_ready)
