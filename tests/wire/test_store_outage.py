@@ -67,17 +67,27 @@ def test_a_store_outage_mid_stream_loses_nothing_and_the_services_recover_by_the
     receipts = DurableReceipts(amqp_uri, COUNTY)
     county = CountyClient(amqp_uri)
     started = time.monotonic()
-    publisher = eventlet.spawn(lambda: [county.publish(env) for env in stream.messages])
+
+    published = []
+
+    def publish():                  # at a county's pace, so that it goes on through the outage
+        for env in stream.messages:
+            county.publish(env)
+            published.append(env["message_id"])
+            eventlet.sleep(0.05)
+
+    publisher = eventlet.spawn(publish)
     assert wait_until(lambda: len(receipts.bodies) >= 20, timeout=120), "the platform never got going"
 
     answered_before = len(receipts.bodies)
     wire_server.kill()
-    killed_at = time.monotonic()
+    killed_at, published_before_kill = time.monotonic(), len(published)
     readiness = Readiness(services)
     all_down = wait_until(readiness.all_down, timeout=60)
     eventlet.sleep(3)               # the outage goes on while the county keeps publishing
     wire_server.start()             # same port, same data
     outage = time.monotonic() - killed_at
+    published_during_outage = len(published) - published_before_kill
     recovered = wait_until(readiness.all_up_again, timeout=180)
     readiness.stop()
     publisher.wait()
@@ -91,9 +101,11 @@ def test_a_store_outage_mid_stream_loses_nothing_and_the_services_recover_by_the
     not_ready = readiness.seconds_not_ready()
     print(f"\n[store outage] sent={len(stream.messages)}, receipts={tally['receipts']}, "
           f"lost={effects['lost']}, duplicated={effects['duplicated']}, repeated_receipts={tally['repeated']}, "
-          f"answered_before_kill={answered_before}, outage_seconds={outage:.1f}, "
+          f"answered_before_kill={answered_before}, published_during_outage={published_during_outage}, "
+          f"outage_seconds={outage:.1f}, "
           f"seconds_not_ready={not_ready}, statuses={dict(tally['statuses'])}, "
           f"seconds={time.monotonic() - started:.1f}")
+    assert published_during_outage > 0, "the county had finished before the store went away"
     assert all_down, f"not every service reported not-ready during the outage: {readiness.down_at}"
     assert recovered, f"not ready again: {set(services) - set(readiness.up_at)}"
     assert {name: s.process.pid for name, s in services.items()} == pids, "a service was restarted"
