@@ -100,3 +100,12 @@ def test_the_readme_test_command_installs_what_its_tests_need_and_ci_adds_nothin
     assert "deploy/ensure-chromium.sh" in planned.stdout     # the console's browser test
     steps = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line and not line.startswith("#")]
     assert steps == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', "make test"]
+
+
+def test_nameko_run_finds_exactly_one_service_in_each_service_module():
+    """``nameko run --config deploy/config.yml services.<name>.service`` (compose, k8s)
+    starts every class of the module that has an entrypoint: only the service's own."""
+    from nameko.cli.run import import_service
+
+    for cls in wagewatch_platform.service_classes():
+        assert import_service(cls.__module__) == [cls], cls.__module__

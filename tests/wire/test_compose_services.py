@@ -20,8 +20,8 @@ SERVICES = ["projects", "payroll", "workers", "accounts", "alerts", "complaints"
 
 @pytest.mark.timeout(300)
 def test_each_service_started_as_compose_starts_it_is_ready_and_answers_the_contract(compose, rabbit_config):
-    assert [compose_service(name)["command"][:4] for name in SERVICES] == \
-        [["nameko", "run", "--config", "deploy/config.yml"]] * len(SERVICES)
+    assert [compose_service(name)["command"] for name in SERVICES] == \
+        [["nameko", "run", "--config", "deploy/config.yml", f"services.{name}.service"] for name in SERVICES]
     services = compose(*SERVICES)
     wait_until(lambda: all(service.ready() for service in services.values()), timeout=150)
     not_ready = [name for name, service in services.items() if not service.ready()]
