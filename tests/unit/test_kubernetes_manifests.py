@@ -150,12 +150,14 @@ def validate(resource: dict, version: str) -> None:
 def test_every_rendered_resource_matches_its_schema(kustomization, version):
     """Strict: an unknown field (a typo the API server would silently drop) fails too.
     A kind with no schema at all raises SchemaNotFoundError and fails the test."""
+    problems = []
     for resource in rendered(kustomization):
         try:
             validate(resource, version)
-        except (jsonschema.ValidationError, kubernetes_validate.ValidationError) as error:
-            pytest.fail(f"{resource['kind']}/{resource['metadata']['name']} at "
-                        f"{'.'.join(map(str, error.path))}: {error.message}")
+        except jsonschema.ValidationError as error:   # kubernetes-validate's is one too
+            problems.append(f"{resource['kind']}/{resource['metadata']['name']} at "
+                            f"{'.'.join(map(str, error.path))}: {error.message}")
+    assert problems == []
 
 
 @pytest.mark.parametrize("kind, spoil", [
@@ -174,7 +176,7 @@ def test_a_spoilt_manifest_is_refused(kind, spoil):
     """The validation above can fail: one wrong field in a rendered resource is caught."""
     resource = copy.deepcopy(of_kind(PRODUCTION, kind)[0])
     spoil(resource)
-    with pytest.raises((jsonschema.ValidationError, kubernetes_validate.ValidationError)):
+    with pytest.raises(jsonschema.ValidationError):
         validate(resource, KUBERNETES_VERSIONS[-1])
 
 
