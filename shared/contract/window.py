@@ -115,6 +115,7 @@ def text_problem(value: str) -> str | None:
 
 
 def printable(value: str) -> str:
-    """``value`` as valid UTF-8 text (a lone surrogate written as ``\\ud800``), for what
-    the platform echoes back in a receipt or stores: it may carry what was refused."""
-    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``value`` as valid UTF-8 text (a lone surrogate written as ``\\ud800``, NUL as
+    ``\\x00``, which a MongoDB field name cannot hold), for what the platform echoes in a
+    receipt or stores: it may be exactly what was refused."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

@@ -72,6 +72,7 @@ def test_text_with_a_lone_surrogate_is_refused_and_echoed_only_as_valid_utf8():
     assert text_problem("湘江\ud800") == "Not valid Unicode text: a lone surrogate at character 3."
     assert text_problem("湘江😀") is None
     assert printable("a\ud800b") == "a\\ud800b" and printable("湘江") == "湘江"
+    assert printable("a\x00b") == "a\\x00b"
 
 
 # --- through the use case: every poison value is a field error and a receipt -----------
@@ -185,8 +186,8 @@ def test_giving_up_on_a_message_with_an_unfit_message_id_still_answers_it():
     assert sent["status"] == "rejected" and sent["message_id"] is None
 
 
-def test_an_unknown_field_named_with_a_lone_surrogate_is_named_in_valid_utf8():
-    receipt, _, _ = deliver(message("project.upsert", {**project(), "x\ud800": 1}, message_id="m-1"))
-    assert receipt["errors"] == {"payload.x\\ud800": ["Unknown field."]}
+def test_an_unknown_field_named_with_a_lone_surrogate_or_nul_is_named_in_storable_utf8():
+    receipt, _, _ = deliver(message("project.upsert", {**project(), "x\ud800": 1, "y\x00": 2}, message_id="m-1"))
+    assert receipt["errors"] == {"payload.x\\ud800": ["Unknown field."], "payload.y\\x00": ["Unknown field."]}
     receipt_bytes = json.dumps(receipt, ensure_ascii=False).encode("utf-8")   # encodable as it is
     assert b"\\\\ud800" in receipt_bytes
