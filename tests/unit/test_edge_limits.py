@@ -143,7 +143,8 @@ def test_values_at_the_limits_are_accepted(message_type, payload):
 
 # --- message_id, and a receipt that can always be published --------------------------
 
-@pytest.mark.parametrize("message_id", ["x" * 10240, "编" * 90, "x" * 65, "abc\n", "a\ud800"])
+@pytest.mark.parametrize("message_id", ["x" * 10240, "编" * 90, "x" * 65, "abc\n", "a\ud800"],
+                         ids=["10240 ASCII", "90 Chinese", "65 ASCII", "trailing newline", "lone surrogate"])
 def test_a_message_id_outside_the_contract_is_refused_and_echoed(message_id):
     receipt, _, _ = deliver(message("project.upsert", project(), message_id=message_id))
     assert receipt["errors"] == {"message_id": [CODE_ERROR]}
@@ -153,7 +154,7 @@ def test_a_message_id_outside_the_contract_is_refused_and_echoed(message_id):
 @pytest.mark.parametrize("value, fits", [
     ("x" * 255, "x" * 255), ("x" * 256, None), ("编" * 85, "编" * 85), ("编" * 86, None),
     ("a\ud800", None), (None, None), (17, None),
-])
+], ids=["255 ASCII", "256 ASCII", "85 Chinese", "86 Chinese", "lone surrogate", "none", "a number"])
 def test_only_what_fits_an_amqp_short_string_becomes_the_message_id_property(value, fits):
     assert amqp_short_string(value) == fits
 
