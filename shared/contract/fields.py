@@ -13,7 +13,9 @@ from stdnum.exceptions import (
 )
 
 from shared.calendar import Month
-from shared.contract.window import MAX_COUNT, MAX_YUAN, PAST, PLAN, current_window, text_problem
+from shared.contract.window import (
+    EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem,
+)
 from shared.divisions import validate_division
 from shared.pii import normalise_id_number
 
@@ -131,8 +133,10 @@ class Text(fields.String):
 
 
 _WHEN_HINTS = {
-    PAST: "An event: not later than the message's arrival, not before the platform's earliest date (2000-01-01 by default).",
-    PLAN: "May lie ahead: from the platform's earliest date (2000-01-01 by default) to 10 years after arrival (configurable).",
+    PAST: f"An event: not later than the message's arrival, not before the platform's earliest date "
+          f"({EARLIEST.isoformat()} by default).",
+    PLAN: f"May lie ahead: from the platform's earliest date ({EARLIEST.isoformat()} by default) to "
+          f"{YEARS_AHEAD} years after arrival (configurable).",
 }
 
 
