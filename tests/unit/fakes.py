@@ -1,6 +1,8 @@
 """Hand-written fakes of the project's own interfaces (not mocks)."""
 from __future__ import annotations
 
+from services.ingress.handler import UnpublishableReceipt
+
 
 class FakeIngressLog:
     def __init__(self):
@@ -25,10 +27,17 @@ class FakeIngressLog:
 
 
 class FakeReceipts:
-    def __init__(self):
+    """Publishes every receipt, except those ``refuse(receipt)`` names a reason for: like
+    the real publisher with a value the wire cannot carry, it raises UnpublishableReceipt."""
+
+    def __init__(self, refuse=None):
         self.sent: list[tuple[dict, str | None]] = []
+        self.refuse = refuse or (lambda receipt: None)
 
     def __call__(self, receipt, division):
+        reason = self.refuse(receipt)
+        if reason:
+            raise UnpublishableReceipt(reason)
         self.sent.append((receipt, division))
 
 
