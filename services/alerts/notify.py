@@ -14,23 +14,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kombu import Exchange
-
-from shared.contract.alerts import FIRING, severity_rank
+from shared.contract.alerts import FIRING, NOTIFICATION_REASONS, severity_rank
+from shared.contract.topology import notification_key as contract_key
 from services.alerts.matchers import labels_of
 from services.alerts.policy import AlertPolicy, DeskRule
 
-NEW, CHANGED, REPEAT = "new", "changed", "repeat"
-
-# Desks that would rather be told than watch every alert bind here: one message per
-# notification, ``notify.<department>.<division>.<colour>`` (the group's highest colour,
-# or ``resolved`` when only resolutions are left). An addition to the contract's streams.
-NOTIFICATIONS_EXCHANGE_NAME = "wagewatch.notifications"
-notifications_exchange = Exchange(NOTIFICATIONS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
-
+NEW, CHANGED, REPEAT = NOTIFICATION_REASONS
 
 def notification_key(desk: dict, colour: str) -> str:
-    return f"notify.{desk['department']}.{desk['division']}.{colour}"
+    """A desk's notifications on ``wagewatch.notifications`` (shared/contract/topology.py)."""
+    return contract_key(desk["department"], desk["division"], colour)
 
 
 def group_of(alert: dict, desk: dict, policy: AlertPolicy) -> dict:

@@ -11,6 +11,9 @@ from kombu import Exchange, Queue
 INGRESS_EXCHANGE_NAME = "wagewatch.ingress"
 RECEIPTS_EXCHANGE_NAME = "wagewatch.receipts"
 ALERTS_EXCHANGE_NAME = "wagewatch.alerts"
+# Desks that would rather be told than watch every alert bind here: one message per
+# grouped notification (an addition to the contract's streams, shaped by the alert policy).
+NOTIFICATIONS_EXCHANGE_NAME = "wagewatch.notifications"
 INGRESS_QUEUE_NAME = "wagewatch.ingress"
 PARKED_EXCHANGE_NAME = "wagewatch.ingress.parked"
 PARKED_QUEUE_NAME = "wagewatch.ingress.parked"
@@ -23,6 +26,7 @@ INGRESS_DELIVERY_LIMIT = 20
 ingress_exchange = Exchange(INGRESS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 receipts_exchange = Exchange(RECEIPTS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 alerts_exchange = Exchange(ALERTS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
+notifications_exchange = Exchange(NOTIFICATIONS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 parked_exchange = Exchange(PARKED_EXCHANGE_NAME, type="fanout", durable=True, auto_delete=False)
 
 # A quorum queue: replicated when the broker is clustered, and it counts deliveries
@@ -44,7 +48,7 @@ parked_queue = Queue(
     PARKED_QUEUE_NAME, exchange=parked_exchange, routing_key="", durable=True, auto_delete=False
 )
 
-PUBLIC_EXCHANGES = (ingress_exchange, receipts_exchange, alerts_exchange)
+PUBLIC_EXCHANGES = (ingress_exchange, receipts_exchange, alerts_exchange, notifications_exchange)
 
 
 def ingress_key(county: str, message_type: str) -> str:
@@ -68,6 +72,11 @@ def receipt_key(division: str | None) -> str:
 def alert_key(department: str, division: str, severity: str) -> str:
     """``alert.water.430102.red``."""
     return f"alert.{department}.{division}.{severity}"
+
+
+def notification_key(department: str, division: str, colour: str) -> str:
+    """``notify.water.430102.red``: the group's highest colour, or ``resolved``."""
+    return f"notify.{department}.{division}.{colour}"
 
 
 def alert_binding(department: str | None = None, division: str | None = None,
