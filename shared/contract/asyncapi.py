@@ -301,5 +301,17 @@ def document(config_text: str | None = None, policy=None) -> dict:
     }
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line text (the routing table) as a literal block, and no YAML anchors: the file is
+    read by people and by tools that do not all follow aliases."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+_Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
+
+
 if __name__ == "__main__":
-    yaml.safe_dump(document(), sys.stdout, sort_keys=False, allow_unicode=True, width=100)
+    yaml.dump(document(), sys.stdout, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
