@@ -41,9 +41,9 @@ def wanted(body: dict, alert_type: str | None, project: str | None) -> bool:
 def tail(amqp_uri: str, department=None, division=None, severity=None, out=sys.stdout, *,
          alert_type: str | None = None, project: str | None = None, notifications: bool = False) -> None:
     if notifications:
-        from shared.contract.topology import notification_key, notifications_exchange
+        from services.alerts.notify import notification_key, notifications_exchange
 
-        binding = notification_key(department or "*", division or "*", severity or "*")
+        binding = notification_key({"department": department or "*", "division": division or "*"}, severity or "*")
         listener = Listener(amqp_uri, notifications_exchange, [binding])
     else:
         listener = alerts_listener(amqp_uri, department, division, severity)

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.contract.alerts import FIRING, NOTIFICATION_REASONS, severity_rank
-from shared.contract.topology import notification_key as contract_key
+from shared.contract.alerts import FIRING, severity_rank
+from shared.contract.topology import NOTIFICATIONS_EXCHANGE_NAME, notifications_exchange  # noqa: F401 - re-exported
 from services.alerts.matchers import labels_of
 from services.alerts.policy import AlertPolicy, DeskRule
 
-NEW, CHANGED, REPEAT = NOTIFICATION_REASONS
+NEW, CHANGED, REPEAT = "new", "changed", "repeat"
+
+# Desks that would rather be told than watch every alert bind here: one message per
+# notification, ``notify.<department>.<division>.<colour>`` (the group's highest colour,
+# or ``resolved`` when only resolutions are left). Declared with the contract's exchanges.
+
 
 def notification_key(desk: dict, colour: str) -> str:
-    """A desk's notifications on ``wagewatch.notifications`` (shared/contract/topology.py)."""
-    return contract_key(desk["department"], desk["division"], colour)
+    return f"notify.{desk['department']}.{desk['division']}.{colour}"
 
 
 def group_of(alert: dict, desk: dict, policy: AlertPolicy) -> dict:

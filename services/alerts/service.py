@@ -16,7 +16,7 @@ from nameko.timer import timer
 
 from shared.calendar import SHANGHAI, now_iso
 from shared.contract.alerts import FIRING
-from shared.contract.topology import alert_key, alerts_exchange, notifications_exchange
+from shared.contract.topology import alert_key, alerts_exchange
 from shared.divisions import division_prefix
 from shared.internal import (
     ALERT_CHANGED, CONDITIONS_CLEARED, SILENCES_CHANGED, ConditionSchema, ConditionsClearedSchema,
@@ -30,6 +30,7 @@ from services.alerts.domain import (
     ESCALATE, KEEP, OUTCOMES, RAISE, RERAISE, decide, higher_level, messages_for, overdue_level, overdue_since,
     routes, to_resolve,
 )
+from services.alerts.notify import notifications_exchange
 from services.alerts.policy import AlertPolicy
 from services.alerts.repository import AlertRepository
 from services.alerts.suppression import made_for_desk, silence_problems, silence_view

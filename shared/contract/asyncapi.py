@@ -26,7 +26,7 @@ from shared.contract.envelope import RECEIPT_STATUSES, EnvelopeSchema, ReceiptSc
 from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES
 from shared.contract.topology import (
     ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, MAX_BODY_BYTES, NOTIFICATIONS_EXCHANGE_NAME,
-    RECEIPTS_EXCHANGE_NAME, alerts_exchange, ingress_exchange, notification_key,
+    RECEIPTS_EXCHANGE_NAME, alerts_exchange, ingress_exchange, notification_binding,
     notifications_exchange, receipt_key, receipts_exchange,
 )
 
@@ -197,9 +197,9 @@ def receipts(converter, parts: dict) -> None:
         "messages": message, "parameters": _params(division=DIVISION), "bindings": _exchange_binding(receipts_exchange)}
     parts["channels"]["receipts.queue"] = {
         "address": queue.name, "title": "A county's receipts queue",
-        "description": f"Durable, declared at deployment and bound to `{queue.routing_key}`; it keeps your receipts "
-                      f"while your system is offline. Your user may also declare queues named "
-                      f"`{queue.name}.<anything>` and bind them to `{queue.routing_key}`.",
+        "description": f"Durable, declared at deployment and bound to `{queue.routing_key}`: it keeps your "
+                      "receipts while your system is offline. Consume it by name, before you publish; your "
+                      "county's user reads this queue and nothing else.",
         "messages": message, "parameters": _params(division=DIVISION), "bindings": _queue_binding(queue)}
     parts["operations"]["receive_receipts"] = {
         "action": "receive", "channel": _ref("channels", "receipts.queue"), "title": "Read receipts",
@@ -248,9 +248,10 @@ def notifications(converter, parts: dict) -> None:
     colour = {"description": f"The group's highest colour, or `{RESOLVED}`.", "enum": [*SEVERITIES, RESOLVED]}
     department = {"enum": list(DEPARTMENTS), "description": "The desk's department."}
     parts["channels"]["notifications"] = {
-        "address": notification_key("{department}", "{division}", "{colour}"), "title": "Notifications",
+        "address": notification_binding("{department}", "{division}", "{colour}"), "title": "Notifications",
         "description": f"Grouped notifications on `{NOTIFICATIONS_EXCHANGE_NAME}`, shaped by the alert policy "
-                      "(grouping, repeat intervals, silences, inhibitions). Bind a queue of your own to "
+                      "(grouping, repeat intervals, silences, inhibitions). A desk's user binds a queue of its "
+                      "own (`wagewatch.desk.<department>.<division>.<anything>`) to "
                       "`notify.<department>.<division>.*`.",
         "messages": {"notification": _ref("components", "messages", "notification")},
         "parameters": _params(department=department, division=DIVISION, colour=colour),

@@ -11,8 +11,6 @@ from kombu import Exchange, Queue
 INGRESS_EXCHANGE_NAME = "wagewatch.ingress"
 RECEIPTS_EXCHANGE_NAME = "wagewatch.receipts"
 ALERTS_EXCHANGE_NAME = "wagewatch.alerts"
-# Desks that would rather be told than watch every alert bind here: one message per
-# grouped notification (an addition to the contract's streams, shaped by the alert policy).
 NOTIFICATIONS_EXCHANGE_NAME = "wagewatch.notifications"
 INGRESS_QUEUE_NAME = "wagewatch.ingress"
 PARKED_EXCHANGE_NAME = "wagewatch.ingress.parked"
@@ -26,6 +24,8 @@ INGRESS_DELIVERY_LIMIT = 20
 ingress_exchange = Exchange(INGRESS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 receipts_exchange = Exchange(RECEIPTS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 alerts_exchange = Exchange(ALERTS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
+# Desks that would rather be told than watch every alert bind here (an addition to the
+# contract's streams): ``notify.<department>.<division>.<colour or resolved>``.
 notifications_exchange = Exchange(NOTIFICATIONS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 parked_exchange = Exchange(PARKED_EXCHANGE_NAME, type="fanout", durable=True, auto_delete=False)
 
@@ -74,12 +74,13 @@ def alert_key(department: str, division: str, severity: str) -> str:
     return f"alert.{department}.{division}.{severity}"
 
 
-def notification_key(department: str, division: str, colour: str) -> str:
-    """``notify.water.430102.red``: the group's highest colour, or ``resolved``."""
-    return f"notify.{department}.{division}.{colour}"
-
-
 def alert_binding(department: str | None = None, division: str | None = None,
                   severity: str | None = None) -> str:
     """A binding key for a desk's queue; a missing filter matches any one word."""
     return alert_key(department or "*", division or "*", severity or "*")
+
+
+def notification_binding(department: str | None = None, division: str | None = None,
+                         colour: str | None = None) -> str:
+    """A binding key for a desk's grouped notifications (``notify.water.430102.*``)."""
+    return f"notify.{department or '*'}.{division or '*'}.{colour or '*'}"

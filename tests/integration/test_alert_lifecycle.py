@@ -9,11 +9,11 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from services.alerts.notify import notifications_exchange
 from services.alerts.service import AlertsService
 from shared.calendar import today
 from shared.contract.alerts import AlertSchema
 from shared.contract.client import Listener, alerts_listener
-from shared.contract.topology import notifications_exchange
 from shared.workdays import WorkingCalendar
 
 POLICY = """
