@@ -115,7 +115,8 @@ SECURITY_SCHEMES = {
     "brokerUser": {"type": "userPassword", "description":
                    "Your own broker user: `county.<division>` for a county system, `desk.<department>.<division>` "
                    "for a desk's tool, with the password the platform team gives you. A county may publish only "
-                   "with its own routing keys and read only its own receipts; a desk reads only its own alerts."},
+                   "with its own routing keys and read only its own receipts; a desk reads only its own alerts "
+                   "and notifications."},
     "clientCertificate": {"type": "X509", "description":
                           "Where the province enables it, a client certificate can replace the password."},
     "localGuest": {"type": "userPassword", "description": "guest/guest on the local broker only."},
@@ -232,7 +233,9 @@ def alerts(converter, parts: dict, routing: str) -> None:
         "messages": messages, "parameters": params, "bindings": _exchange_binding(alerts_exchange)}
     parts["channels"]["alerts.desk_queue"] = {
         "address": queue.name, "title": "A desk's alerts queue",
-        "description": f"Durable, declared at deployment and bound to `{queue.routing_key}`.",
+        "description": f"Durable, declared at deployment and bound to `{queue.routing_key}`. A desk's user may "
+                      f"also make queues of its own named `{queue.name}.<anything>`, bound to its own department "
+                      "and division only.",
         "messages": copy.deepcopy(messages), "parameters": _params(department=department, division=DIVISION),
         "bindings": _queue_binding(queue)}
     parts["operations"]["receive_alerts"] = {
