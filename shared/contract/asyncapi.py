@@ -189,7 +189,7 @@ def receipts(converter, parts: dict) -> None:
         "receipt", "Receipt", "Statuses: " + ", ".join(RECEIPT_STATUSES) + ".", _schema(converter, ReceiptSchema),
         "receipts", correlationId=_ref("components", "correlationIds", "message_id"),
         description="Published with the AMQP `message_id` property set to the answered message's id "
-                    "(absent when it could not be read).")
+                    "(absent when there is none to give); the body always says it.")
     message = {"receipt": _ref("components", "messages", "receipt")}
     parts["channels"]["receipts"] = {
         "address": receipt_key("{division}"), "title": "Receipts",
