@@ -64,7 +64,7 @@ class ReceiptSchema(Schema):
         metadata={"description": "Field path (payload.contract_amount) to messages; empty when none."},
     )
     records = fields.Nested(RecordCountsSchema, allow_none=True, metadata={"description": "Batch types only."})
-    received_at = fields.String(required=True)
+    received_at = fields.String(required=True, metadata={"format": "date-time", "description": "When the platform received the message (+08:00)."})
 
 
 def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
