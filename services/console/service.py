@@ -26,7 +26,7 @@ from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.console.accounts import (
-    account_problems, desk_of, expires_at, locked_out, new_session_token, password_matches, token_key,
+    account_problems, desk_of, expires_at, new_session_token, password_matches, token_key,
 )
 from services.console.feed import LiveFeed, alert_reaches, sse
 from services.console.repository import ConsoleRepository
@@ -34,6 +34,7 @@ from services.console.schemas import (
     AcknowledgeSchema, ExpireSilenceSchema, ResolveSchema, SignInSchema, SilenceSchema,
 )
 from services.console.settings import ConsoleSettings
+from services.console.sign_in import BUSY, LOCKED, WRONG, source_address, try_sign_in
 from services.console.web import (
     BadRequest, cleared_cookie, error, forged, json_response, read_json, session_cookie, session_token,
 )
@@ -111,16 +112,24 @@ class ConsoleService:
             body = read_json(request, SignInSchema())
         except BadRequest as bad:
             return json_response({"errors": bad.errors}, 400)
-        username = body["username"]
-        if locked_out(self.store.failed_sign_ins(username), self.clock.now()):
-            return error(429, "尝试次数过多，请 15 分钟后再试 (too many attempts: try again in 15 minutes)")
-        account = self.store.account(username)
-        stored = account["password"] if account else _DUMMY_HASH
-        matched = tpool.execute(password_matches, body["password"], stored)
-        if not (account and matched) or account.get("disabled"):
-            self.store.record_failed_sign_in(username, self.clock.now_iso())
+        account = self.store.account(body["username"])
+        address = source_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                                 self.settings.trust_forwarded_for)
+
+        def check() -> bool:
+            stored = account["password"] if account else _DUMMY_HASH
+            matched = tpool.execute(password_matches, body["password"], stored)
+            return bool(account and matched and not account.get("disabled"))
+
+        limits = self.settings.sign_in
+        outcome = try_sign_in(self.store, limits, body["username"], address, self.clock.now(), check)
+        if outcome == LOCKED:
+            minutes = round(limits.window.total_seconds() / 60)
+            return error(429, f"尝试次数过多，请 {minutes} 分钟后再试 (too many attempts: try again in {minutes} minutes)")
+        if outcome == BUSY:
+            return error(429, "登录请求过多，请稍后再试 (too many sign-ins right now: try again in a minute)")
+        if outcome == WRONG:
             return error(401, "用户名或密码错误 (wrong username or password)")
-        self.store.clear_failed_sign_ins(username)
         return self._open_session(account)
 
     def _open_session(self, account: dict) -> Response:

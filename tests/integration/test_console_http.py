@@ -247,3 +247,43 @@ def test_a_desk_cannot_end_or_read_another_desks_silences_with_a_query_operator(
         assert attack.status_code == 400, attack.text
         assert "water" not in attack.text and "water-fr" not in attack.text
     assert water.get(console + "api/silences").json()["silences"] == victims
+
+
+def limited_console(config, runner_factory, **sign_in) -> str:
+    """A console with its own sign-in limits, trusting X-Forwarded-For as behind a proxy."""
+    limited = {**config, "CONSOLE": {**config["CONSOLE"], "trust_forwarded_for": True,
+                                     "sign_in": {**config["CONSOLE"]["sign_in"], **sign_in}}}
+    runner_factory(limited, AlertsService, ConsoleService).start()
+    with ClusterRpcProxy(limited) as cluster:
+        for name in ("water-fr", *(f"guessed-{i}" for i in range(40))):
+            cluster.console.add_account(name, hash_password(PASSWORD), "water", COUNTY)
+    return console_url(limited)
+
+
+def in_parallel(url, bodies, address="198.51.100.7") -> list[int]:
+    """Post every sign-in at once, each from its own green thread; their status codes."""
+    def post(body):
+        return requests.post(url + "api/session", json=body, timeout=120,
+                             headers={**HEADER, "X-Forwarded-For": address}).status_code
+    pool = eventlet.GreenPool(len(bodies))
+    return list(pool.imap(post, bodies))
+
+
+def test_forty_parallel_guesses_get_exactly_the_configured_five_password_checks(config, runner_factory):
+    url = limited_console(config, runner_factory, failures=5, checks=1000)
+    codes = in_parallel(url, [{"username": "water-fr", "password": f"guess {i}"} for i in range(40)])
+    assert sorted(codes) == [401] * 5 + [429] * 35
+
+
+def test_the_console_wide_limit_holds_against_parallel_guesses_at_many_usernames(config, runner_factory):
+    url = limited_console(config, runner_factory, failures=5, checks=10)
+    codes = in_parallel(url, [{"username": f"guessed-{i}", "password": "guess"} for i in range(40)])
+    assert sorted(codes) == [401] * 10 + [429] * 30
+
+
+def test_guesses_from_another_address_do_not_lock_the_operator_out(config, runner_factory):
+    url = limited_console(config, runner_factory, failures=5, checks=1000)
+    assert in_parallel(url, [{"username": "water-fr", "password": "guess"}] * 6, "203.0.113.9").count(429) == 1
+    own = in_parallel(url, [{"username": "water-fr", "password": PASSWORD}], "198.51.100.7")
+    locked = in_parallel(url, [{"username": "water-fr", "password": PASSWORD}], "203.0.113.9")
+    assert (own, locked) == ([200], [429])
