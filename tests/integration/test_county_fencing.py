@@ -84,12 +84,11 @@ def test_a_county_reads_its_own_receipts_but_not_another_countys(fenced):
             county_a.channel().basic_get(f"wagewatch.receipts.{OTHER_COUNTY}")
 
 
-def test_a_county_binds_a_queue_of_its_own_to_its_own_key_as_the_contract_says(fenced):
-    mine = f"wagewatch.receipts.{COUNTY}.mine"
+def test_a_county_reads_its_receipts_from_the_queue_deployment_bound_for_it(fenced):
+    mine = f"wagewatch.receipts.{COUNTY}"
     with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
         channel = county_a.channel()
-        channel.queue_declare(mine, auto_delete=True)
-        channel.queue_bind(mine, "wagewatch.receipts", f"county.{COUNTY}")
+        channel.queue_declare(mine, passive=True)              # a passive declare only checks it is there
         Producer(fenced["admin"].channel()).publish(b'{"status": "accepted"}', exchange="wagewatch.receipts",
                                                     routing_key=f"county.{COUNTY}")
         assert wait_for_message(channel, mine) == b'{"status": "accepted"}'
@@ -99,11 +98,14 @@ def test_a_county_binds_a_queue_of_its_own_to_its_own_key_as_the_contract_says(f
     lambda ch: ch.queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.receipts", f"county.{OTHER_COUNTY}"),
     lambda ch: ch.queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.receipts", "county.*"),
     lambda ch: ch.queue_declare(f"wagewatch.receipts.{OTHER_COUNTY}.mine", auto_delete=True),
+    lambda ch: ch.queue_declare(f"wagewatch.receipts.{COUNTY}.mine", auto_delete=True),
+    lambda ch: ch.queue_delete(f"wagewatch.receipts.{COUNTY}"),
     lambda ch: ch.queue_declare("snoop", auto_delete=True),
     lambda ch: ch.queue_bind(f"wagewatch.receipts.{COUNTY}", "wagewatch.alerts", "#"),
     lambda ch: ch.exchange_delete("wagewatch.ingress"),
     lambda ch: ch.exchange_declare("wagewatch.receipts", "topic", durable=True, auto_delete=False),
-], ids=["bind-other-county", "bind-wildcard", "declare-other-countys-queue", "declare-elsewhere",
+], ids=["bind-other-county", "bind-wildcard", "declare-other-countys-queue", "declare-own-queue",
+        "delete-own-queue", "declare-elsewhere",
         "bind-to-alerts", "delete-exchange", "declare-exchange"])
 def test_a_county_cannot_reach_beyond_its_own_receipts(fenced, trespass):
     with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
@@ -136,6 +138,52 @@ def test_a_desk_reads_only_its_own_alerts(fenced):
         channel.queue_bind(f"wagewatch.desk.water.{COUNTY}.tail", "wagewatch.alerts", f"alert.water.{COUNTY}.*")
         with pytest.raises(AccessRefused):
             channel.queue_bind(f"wagewatch.desk.water.{COUNTY}.tail", "wagewatch.alerts", f"alert.water.{OTHER_COUNTY}.*")
+
+
+def test_a_desk_binds_its_own_grouped_notifications_and_no_other_desks(fenced):
+    mine = f"wagewatch.desk.water.{COUNTY}.notifications"
+    with fenced["connect"](desk_user("water", COUNTY, fenced["prefix"])) as desk:
+        channel = desk.channel()
+        channel.queue_declare(mine, durable=True, auto_delete=False)
+        channel.queue_bind(mine, "wagewatch.notifications", f"notify.water.{COUNTY}.*")
+        Producer(fenced["admin"].channel()).publish(b'{"reason": "new"}', exchange="wagewatch.notifications",
+                                                    routing_key=f"notify.water.{COUNTY}.red")
+        assert wait_for_message(channel, mine) == b'{"reason": "new"}'
+        with pytest.raises(AccessRefused):
+            channel.queue_bind(mine, "wagewatch.notifications", f"notify.water.{OTHER_COUNTY}.*")
+
+
+# Ways a county could get a message into the ingress under another county's key without
+# publishing it there itself: each needs only the write on wagewatch.ingress that
+# publishing needs, and none is checked against topic permissions.
+AS_OTHER_COUNTY = f"county.{OTHER_COUNTY}.project.upsert"
+RELAYS = {
+    "dead-lettered receipts": lambda ch, own: (
+        ch.queue_declare(f"{own}.relay", arguments={
+            "x-message-ttl": 0, "x-dead-letter-exchange": "wagewatch.ingress",
+            "x-dead-letter-routing-key": AS_OTHER_COUNTY}),
+        ch.queue_bind(f"{own}.relay", "wagewatch.receipts", f"county.{COUNTY}")),
+    "alternate exchange": lambda ch, own: (
+        ch.exchange_declare(f"{own}.relay", "direct", arguments={"alternate-exchange": "wagewatch.ingress"}),
+        Producer(ch).publish(b"{}", exchange=f"{own}.relay", routing_key=AS_OTHER_COUNTY)),
+    "receipts bound into the ingress": lambda ch, own: (
+        ch.exchange_bind("wagewatch.ingress", "wagewatch.receipts", f"county.{COUNTY}"),),
+    "own exchange bound into the ingress": lambda ch, own: (
+        ch.exchange_declare(f"{own}.relay", "topic"),
+        ch.exchange_bind("wagewatch.ingress", f"{own}.relay", "#"),
+        Producer(ch).publish(b"{}", exchange=f"{own}.relay", routing_key=AS_OTHER_COUNTY)),
+}
+
+
+@pytest.mark.parametrize("relay", RELAYS)
+def test_a_county_cannot_relay_anything_into_the_ingress_as_another_county(fenced, relay):
+    with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
+        with pytest.raises(AccessRefused):
+            RELAYS[relay](county_a.channel(), f"wagewatch.receipts.{COUNTY}")
+    Producer(fenced["admin"].channel()).publish(b'{"status": "rejected"}', exchange="wagewatch.receipts",
+                                                routing_key=f"county.{COUNTY}")
+    assert wait_for_message(fenced["admin"].channel(), INGRESS_QUEUE_NAME, timeout=2.0) is None
+    assert waiting(fenced["admin"], f"wagewatch.receipts.{COUNTY}") == 1, "the receipt still reached its queue"
 
 
 def test_the_county_client_publishes_with_a_county_user_when_it_does_not_declare(fenced):
