@@ -17,6 +17,7 @@ Passwords are never part of these definitions: see docs/operations.md.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kombu import Queue
@@ -43,6 +44,13 @@ def county_user(division: str, prefix: str = "") -> str:
 
 def desk_user(department: str, division: str, prefix: str = "") -> str:
     return f"{prefix}desk.{department}.{division}"
+
+
+def desk_of_user(user: str) -> tuple[str, str] | None:
+    """(department, division) of a desk's broker user (``desk.water.430102``, with any
+    prefix), or None for any other user."""
+    found = re.search(r"(?:^|[-.])desk\.([a-z]+)\.(\d{6})$", user)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def receipts_queue(division: str) -> Queue:

@@ -5,7 +5,10 @@ unique to the test run, and deleted afterwards."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import subprocess
 import time
 import uuid
 from urllib.parse import urlparse
@@ -17,6 +20,7 @@ from kombu import Connection, Producer
 from shared.contract.access import Scope, county_user, desk_user
 from shared.contract.definitions import users
 from shared.contract.topology import INGRESS_QUEUE_NAME, alerts_exchange, ingress_exchange
+from tests.e2e.test_command_line import WAGEWATCH, read_line
 from tests.factories import COUNTY, OTHER_COUNTY, message, project
 from wagewatch.broker import ManagementApi, set_password, setup
 from wagewatch.definitions import definitions
@@ -203,3 +207,58 @@ def test_setup_again_keeps_the_passwords_already_set(fenced, request, rabbit_con
     assert setup(api, fenced["document"])["users_created"] == []
     with fenced["connect"](county_user(COUNTY, fenced["prefix"])) as county_a:
         publish(county_a, COUNTY, COUNTY)
+
+
+def tail_as(fenced, user, *args):
+    """`wagewatch alerts tail` as an operator runs it, with that broker user's credentials."""
+    uri = fenced["connect"](user).as_uri(include_password=True)
+    return subprocess.Popen([WAGEWATCH, "alerts", "tail", *args], env={**os.environ, "AMQP_URI": uri},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def alert_for(division, severity="red"):
+    return {"alert_id": "a1", "fingerprint": f"PAYROLL_MISSING:{division}-W1:2026-10", "type": "PAYROLL_MISSING",
+            "severity": severity, "status": "firing", "department": "water", "division": division,
+            "level": "county", "project_code": f"{division}-W1", "month": "2026-10", "summary": "缺 10 月工资表",
+            "details": {}, "raised_at": "2026-11-16T09:00:00+08:00"}
+
+
+def publish_as_platform(fenced, exchange, routing_key, body):
+    Producer(fenced["admin"].channel()).publish(body, exchange=exchange, routing_key=routing_key, serializer="json")
+
+
+@pytest.mark.parametrize("args", [(), ("--department", "water", "--division", COUNTY)], ids=["own-desk", "named"])
+def test_a_desk_tails_its_own_alerts_with_its_own_credentials(fenced, args):
+    tail = tail_as(fenced, desk_user("water", COUNTY, fenced["prefix"]), *args)
+    try:
+        assert read_line(tail, 30).startswith(f"watching alerts (water, {COUNTY}"), tail.stderr.read()
+        publish_as_platform(fenced, "wagewatch.alerts", f"alert.water.{OTHER_COUNTY}.red", alert_for(OTHER_COUNTY))
+        publish_as_platform(fenced, "wagewatch.alerts", f"alert.water.{COUNTY}.red", alert_for(COUNTY))
+        line = read_line(tail, 30)
+        assert "RED" in line and f"water@{COUNTY}" in line and f"{COUNTY}-W1" in line
+    finally:
+        tail.send_signal(signal.SIGINT)
+        assert tail.wait(10) == 0
+
+
+def test_a_desk_tails_its_own_grouped_notifications(fenced):
+    tail = tail_as(fenced, desk_user("water", COUNTY, fenced["prefix"]), "--notifications")
+    note = {"desk": {"department": "water", "division": COUNTY, "level": "county"},
+            "group": {"project_code": f"{COUNTY}-W1"}, "reason": "new", "colour": "red",
+            "sent_at": "2026-11-16T09:00:01+08:00", "firing": [alert_for(COUNTY)], "resolved": [], "suppressed": []}
+    try:
+        assert read_line(tail, 30).startswith(f"watching notifications (water, {COUNTY}"), tail.stderr.read()
+        publish_as_platform(fenced, "wagewatch.notifications", f"notify.water.{COUNTY}.red", note)
+        assert f"water@{COUNTY} project_code={COUNTY}-W1: 1 firing" in read_line(tail, 30)
+    finally:
+        tail.send_signal(signal.SIGINT)
+        assert tail.wait(10) == 0
+
+
+@pytest.mark.parametrize("args", [("--division", OTHER_COUNTY), ("--department", "hrss"), ("--notifications",
+                                                                                          "--division", "430100")])
+def test_a_desk_tailing_beyond_its_desk_is_told_plainly_without_a_traceback(fenced, args):
+    tail = tail_as(fenced, desk_user("water", COUNTY, fenced["prefix"]), *args)
+    out, err = tail.communicate(timeout=60)
+    assert tail.returncode == 2 and out == ""
+    assert "the broker refused this" in err and "may watch only its own desk" in err and "Traceback" not in err
