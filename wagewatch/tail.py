@@ -4,10 +4,9 @@ colour, rule and project."""
 from __future__ import annotations
 
 import sys
-
 from urllib.parse import urlparse
 
-from amqp.exceptions import AccessRefused, NotFound
+from amqp.exceptions import AccessRefused
 
 from shared.contract.access import desk_of_user, desk_queue
 from shared.contract.client import Listener
@@ -52,10 +51,10 @@ def tail(amqp_uri: str, department=None, division=None, severity=None, out=sys.s
     department, division = _desk_scope(amqp_uri, department, division)
     try:
         listener = _listen(amqp_uri, department, division, severity, notifications)
-    except (AccessRefused, NotFound) as refused:
+    except AccessRefused as refused:
         print(f"wagewatch alerts tail: the broker refused this: {refused.reply_text or refused}.\n"
-              "A desk's broker user (desk.<department>.<division>) may watch only its own desk: run it "
-              "without --department/--division, or with its own.", file=err)
+              "Check the user and password in AMQP_URI. A desk's broker user (desk.<department>.<division>) "
+              "may watch only its own desk: run it without --department/--division, or with its own.", file=err)
         return 2
     colour = out.isatty()
     print(f"watching {'notifications' if notifications else 'alerts'} ({department or 'any department'}, "

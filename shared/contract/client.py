@@ -11,6 +11,7 @@ import json
 import socket
 import time
 import uuid
+
 from amqp.exceptions import NotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 

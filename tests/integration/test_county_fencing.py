@@ -262,3 +262,12 @@ def test_a_desk_tailing_beyond_its_desk_is_told_plainly_without_a_traceback(fenc
     out, err = tail.communicate(timeout=60)
     assert tail.returncode == 2 and out == ""
     assert "the broker refused this" in err and "may watch only its own desk" in err and "Traceback" not in err
+
+
+def test_a_wrong_password_is_said_plainly_too(fenced):
+    uri = fenced["connect"](desk_user("water", COUNTY, fenced["prefix"])).as_uri(include_password=True)
+    user, _, rest = uri.partition("@")
+    tail = subprocess.Popen([WAGEWATCH, "alerts", "tail"], env={**os.environ, "AMQP_URI": f"{user}x@{rest}"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = tail.communicate(timeout=60)
+    assert tail.returncode == 2 and "Check the user and password" in err and "Traceback" not in err
