@@ -52,7 +52,10 @@ class ConsoleRepository:
         return True
 
     def release(self, key: str, claim_id: str) -> None:
+        """Give a claim back; a key left with none goes, so names sprayed while the console
+        is busy leave nothing behind."""
         self.attempts.update_one({"_id": key}, {"$pull": {"claims": {"id": claim_id}}})
+        self.attempts.delete_one({"_id": key, "claims": {"$size": 0}})
 
     def clear(self, key: str) -> None:
         self.attempts.delete_one({"_id": key})

@@ -287,3 +287,12 @@ def test_guesses_from_another_address_do_not_lock_the_operator_out(config, runne
     own = in_parallel(url, [{"username": "water-fr", "password": PASSWORD}], "198.51.100.7")
     locked = in_parallel(url, [{"username": "water-fr", "password": PASSWORD}], "203.0.113.9")
     assert (own, locked) == ([200], [429])
+
+
+def test_usernames_sprayed_while_the_console_is_busy_leave_nothing_stored(config, runner_factory, mongo_uri):
+    from shared.storage import database_for
+
+    url = limited_console(config, runner_factory, failures=5, checks=2)
+    codes = in_parallel(url, [{"username": f"sprayed-{i}", "password": "guess"} for i in range(20)])
+    assert sorted(codes) == [401] * 2 + [429] * 18
+    assert database_for(mongo_uri, "console")["sign_in_attempts"].count_documents({}) == 3   # 2 failures + "*"
