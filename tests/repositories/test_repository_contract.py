@@ -453,10 +453,18 @@ def test_operator_accounts_are_unique_and_disabling_one_ends_its_sessions(databa
     assert console.session("k2") is None
 
 
-def test_failed_sign_ins_keep_the_latest_few_and_are_cleared(database):
+@diverges_on_wire("a path into an array (claims.2) is never found, so the guard never stops a claim")
+def test_sign_in_claims_admit_at_most_the_limit_in_a_window_and_are_given_back(database):
     console = made(ConsoleRepository, database, "console")
-    for n in range(5):
-        console.record_failed_sign_in("cs-water", f"2026-11-01T08:00:0{n}", keep=3)
-    assert console.failed_sign_ins("cs-water") == ["2026-11-01T08:00:02", "2026-11-01T08:00:03", "2026-11-01T08:00:04"]
-    console.clear_failed_sign_ins("cs-water")
-    assert console.failed_sign_ins("cs-water") == []
+    taken = [console.claim("cs-water@10.0.0.1", f"c{n}", f"2026-11-01T08:00:0{n}", "2026-11-01T07:45:00", 3)
+             for n in range(5)]
+    assert taken == [True, True, True, False, False]
+    assert console.claim("cs-water@10.0.0.2", "d1", "2026-11-01T08:00:05", "2026-11-01T07:45:00", 3) is True
+    # Claims older than the window no longer count.
+    assert console.claim("cs-water@10.0.0.1", "c5", "2026-11-01T08:20:00", "2026-11-01T08:05:00", 3) is True
+    console.release("cs-water@10.0.0.1", "c5")
+    assert console.attempts.find_one({"_id": "cs-water@10.0.0.1"}) is None   # nothing left behind
+    console.release("cs-water@10.0.0.2", "other")
+    assert console.attempts.find_one({"_id": "cs-water@10.0.0.2"}) is not None
+    console.clear("cs-water@10.0.0.2")
+    assert console.claim("cs-water@10.0.0.2", "d2", "2026-11-01T08:00:06", "2026-11-01T07:45:00", 1) is True

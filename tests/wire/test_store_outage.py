@@ -63,7 +63,7 @@ def test_a_store_outage_mid_stream_loses_nothing_and_the_services_recover_by_the
     assert wait_until(lambda: all(s.ready() for s in services.values()), timeout=150), \
         {name: s.health_body() for name, s in services.items()}
     pids = {name: s.process.pid for name, s in services.items()}
-    stream = Stream(projects=8, months=24, workers=10)
+    stream = Stream(projects=10, months=19, workers=10)   # 200 messages, every month in the past
     receipts = DurableReceipts(amqp_uri, COUNTY)
     county = CountyClient(amqp_uri)
     started = time.monotonic()
