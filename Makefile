@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed
 # The load generator's own virtualenv: locust runs on gevent, the services on eventlet.
 LOAD_VENV  := .venv-load
 LOAD_STAMP := $(LOAD_VENV)/.installed
+# The wire-protocol tier's server (nx-27017) needs pymongo >= 4.18; the services pin 4.15.
+WIRE_VENV  := .venv-wire
+WIRE_STAMP := $(WIRE_VENV)/.installed
 
-.PHONY: up demo test unit e2e faults load bench broker definitions asyncapi clean
+.PHONY: up demo test unit wire e2e faults load bench broker browser definitions asyncapi clean
 
 # The AsyncAPI project's JSON Schema for 3.0.0 and its CLI, to validate docs/asyncapi.yaml
 # with (fetched from npm at set-up into .cache; not committed). CLI 4.1.1 is the newest that
@@ -30,10 +33,20 @@ $(LOAD_STAMP): loadtests/requirements.txt
 	$(LOAD_VENV)/bin/pip install --quiet -r loadtests/requirements.txt
 	touch $(LOAD_STAMP)
 
+$(WIRE_STAMP): tests/wire/requirements.txt
+	$(PYTHON) -m venv $(WIRE_VENV)
+	$(WIRE_VENV)/bin/pip install --quiet -r tests/wire/requirements.txt
+	touch $(WIRE_STAMP)
+
 # RabbitMQ must answer on localhost; start it if it does not (with its management API,
 # which the tests use to make a throwaway vhost per test).
 broker:
 	@bash deploy/local-broker.sh
+
+# The console's browser test drives Debian's Chromium with a CJK font: installed when
+# missing (apt-get, as root), so `make test` needs nothing set up by hand.
+browser:
+	@bash deploy/ensure-chromium.sh
 
 ## Run the platform with the demo month (embedded store; Ctrl-C stops).
 up: $(STAMP) broker
@@ -54,19 +67,26 @@ $(ASYNCAPI_CLI):
 	mkdir -p .cache/asyncapi-cli
 	npm install --prefix .cache/asyncapi-cli --no-audit --no-fund --silent @asyncapi/cli@4.1.1
 
-## Every test: unit, integration and end to end on the real local RabbitMQ.
-test: $(STAMP) $(LOAD_STAMP) $(ASYNCAPI_SCHEMA) broker
+## Every test: unit, integration, end to end on the real local RabbitMQ, and the
+## wire-protocol tier (services and repositories against nx-27017, tests/wire).
+test: $(STAMP) $(LOAD_STAMP) $(WIRE_STAMP) $(ASYNCAPI_SCHEMA) broker browser
 	$(BIN)/nameko test -q $(ARGS)
 
 unit: $(STAMP) $(ASYNCAPI_SCHEMA)
 	$(BIN)/nameko test -q tests/unit $(ARGS)
 
-e2e: $(STAMP) $(LOAD_STAMP) broker
+## The wire-protocol tier alone: services as compose runs them, the store outage, and the
+## repository contract suite, against nx-27017.
+wire: $(STAMP) $(WIRE_STAMP) broker
+	$(BIN)/nameko test -q tests/wire $(ARGS)
+
+e2e: $(STAMP) $(LOAD_STAMP) broker browser
 	$(BIN)/nameko test -q tests/e2e $(ARGS)
 
 ## Crashes, broker restarts (on a RabbitMQ node of the test's own), poison messages,
-## fuzzed input, fenced counties and the personal-data scan, with the figures each prints.
-faults: $(STAMP) broker
+## fuzzed input, fenced counties, the personal-data scan and a store outage (on the
+## wire-protocol server), with the figures each prints.
+faults: $(STAMP) $(WIRE_STAMP) broker
 	$(BIN)/nameko test -q -s -m faults $(ARGS)
 
 ## Locust county systems over AMQP against the running platform (started for the run if
@@ -88,4 +108,4 @@ asyncapi: $(STAMP)
 	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) .cache test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis

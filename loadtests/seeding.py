@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -38,6 +37,7 @@ from shared.pii import normalise_id_number
 from shared.projects import ProjectDivisions
 from shared.province import Province
 from shared.province import generator as generate_module
+from shared import embedded_store
 from shared.storage import client_for, database_for, is_embedded
 from services.accounts.repository import AccountsRepository
 from services.accounts.service import AccountsService
@@ -80,25 +80,15 @@ def seed_all_cached(mongo_uri: str, province: Province, *, pii_key: bytes, cache
     if not is_embedded(mongo_uri):
         raise ValueError("Only the embedded store (mongomock://) can be cached; seed_all seeds MongoDB.")
     made_by = Path(generate_module.__file__).parent   # what makes the messages (not the expectations)
-    code = [Path(__file__)] + [made_by / name for name in ("generator.py", "builders.py", "spec.py")]
+    code = [Path(__file__), Path(embedded_store.__file__)] + [made_by / name for name in ("generator.py", "builders.py", "spec.py")]
     fingerprint = hashlib.sha256(repr((province.spec, hashlib.sha256(pii_key).hexdigest(),
                                        [f.read_bytes() for f in code])).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"province-{fingerprint}.pickle"
-    store = client_for(mongo_uri)._store      # mongomock's in-process server
     if path.exists():
-        with path.open("rb") as cached:
-            for (db, name), (documents, indexes) in pickle.load(cached).items():
-                collection = store[db][name]
-                collection._documents, collection.indexes = documents, indexes
+        embedded_store.load_snapshot(client_for(mongo_uri), path)
         return True
     seed_all(mongo_uri, province, pii_key=pii_key, progress=progress)
-    snapshot = {(db, name): (store[db][name]._documents, store[db][name].indexes)
-                for db in (database_for(mongo_uri, s).name for s in SERVICES)
-                for name in store[db].list_created_collection_names()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_suffix(".partial").open("wb") as out:
-        pickle.dump(snapshot, out, protocol=pickle.HIGHEST_PROTOCOL)
-    path.with_suffix(".partial").rename(path)
+    embedded_store.save_snapshot(client_for(mongo_uri), [database_for(mongo_uri, s).name for s in SERVICES], path)
     return False
 
 

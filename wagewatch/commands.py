@@ -7,7 +7,12 @@ import time
 
 from shared.calendar import today
 from wagewatch import platform
+from shared.storage import is_embedded
 from wagewatch.config import ensure_pii_key, load_config
+
+EMBEDDED_STORE_NOTICE = (
+    "      the embedded store keeps nothing after WageWatch stops: every record, receipt log and alert "
+    "is gone at a stop or a crash (MONGO_URI=mongodb://… keeps them; README, \"What the platform guarantees\")")
 
 
 def _config(args) -> dict:
@@ -24,6 +29,8 @@ def up(args) -> int:
           f"MONGO_URI={_safe(config['MONGO_URI'])} ({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
     print(f"      operators' console: {platform.console_url(config)} "
           "(accounts: `wagewatch console add-user`)", flush=True)
+    if is_embedded(config["MONGO_URI"]):
+        print(EMBEDDED_STORE_NOTICE, flush=True)
     if args.demo:
         from wagewatch.demo import run_demo
 

@@ -22,7 +22,7 @@ from shared.internal import (
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from shared.nameko.sweeps import DailySweep
+from shared.nameko import sweeps
 from shared.pii import keyed_hash, mask_account
 from shared.projects import changed_project, load_facts, submission_problem
 from services.accounts.coverage import coverage, project_systems
@@ -35,7 +35,7 @@ _RECORDED = RecordedSchema()
 ALERTS_LIST_LIMIT = 1000  # alerts.list_alerts answers at most this many
 
 
-class AccountsService(DailySweep):
+class AccountsService(sweeps.DailySweep):
     name = "accounts"
 
     health = HealthCheck()

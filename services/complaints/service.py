@@ -24,7 +24,7 @@ from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.divisions import validate_division
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from shared.nameko.sweeps import DailySweep
+from shared.nameko import sweeps
 from services.complaints import domain
 from services.complaints.clocks import clock_at
 from services.complaints.exceptions import CaseError, CaseNotFound, ConcurrentChange, InvalidChange, travel_as_themselves
@@ -44,7 +44,7 @@ RELAY_AFTER = timedelta(seconds=30)
 _PERSONAL = ("submission.payload.complainant", "submission.payload.description")
 
 
-class ComplaintsService(DailySweep):
+class ComplaintsService(sweeps.DailySweep):
     name = "complaints"
 
     health = HealthCheck()

@@ -12,7 +12,7 @@ from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PROJECT_CHANGE
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from shared.nameko.sweeps import DailySweep
+from shared.nameko import sweeps
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import changed_project, load_facts, submission_problem
 from services.payroll.domain import payroll_missing, payroll_missing_fingerprint
@@ -22,7 +22,7 @@ from services.payroll.settings import PayrollSettings
 _LINE_FACTS = PayrollLineFactsSchema()
 
 
-class PayrollService(DailySweep):
+class PayrollService(sweeps.DailySweep):
     name = "payroll"
 
     payrolls = Repository(PayrollRepository)

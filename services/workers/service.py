@@ -13,7 +13,7 @@ from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Kept, Repository, Settings
-from shared.nameko.sweeps import DailySweep
+from shared.nameko import sweeps
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import ProjectDivisions, load_facts
 from services.workers.domain import (
@@ -30,7 +30,7 @@ RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write duri
 _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
-class WorkersService(DailySweep):
+class WorkersService(sweeps.DailySweep):
     name = "workers"
 
     health = HealthCheck()

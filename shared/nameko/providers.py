@@ -7,10 +7,10 @@ from datetime import date, datetime
 from nameko.extensions import DependencyProvider
 
 from shared.calendar import SHANGHAI, now_iso, today
-from shared.storage import database_for
+from shared.storage import DEFAULT_URI, database_for
 
 MONGO_URI_KEY = "MONGO_URI"
-DEFAULT_MONGO_URI = "mongomock://local"
+DEFAULT_MONGO_URI = DEFAULT_URI     # the embedded store, as deploy/config.yml defaults
 
 
 class Repository(DependencyProvider):

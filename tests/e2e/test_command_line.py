@@ -109,7 +109,10 @@ def test_up_runs_the_platform_until_ctrl_c_and_stops_cleanly(config):
         assert line.startswith("[1/4] WageWatch is up:") and "Ctrl-C stops" in line, line
         up.send_signal(signal.SIGINT)
         assert up.wait(30) == 0
-        assert "stopping" in up.stdout.read()
+        said = up.stdout.read()
+        assert "stopping" in said
+        # On the embedded store (the default) it said as it started that nothing outlives it.
+        assert "the embedded store keeps nothing after WageWatch stops" in said, said
     finally:
         if up.poll() is None:
             up.kill()

@@ -78,3 +78,34 @@ def test_compose_checks_each_services_health_and_starts_the_ingress_after_its_ow
     owners = {name: {"condition": "service_healthy"} for name in platform_services - {"ingress"}}
     assert owners.items() <= compose["ingress"]["depends_on"].items()
     assert compose["rabbitmq-setup"]["command"] == ["wagewatch", "broker", "setup"]
+
+
+def test_compose_runs_mongodb_as_a_replica_set_it_initiates_and_services_write_with_majority_and_retries():
+    from tests.wire.processes import compose_service
+
+    mongodb = compose_service("mongodb")
+    assert mongodb["command"][:3] == ["mongod", "--replSet", "rs0"]
+    check = " ".join(mongodb["healthcheck"]["test"])
+    assert 'rs.initiate({_id: "rs0"' in check and "isWritablePrimary" in check
+    for name in ("projects", "payroll", "workers", "accounts", "alerts", "complaints", "ingress", "console"):
+        service = compose_service(name)
+        options = set(service["environment"]["MONGO_URI"].partition("?")[2].split("&"))
+        assert {"replicaSet=rs0", "w=majority", "retryWrites=true"} <= options, name
+        assert service["depends_on"]["mongodb"] == {"condition": "service_healthy"}, name
+
+
+def test_the_readme_test_command_installs_what_its_tests_need_and_ci_adds_nothing():
+    planned = subprocess.run(["make", "-n", "test"], capture_output=True, text=True, cwd=ROOT)
+    assert planned.returncode == 0, planned.stderr
+    assert "deploy/ensure-chromium.sh" in planned.stdout     # the console's browser test
+    steps = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line and not line.startswith("#")]
+    assert steps == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', "make test"]
+
+
+def test_nameko_run_finds_exactly_one_service_in_each_service_module():
+    """``nameko run --config deploy/config.yml services.<name>.service`` (compose, k8s)
+    starts every class of the module that has an entrypoint: only the service's own."""
+    from nameko.cli.run import import_service
+
+    for cls in wagewatch_platform.service_classes():
+        assert import_service(cls.__module__) == [cls], cls.__module__

@@ -1,7 +1,10 @@
 """The embedded store takes the bulk writes the repositories send to MongoDB."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from pymongo import DeleteMany, ReplaceOne, UpdateOne
@@ -74,3 +77,31 @@ def test_in_and_nin_match_as_before_for_values_arrays_and_patterns(collection):
     assert [d["_id"] for d in collection.find({"tag": {"$in": [re.compile("^b")]}})] == [2]
     assert [d["_id"] for d in collection.find({"tags": {"$in": [{"k": 1}]}})] == [4]
     assert [d["_id"] for d in collection.find({"tag": {"$in": [{"k": 1}]}})] == [4]
+
+
+def test_a_mongodb_client_under_eventlet_gets_as_far_as_the_server():
+    """Issue 12: under eventlet's green DNS, pymongo failed before any socket was opened
+    (``getaddrinfo() got an unexpected keyword argument 'type'``). Here nothing listens,
+    so the connection must be refused, by name and by address."""
+    from pymongo.errors import ServerSelectionTimeoutError
+    from tests.conftest import free_port
+
+    for host in ("localhost", "127.0.0.1"):
+        uri = f"mongodb://{host}:{free_port()}/?serverSelectionTimeoutMS=500&connectTimeoutMS=500"
+        with pytest.raises(ServerSelectionTimeoutError) as failed:
+            database_for(uri, "unit").command("ping")
+        forget_embedded(uri)     # drops the cached client whatever its kind
+        assert "getaddrinfo" not in str(failed.value) and "refused" in str(failed.value).lower(), failed.value
+
+
+def test_only_the_embedded_store_module_names_mongomock_and_production_never_imports_it():
+    root = Path(__file__).resolve().parents[2]
+    naming = sorted(str(path.relative_to(root)) for top in ("services", "shared", "wagewatch")
+                    for path in (root / top).rglob("*") if path.is_file() and "__pycache__" not in path.parts
+                    and b"mongomock" in path.read_bytes())
+    assert naming == ["shared/embedded_store.py"]
+    code = ("import sys; from shared.storage import database_for; from wagewatch.platform import service_classes; "
+            "service_classes(); database_for('mongodb://127.0.0.1:1/', 'projects'); "
+            "print(sorted(m for m in sys.modules if m.startswith('mongomock')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
