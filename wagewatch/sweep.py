@@ -1,7 +1,7 @@
 """``wagewatch sweep``: run every monitoring rule as of a date and report the outcome.
 
 A sweep as of today raises and resolves alerts. As of any other day it is a what-if: it
-shows what would fire and resolve, and publishes and stores nothing, unless ``--publish``
+shows what would fire and resolve, and changes no alert and tells no desk, unless ``--publish``
 (back-dated catch-up after an outage). The services refuse a real sweep older than their
 last real one unless ``--force``: it would resolve alerts the later sweep raised although
 nothing was paid."""
@@ -54,7 +54,7 @@ def failed(outcomes: list[dict]) -> bool:
 def format_outcome(outcomes: list[dict]) -> str:
     lines = []
     if any(o.get("what_if") for o in outcomes):
-        lines.append("what-if: nothing was published to the desks or stored (--publish raises them)")
+        lines.append("what-if: no desk was told and no alert changed (--publish raises them)")
     for outcome in outcomes:
         lines.extend(_lines(outcome))
     return "\n".join(lines)

@@ -147,19 +147,22 @@ class WorkersService(MonitoringSweep):
         subject = _subject_in(projects)
         since = Month.of(day).shift(-self.settings.reconciliation.recheck_months)
         self._reconcile(self.records.to_reconcile(str(since)), isolation=isolation, subject=subject)
-        rules, site = self.settings.reconciliation, self.settings.site
+        rules = self.settings.reconciliation
         found = isolation.each([d for d in self.records.reported_findings() if d["project_code"] in projects],
                                lambda d: conditions(projects[d["project_code"]], d["month"], d["findings"], day, rules),
                                subject)
-        last_days = self.records.last_days()
-        found += isolation.each(projects.values(), lambda p: no_attendance([p], last_days, day, site), project_subject)
+        return found + self._site_conditions(projects, day, isolation)
+
+    def _site_conditions(self, projects: dict[str, dict], day: date, isolation: Isolation) -> list[dict]:
+        """NO_ATTENDANCE and ATTENDANCE_UNREGISTERED, project by project."""
+        site, last_days = self.settings.site, self.records.last_days()
+        found = isolation.each(projects.values(), lambda p: no_attendance([p], last_days, day, site), project_subject)
         irregular: dict[str, list[dict]] = {}
         for group in self.records.irregular_between(site.window_start(day), day):
             irregular.setdefault(group["project_code"], []).append(group)
-        found += isolation.each(sorted(irregular.keys() & projects.keys()),
-                                lambda code: attendance_unregistered(projects, irregular[code], day, site),
-                                lambda code: project_subject(projects[code]))
-        return found
+        return found + isolation.each(sorted(irregular.keys() & projects.keys()),
+                                      lambda code: attendance_unregistered(projects, irregular[code], day, site),
+                                      lambda code: project_subject(projects[code]))
 
     def _reconcile(self, months: list[dict], clear_reason: str | None = None, isolation: Isolation | None = None,
                    subject=None) -> None:

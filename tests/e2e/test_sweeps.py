@@ -144,7 +144,7 @@ def test_a_sweep_as_of_another_day_is_a_what_if_and_a_real_sweep_never_goes_back
 
     what_if = wagewatch(config, "sweep", "--as-of", later)
     assert what_if.returncode == 0, what_if.stderr
-    assert what_if.stdout.startswith("what-if: nothing was published to the desks or stored")
+    assert what_if.stdout.startswith("what-if: no desk was told and no alert changed")
     assert "payroll: as of 2026-11-21, 1 condition(s) reported, 1 would be raised, 0 would be resolved" in what_if.stdout
     assert re.search(rf"would raise yellow PAYROLL_MISSING\s+{COUNTY} {COUNTY}-2026-0001 2026-10 → water",
                      what_if.stdout)

@@ -193,7 +193,7 @@ def test_the_summary_names_what_was_skipped_and_what_a_what_if_would_do():
                "where": "site_rules.py:52 no_attendance"}
     printed = format_outcome([{"source": "workers", "as_of": "2026-12-16", "reported": 1, "raised": [line],
                                "resolved": [line], "skipped": [skipped], "what_if": True}]).splitlines()
-    assert printed[0].startswith("what-if: nothing was published")
+    assert printed[0].startswith("what-if: no desk was told and no alert changed")
     assert printed[1] == "workers: as of 2026-12-16, 1 condition(s) reported, 1 would be raised, 1 would be resolved"
     assert printed[2].startswith("  would raise yellow PAYROLL_MISSING") and printed[3].startswith("  would resolve")
     assert "1 skipped" in printed[4] and printed[5] == "  skipped  BAD (430102): OverflowError in site_rules.py:52 no_attendance"
