@@ -50,6 +50,9 @@ class MonitoringSweep:
             sweeps.record(as_of, self.clock.now_iso())
             outcome = self.alerts.reconcile(self.name, types, as_of, conditions, unevaluated=skipped)
             self._after_sweep(outcome, conditions, date.fromisoformat(as_of))
+        if isolation.failures:
+            log.warning("%s sweep as of %s: %d subject(s) skipped, each reported as %s", self.name, as_of,
+                        len(isolation.failures), RULE_FAILED)
         return {**outcome, "what_if": what_if, "skipped": [f.as_dict() for f in isolation.failures.values()]}
 
     def reevaluate(self, project_codes: list[str], resolve_only: bool) -> None:
