@@ -11,10 +11,13 @@ LOAD_STAMP := $(LOAD_VENV)/.installed
 
 .PHONY: up demo test unit e2e faults load bench broker definitions asyncapi clean
 
-# The AsyncAPI project's JSON Schema for 2.6.0, to validate docs/asyncapi.yaml against
-# (fetched from npm at set-up; not committed).
+# The AsyncAPI project's JSON Schema for 3.0.0 and its CLI, to validate docs/asyncapi.yaml
+# with (fetched from npm at set-up into .cache; not committed). CLI 4.1.1 is the newest that
+# runs on Node 20 (5.x needs Node 24); it installs about 1.5 GB once.
+ASYNCAPI_VERSION := 3.0.0
 ASYNCAPI_SPECS := @asyncapi/specs@6.11.1
-ASYNCAPI_SCHEMA := .cache/asyncapi-2.6.0.json
+ASYNCAPI_SCHEMA := .cache/asyncapi-$(ASYNCAPI_VERSION).json
+ASYNCAPI_CLI := .cache/asyncapi-cli/node_modules/.bin/asyncapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +43,16 @@ up: $(STAMP) broker
 demo: $(STAMP) broker
 	$(BIN)/wagewatch demo
 
-$(ASYNCAPI_SCHEMA):
+# The schema's target brings the CLI too, so every target that validates gets both.
+$(ASYNCAPI_SCHEMA): | $(ASYNCAPI_CLI)
 	mkdir -p .cache/specs
 	cd .cache && npm pack --silent $(ASYNCAPI_SPECS) > /dev/null
 	tar -xzf .cache/asyncapi-specs-*.tgz -C .cache/specs
-	cp '.cache/specs/package/schemas/2.6.0-without-$$id.json' $(ASYNCAPI_SCHEMA)
+	cp '.cache/specs/package/schemas/$(ASYNCAPI_VERSION)-without-$$id.json' $(ASYNCAPI_SCHEMA)
+
+$(ASYNCAPI_CLI):
+	mkdir -p .cache/asyncapi-cli
+	npm install --prefix .cache/asyncapi-cli --no-audit --no-fund --silent @asyncapi/cli@4.1.1
 
 ## Every test: unit, integration and end to end on the real local RabbitMQ.
 test: $(STAMP) $(LOAD_STAMP) $(ASYNCAPI_SCHEMA) broker

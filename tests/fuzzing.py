@@ -4,7 +4,10 @@ A case starts from a valid message of one of the nine types and breaks one thing
 field gets a bad value of its kind (wrong type, huge string, wrong check digit,
 impossible date, negative money, unknown enum, too many decimals…), a required field
 goes missing, an unknown field appears, the envelope is broken, the batch has 0 or
-1,001 records, the type is unknown, or the body is not UTF-8 JSON at all. ``expect``
+1,001 records, the type is unknown, or the body is not UTF-8 JSON at all. Values at the
+edge of what the platform can hold are among the bad ones: dates in year 1 or 9999, a
+payroll month or a payment in the future, 10^30 workers or yuan, lone surrogates, and
+message_ids too long for an AMQP property (10,240 characters, 90 Chinese characters). ``expect``
 names where the receipt must say the problem is, so a test can hold the platform to a
 *precise* answer, not just "rejected".
 """
@@ -13,10 +16,13 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from hypothesis import strategies as st
 
+from shared.calendar import today
 from shared.contract.messages import MESSAGE_TYPES
+from shared.contract.window import MAX_COUNT, MAX_YUAN, printable
 from shared.contract.topology import MAX_BODY_BYTES, ingress_key
 from shared.synthetic import credit_code
 from tests.factories import COUNTY, message, payroll, project, worker_id
@@ -56,17 +62,20 @@ KINDS = {
                        "funding": "enum", "owner.name": "text200", "owner.uscc": "uscc",
                        "general_contractor.uscc": "uscc", "contract_amount": "money_positive",
                        "start_date": "date", "planned_end_date": "date", "status": "enum", "pay_day": "pay_day"},
-    "payroll.paid": {"project_code": "text40", "month": "month", "paid_on": "date", "lines.0.id_number": "id",
+    "payroll.paid": {"project_code": "text40", "month": "past_month", "paid_on": "past_date", "lines.0.id_number": "id",
                      "lines.1.amount_due": "money", "lines.2.amount_paid": "money"},
     "worker.enrol": {"project_code": "text40", "id_number": "id", "name": "text50", "phone": "phone",
-                     "employer_uscc": "uscc", "trade": "text50", "contract_signed": "boolean", "entry_date": "date"},
-    "worker.exit": {"project_code": "text40", "id_number": "id", "exit_date": "date"},
-    "attendance.batch": {"project_code": "text40", "id_number": "id", "at": "timestamp"},
-    "account.opened": {"project_code": "text40", "bank": "text100", "account_no": "account", "opened_on": "date"},
+                     "employer_uscc": "uscc", "trade": "text50", "contract_signed": "boolean",
+                     "entry_date": "past_date"},
+    "worker.exit": {"project_code": "text40", "id_number": "id", "exit_date": "past_date"},
+    "attendance.batch": {"project_code": "text40", "id_number": "id", "at": "past_timestamp"},
+    "account.opened": {"project_code": "text40", "bank": "text100", "account_no": "account",
+                       "opened_on": "past_date"},
     "allocation.received": {"project_code": "text40", "month": "month", "amount": "money_positive",
-                            "received_on": "date"},
-    "deposit.paid": {"project_code": "text40", "amount": "money_positive", "paid_on": "date", "form": "enum"},
-    "complaint.filed": {"complaint_id": "code", "channel": "enum", "filed_at": "timestamp", "division": "division",
+                            "received_on": "past_date"},
+    "deposit.paid": {"project_code": "text40", "amount": "money_positive", "paid_on": "past_date", "form": "enum"},
+    "complaint.filed": {"complaint_id": "code", "channel": "enum", "filed_at": "past_timestamp",
+                        "division": "division",
                         "employer.name": "text200", "employer.uscc": "uscc", "complainant.name": "text50",
                         "complainant.phone": "phone", "complainant.id_number": "id",
                         "workers_affected": "count", "amount_claimed": "money", "description": "text5000"},
@@ -85,6 +94,19 @@ def _long_text(minimum: int):
     return st.integers(min_value=minimum + 1, max_value=400_000).map(lambda n: "长" * n)
 
 
+# Text no UTF-8 can carry: a lone surrogate, alone or inside valid text.
+surrogates = st.one_of(st.sampled_from(["\ud800", "\udfff", "湘江\udc80工程"]),
+                       st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF).map(lambda c: "名" + c))
+# Dates the platform cannot compute with, whatever the field; and, for an event, the future
+# (a year past today: beyond any tolerance, wherever the test's clock stands).
+FUTURE = today() + timedelta(days=400)
+extreme_dates = st.sampled_from(["0001-01-01", "1999-12-31", "9999-12-31"])
+extreme_months = st.sampled_from(["0001-01", "0000-01", "1999-12", "9999-12"])
+extreme_timestamps = st.sampled_from(["0001-01-01T00:00:00+14:00", "1999-12-31T23:59:59+08:00",
+                                      "9999-12-31T23:59:59-23:59", "9999-12-31T23:59:59+08:00"])
+huge_numbers = st.sampled_from([10**30, 1e300, MAX_YUAN + 1, 2**63])
+
+
 def _wrong_check(valid: str, alphabet: str):
     return st.sampled_from(alphabet).filter(lambda c: c != valid[-1]).map(lambda c: valid[:-1] + c)
 
@@ -94,6 +116,7 @@ VALID_USCC = credit_code(COUNTY, 77)
 impossible_dates = st.sampled_from(["2026-02-30", "2026-13-01", "2026-00-10", "2025-02-29", "2026-04-31",
                                     "20261101", "2026/11/01", "01-11-2026", "2026-1-5", "", "tomorrow"])
 bad_money = st.one_of(
+    huge_numbers,
     st.floats(max_value=-0.01, allow_nan=False, allow_infinity=False),
     st.integers(max_value=-1),
     st.integers(min_value=1, max_value=10**9).filter(lambda n: n % 10).map(lambda n: n / 1000),  # 3 decimals
@@ -101,32 +124,42 @@ bad_money = st.one_of(
     st.booleans(), st.none(), st.lists(st.integers(), max_size=1),
 )
 BAD_VALUES = {
-    "text40": st.one_of(not_str, st.just(""), _long_text(40)),
-    "text50": st.one_of(not_str, st.just(""), _long_text(50)),
-    "text100": st.one_of(not_str, st.just(""), _long_text(100)),
-    "text200": st.one_of(not_str, st.just(""), _long_text(200)),
-    "text5000": st.one_of(not_str, st.just(""), _long_text(5000)),
+    "text40": st.one_of(not_str, st.just(""), _long_text(40), surrogates),
+    "text50": st.one_of(not_str, st.just(""), _long_text(50), surrogates),
+    "text100": st.one_of(not_str, st.just(""), _long_text(100), surrogates),
+    "text200": st.one_of(not_str, st.just(""), _long_text(200), surrogates),
+    "text5000": st.one_of(not_str, st.just(""), _long_text(5000), surrogates),
     "id": st.one_of(not_str, _wrong_check(VALID_ID, "0123456789X"), st.just(VALID_ID[:17]),
                     st.just(VALID_ID + "1"), st.just("43010219780801A012"), st.text(max_size=20)
                     .filter(lambda s: len(s) != 18)),
     "uscc": st.one_of(not_str, _wrong_check(VALID_USCC, "0123456789ABCDEFGHJKLMNPQRTUWXY"),
                       st.just(VALID_USCC[:17]), st.text(max_size=17)),
     "division": st.one_of(not_str, st.sampled_from(["999999", "43010", "4301020", "abcdef", "430199", ""])),
-    "enum": st.one_of(not_str, st.text(max_size=20).filter(lambda s: s not in _ALL_ENUMS)),
+    "enum": st.one_of(not_str, st.text(max_size=20).filter(lambda s: s not in _ALL_ENUMS), surrogates),
     "money": bad_money,
     "money_positive": st.one_of(bad_money, st.just(0), st.just(0.0)),
-    "date": st.one_of(not_str, impossible_dates),
-    "month": st.one_of(not_str, st.sampled_from(["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "", "2026-01-01"])),
+    "date": st.one_of(not_str, impossible_dates, extreme_dates),
+    "past_date": st.one_of(not_str, impossible_dates, extreme_dates, st.just(FUTURE.isoformat())),
+    "month": st.one_of(not_str, st.sampled_from(["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "", "2026-01-01"]),
+                       extreme_months),
     "timestamp": st.one_of(not_str, st.sampled_from(["2026-11-23T08:00:00", "2026-11-23", "08:00", "2026-02-30T08:00:00+08:00",
-                                                     "yesterday", ""])),
+                                                     "yesterday", ""]), extreme_timestamps),
     "pay_day": st.one_of(st.integers(max_value=0), st.integers(min_value=29), st.just("15"), st.just(15.5), st.none()),
-    "count": st.one_of(st.integers(max_value=0), st.just("3"), st.just(2.5), st.none(), st.just(True)),
+    "count": st.one_of(st.integers(max_value=0), st.just("3"), st.just(2.5), st.none(), st.just(True),
+                       st.just(MAX_COUNT + 1), huge_numbers),
     "boolean": st.one_of(st.integers(), st.text(max_size=5), st.none()),
-    "phone": st.one_of(not_str, st.sampled_from(["1391234567", "23912345678", "139-1234-5678", "+8613912345678", ""])),
+    "phone": st.one_of(not_str, st.sampled_from(["1391234567", "23912345678", "139-1234-5678", "+8613912345678", ""]),
+                       surrogates),
     "account": st.one_of(not_str, st.sampled_from(["1234567", "6222 0202 0011 2233", "62220202001122334455667788990011223",
                                                    "ACCOUNT123", ""])),
-    "code": st.one_of(not_str, st.just(""), st.just("x" * 65), st.sampled_from(["has space", "中文编号", "a/b"])),
+    "code": st.one_of(not_str, st.just(""), st.just("x" * 65), st.sampled_from(["has space", "中文编号", "a/b"]),
+                      st.just("x" * 10240), st.just("编" * 90), surrogates),
 }
+BAD_VALUES["past_month"] = st.one_of(BAD_VALUES["month"], st.just(FUTURE.isoformat()[:7]))
+BAD_VALUES["past_timestamp"] = st.one_of(BAD_VALUES["timestamp"], st.just(f"{FUTURE.isoformat()}T08:00:00+08:00"))
+# What a message_id may not be, AMQP's 255-byte property limit included.
+bad_message_ids = st.one_of(not_str, st.sampled_from(["", "x" * 65, "with space", "abc\n", "x" * 10240, "编" * 90,
+                                                      "编" * 86]), surrogates)
 _ALL_ENUMS = {"housing", "municipal", "water", "transport", "railway", "energy", "other", "government", "soe",
               "private", "planned", "under_construction", "suspended", "completed", "cash", "bank_guarantee",
               "insurance", "national_platform", "hotline", "online", "walk_in", "letter"}
@@ -158,7 +191,11 @@ def _set(document: dict, path: str, value, delete: bool = False) -> None:
 
 
 def _encode(env: dict) -> bytes:
-    return json.dumps(env, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    text = json.dumps(env, ensure_ascii=False, allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:   # a lone surrogate: sent as JSON's \u escape, as a county would
+        return json.dumps(env, allow_nan=False).encode("utf-8")
 
 
 def _envelope(message_type: str, payload: dict, message_id: str) -> dict:
@@ -210,7 +247,7 @@ def envelope_cases(draw, message_id: str = "fz-envelope"):
     env = _envelope(message_type, copy.deepcopy(valid_payloads()[message_type]), message_id)
     name = draw(st.sampled_from(["message_id", "type", "county", "sent_at", "schema_version", "payload"]))
     how = draw(st.sampled_from(["bad", "missing", "unknown"]))
-    bad = {"message_id": st.one_of(not_str, st.just(""), st.just("x" * 65), st.just("with space")),
+    bad = {"message_id": bad_message_ids,
            "type": st.one_of(not_str, st.text(max_size=20).filter(lambda t: t not in MESSAGE_TYPES),
                              st.sampled_from(sorted(set(MESSAGE_TYPES) - {message_type}))),
            "county": st.one_of(not_str, st.sampled_from(["999999", "430121", "4301", "430100"])),
@@ -227,7 +264,7 @@ def envelope_cases(draw, message_id: str = "fz-envelope"):
         expected = draw(st.from_regex(r"\A[a-z_]{1,12}\Z").filter(lambda n: n not in env))
         env[expected] = draw(st.integers())
     claimed = env.get("message_id")
-    receipt_id = claimed if isinstance(claimed, str) else message_id
+    receipt_id = printable(claimed) if isinstance(claimed, str) else message_id
     return Case(f"envelope:{how}:{name}", _encode(env), ingress_key(COUNTY, message_type), receipt_id, expected)
 
 

@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import eventlet
-from kombu import Connection, Queue
+from kombu import Connection
 
 from shared.nameko.container import BROKER_CONNECTION_ERRORS
-from shared.contract.topology import receipt_key, receipts_exchange
+from shared.contract.access import receipts_queue
 from shared.storage import database_for
 from tests.factories import COUNTY, message, payroll, project, worker_id
 
@@ -115,8 +115,7 @@ class DurableReceipts:
 
     def __init__(self, amqp_uri: str, division: str = COUNTY):
         self.amqp_uri = amqp_uri
-        self.queue = Queue(f"wagewatch.receipts.{division}", exchange=receipts_exchange,
-                           routing_key=receipt_key(division), durable=True, auto_delete=False)
+        self.queue = receipts_queue(division)
         self.bodies: list[dict] = []
         self.reconnects = 0
         with Connection(amqp_uri) as connection:

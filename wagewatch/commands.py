@@ -53,9 +53,8 @@ def sweep(args) -> int:
 def alerts(args) -> int:
     from wagewatch.tail import tail
 
-    tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity,
-         alert_type=args.type, project=args.project, notifications=args.notifications)
-    return 0
+    return tail(load_config(args.config)["AMQP_URI"], args.department, args.division, args.severity,
+                alert_type=args.type, project=args.project, notifications=args.notifications)
 
 
 def complaints(args) -> int:

@@ -32,12 +32,30 @@ def start(config: dict, runner=None, console: bool = True):
     """
     from nameko.runners import ServiceRunner
 
+    declare_receipts_queues(config)
     runner = runner or ServiceRunner(config)
     for cls in service_classes(console):
         runner.add_service(cls)
     for container in runner.containers:
         container.start()
     return runner
+
+
+def declare_receipts_queues(config: dict) -> int:
+    """Each configured county's receipts queue (``BROKER_ACCESS``), declared and bound as
+    deployment declares it (deploy/rabbitmq/definitions.json, from the same objects), so a
+    receipt sent before a county's system first reads it waits there instead of being
+    dropped by an exchange with nothing bound. Returns how many."""
+    from kombu import Connection
+
+    from shared.contract.access import Scope
+
+    queues = Scope.from_config(config).receipts_queues()
+    with Connection(config["AMQP_URI"]) as connection:
+        channel = connection.channel()
+        for queue in queues:
+            queue(channel).declare()
+    return len(queues)
 
 
 def console_url(config: dict) -> str:

@@ -40,10 +40,17 @@ def open_quarantined(config: dict, quarantine_id: str, key: str) -> tuple[dict, 
     return record, body
 
 
+def _kept(record: dict) -> str:
+    """An oversized body is kept only in part: say so, with the hash of the whole."""
+    if "body_kept_bytes" not in record:
+        return ""
+    return f" (first {record['body_kept_bytes']} kept, sha256 {record['body_sha256']})"
+
+
 def format_record(record: dict) -> str:
     return (f"{record['_id']}  {record['received_at']}  {record.get('county') or '-'}  "
             f"{record.get('message_id') or '-'}  {record['reason']}  x{record.get('deliveries', 1)}  "
-            f"{record.get('body_bytes', '?')} bytes  errors: {json.dumps(record['receipt']['errors'], ensure_ascii=False)}")
+            f"{record.get('body_bytes', '?')} bytes{_kept(record)}  errors: {json.dumps(record['receipt']['errors'], ensure_ascii=False)}")
 
 
 def run(config: dict, args, out=print) -> int:

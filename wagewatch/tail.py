@@ -4,8 +4,13 @@ colour, rule and project."""
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlparse
 
-from shared.contract.client import Listener, alerts_listener
+from amqp.exceptions import AccessRefused
+
+from shared.contract.access import desk_of_user, desk_queue
+from shared.contract.client import Listener
+from shared.contract.topology import alert_binding, alerts_exchange, notification_binding, notifications_exchange
 
 COLOURS = {"red": "\033[31m", "orange": "\033[33m", "yellow": "\033[93m", "blue": "\033[34m"}
 RESET = "\033[0m"
@@ -39,14 +44,18 @@ def wanted(body: dict, alert_type: str | None, project: str | None) -> bool:
 
 
 def tail(amqp_uri: str, department=None, division=None, severity=None, out=sys.stdout, *,
-         alert_type: str | None = None, project: str | None = None, notifications: bool = False) -> None:
-    if notifications:
-        from services.alerts.notify import notification_key, notifications_exchange
-
-        binding = notification_key({"department": department or "*", "division": division or "*"}, severity or "*")
-        listener = Listener(amqp_uri, notifications_exchange, [binding])
-    else:
-        listener = alerts_listener(amqp_uri, department, division, severity)
+         alert_type: str | None = None, project: str | None = None, notifications: bool = False,
+         err=sys.stderr) -> int:
+    """Print the stream until Ctrl-C (0). With a desk's broker user, the desk is the
+    user's own unless given; a scope the broker refuses is said plainly (2)."""
+    department, division = _desk_scope(amqp_uri, department, division)
+    try:
+        listener = _listen(amqp_uri, department, division, severity, notifications)
+    except AccessRefused as refused:
+        print(f"wagewatch alerts tail: the broker refused this: {refused.reply_text or refused}.\n"
+              "Check the user and password in AMQP_URI. A desk's broker user (desk.<department>.<division>) "
+              "may watch only its own desk: run it without --department/--division, or with its own.", file=err)
+        return 2
     colour = out.isatty()
     print(f"watching {'notifications' if notifications else 'alerts'} ({department or 'any department'}, "
           f"{division or 'any division'}, {severity or 'any severity'}"
@@ -64,3 +73,22 @@ def tail(amqp_uri: str, department=None, division=None, severity=None, out=sys.s
         pass
     finally:
         listener.close()
+    return 0
+
+
+def _desk_scope(amqp_uri: str, department: str | None, division: str | None) -> tuple[str | None, str | None]:
+    """The desk a desk user's credentials belong to fills in what was not given."""
+    own = desk_of_user(urlparse(amqp_uri).username or "")
+    if own:
+        return department or own[0], division or own[1]
+    return department, division
+
+
+def _listen(amqp_uri: str, department, division, severity, notifications: bool) -> Listener:
+    # A queue named under the desk's own name when the scope is one desk: the only name a
+    # desk's user may make; the platform's user may make it as well.
+    owner = desk_queue(department, division).name if department and division else "wagewatch.listener"
+    if notifications:
+        binding = notification_binding(department, division, severity)
+        return Listener(amqp_uri, notifications_exchange, [binding], owner)
+    return Listener(amqp_uri, alerts_exchange, [alert_binding(department, division, severity)], owner)

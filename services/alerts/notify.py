@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from kombu import Exchange
-
 from shared.contract.alerts import FIRING, severity_rank
+from shared.contract.topology import NOTIFICATIONS_EXCHANGE_NAME, notifications_exchange  # noqa: F401 - re-exported
 from services.alerts.matchers import labels_of
 from services.alerts.policy import AlertPolicy, DeskRule
 
@@ -24,9 +23,7 @@ NEW, CHANGED, REPEAT = "new", "changed", "repeat"
 
 # Desks that would rather be told than watch every alert bind here: one message per
 # notification, ``notify.<department>.<division>.<colour>`` (the group's highest colour,
-# or ``resolved`` when only resolutions are left). An addition to the contract's streams.
-NOTIFICATIONS_EXCHANGE_NAME = "wagewatch.notifications"
-notifications_exchange = Exchange(NOTIFICATIONS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
+# or ``resolved`` when only resolutions are left). Declared with the contract's exchanges.
 
 
 def notification_key(desk: dict, colour: str) -> str:

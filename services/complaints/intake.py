@@ -13,17 +13,18 @@ complainant's own name, are masked in it before it is stored.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared.calendar import SHANGHAI
 from shared.contract.alerts import HRSS
 from shared.contract.fields import to_fen
+from shared.contract.window import CLOCK_TOLERANCE
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone, normalise_id_number
 from services.complaints.domain import FILE, RECEIVED, TRANSFER
 
 # County systems' clocks drift; a complaint "filed" a little after the platform received
-# it is a clock, not a complaint from the future.
-FILED_AT_TOLERANCE = timedelta(minutes=10)
+# it is a clock, not a complaint from the future (the same tolerance as at the edge).
+FILED_AT_TOLERANCE = CLOCK_TOLERANCE
 PLATFORM = "platform"
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")

@@ -20,7 +20,6 @@ from shared.divisions import level_of, validate_division
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES = 2 ** 14, 8, 1, 32
 MIN_PASSWORD = 10
-LOCK_AFTER_FAILURES, LOCK_WINDOW = 5, timedelta(minutes=15)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 
 
@@ -64,13 +63,6 @@ def desk_of(account: dict) -> dict:
     """The desk an operator works: department, division and its level."""
     return {"department": account["department"], "division": account["division"],
             "level": level_of(account["division"])}
-
-
-def locked_out(failures: list[str], now: datetime) -> bool:
-    """Too many wrong passwords for a username lately: refuse to check more for a while,
-    so a password cannot be guessed by trying many."""
-    recent = [f for f in failures if datetime.fromisoformat(f) > now - LOCK_WINDOW]
-    return len(recent) >= LOCK_AFTER_FAILURES
 
 
 def new_session_token() -> str:

@@ -9,7 +9,7 @@ class ConsoleRepository:
     def __init__(self, database):
         self.accounts = database["accounts"]
         self.sessions = database["sessions"]
-        self.failures = database["sign_in_failures"]
+        self.attempts = database["sign_in_attempts"]
 
     def ensure_indexes(self) -> None:
         # _id is the username / the session token's hash. MongoDB drops sessions once
@@ -39,16 +39,26 @@ class ConsoleRepository:
         self.sessions.delete_many({"username": username})
         return bool(done.matched_count)
 
-    def failed_sign_ins(self, username: str) -> list[str]:
-        found = self.failures.find_one({"_id": username})
-        return found["at"] if found else []
+    # Sign-in claims (services/console/sign_in.py): a document per key holds at most
+    # `limit` claims, each pushed by one guarded update, so parallel requests cannot all
+    # pass. A full document does not match the guard, the upsert then collides on _id.
+    def claim(self, key: str, claim_id: str, now: str, since: str, limit: int) -> bool:
+        self.attempts.update_one({"_id": key}, {"$pull": {"claims": {"at": {"$lte": since}}}})
+        try:
+            self.attempts.update_one({"_id": key, f"claims.{limit - 1}": {"$exists": False}},
+                                     {"$push": {"claims": {"id": claim_id, "at": now}}}, upsert=True)
+        except DuplicateKeyError:
+            return False
+        return True
 
-    def record_failed_sign_in(self, username: str, now: str, keep: int = 20) -> None:
-        self.failures.update_one({"_id": username}, {"$push": {"at": {"$each": [now], "$slice": -keep}}},
-                                 upsert=True)
+    def release(self, key: str, claim_id: str) -> None:
+        """Give a claim back; a key left with none goes, so names sprayed while the console
+        is busy leave nothing behind."""
+        self.attempts.update_one({"_id": key}, {"$pull": {"claims": {"id": claim_id}}})
+        self.attempts.delete_one({"_id": key, "claims": {"$size": 0}})
 
-    def clear_failed_sign_ins(self, username: str) -> None:
-        self.failures.delete_one({"_id": username})
+    def clear(self, key: str) -> None:
+        self.attempts.delete_one({"_id": key})
 
     def open_session(self, key: str, username: str, desk: dict, created_at: str, expires_at: str, expires) -> None:
         self.sessions.insert_one({"_id": key, "username": username, "desk": desk, "created_at": created_at,

@@ -26,11 +26,15 @@ from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.console.accounts import (
-    account_problems, desk_of, expires_at, locked_out, new_session_token, password_matches, token_key,
+    account_problems, desk_of, expires_at, new_session_token, password_matches, token_key,
 )
 from services.console.feed import LiveFeed, alert_reaches, sse
 from services.console.repository import ConsoleRepository
+from services.console.schemas import (
+    AcknowledgeSchema, ExpireSilenceSchema, ResolveSchema, SignInSchema, SilenceSchema,
+)
 from services.console.settings import ConsoleSettings
+from services.console.sign_in import BUSY, LOCKED, WRONG, source_address, try_sign_in
 from services.console.web import (
     BadRequest, cleared_cookie, error, forged, json_response, read_json, session_cookie, session_token,
 )
@@ -105,19 +109,27 @@ class ConsoleService:
         if forged(request):
             return error(403, "missing the console's request header")
         try:
-            body = read_json(request, ("username", "password"))
+            body = read_json(request, SignInSchema())
         except BadRequest as bad:
             return json_response({"errors": bad.errors}, 400)
-        username = str(body["username"])
-        if locked_out(self.store.failed_sign_ins(username), self.clock.now()):
-            return error(429, "尝试次数过多，请 15 分钟后再试 (too many attempts: try again in 15 minutes)")
-        account = self.store.account(username)
-        stored = account["password"] if account else _DUMMY_HASH
-        matched = tpool.execute(password_matches, str(body["password"]), stored)
-        if not (account and matched) or account.get("disabled"):
-            self.store.record_failed_sign_in(username, self.clock.now_iso())
+        account = self.store.account(body["username"])
+        address = source_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                                 self.settings.trust_forwarded_for)
+
+        def check() -> bool:
+            stored = account["password"] if account else _DUMMY_HASH
+            matched = tpool.execute(password_matches, body["password"], stored)
+            return bool(account and matched and not account.get("disabled"))
+
+        limits = self.settings.sign_in
+        outcome = try_sign_in(self.store, limits, body["username"], address, self.clock.now(), check)
+        if outcome == LOCKED:
+            minutes = round(limits.window.total_seconds() / 60)
+            return error(429, f"尝试次数过多，请 {minutes} 分钟后再试 (too many attempts: try again in {minutes} minutes)")
+        if outcome == BUSY:
+            return error(429, "登录请求过多，请稍后再试 (too many sign-ins right now: try again in a minute)")
+        if outcome == WRONG:
             return error(401, "用户名或密码错误 (wrong username or password)")
-        self.store.clear_failed_sign_ins(username)
         return self._open_session(account)
 
     def _open_session(self, account: dict) -> Response:
@@ -185,20 +197,20 @@ class ConsoleService:
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     @http("POST", "/api/alerts/acknowledge")
     def acknowledge(self, request):
-        return self._act(request, ("fingerprint",), lambda desk, who, body: self.alerts.acknowledge(
+        return self._act(request, AcknowledgeSchema(), lambda desk, who, body: self.alerts.acknowledge(
             body["fingerprint"], desk["department"], desk["division"], who, body.get("note")))
 
     @http("POST", "/api/alerts/resolve")
     def resolve(self, request):
-        return self._act(request, ("fingerprint", "outcome"), lambda desk, who, body: self.alerts.resolve(
+        return self._act(request, ResolveSchema(), lambda desk, who, body: self.alerts.resolve(
             body["fingerprint"], desk["department"], desk["division"], who, body["outcome"], body.get("note")))
 
-    def _act(self, request, required, action) -> Response:
+    def _act(self, request, schema, action) -> Response:
         session, denied = self._session(request, changing=True)
         if denied:
             return denied
         try:
-            body = read_json(request, required)
+            body = read_json(request, schema)
         except BadRequest as bad:
             return json_response({"errors": bad.errors}, 400)
         result = action(session["desk"], session["username"], body)
@@ -224,10 +236,10 @@ class ConsoleService:
         if denied:
             return denied
         try:
-            body = read_json(request, ("reason", "ends_at"))
+            body = read_json(request, SilenceSchema())
         except BadRequest as bad:
             return json_response({"errors": bad.errors}, 400)
-        chosen = {k: body[k] for k in ("type", "severity", "project_code") if body.get(k)}
+        chosen = {k: body[k] for k in SilenceSchema.MATCHED if body.get(k)}
         desk = session["desk"]
         matchers = {**chosen, "department": desk["department"], "desk_division": desk["division"]}
         result = self.alerts.silence(matchers, session["username"], body["reason"], body["ends_at"],
@@ -236,7 +248,7 @@ class ConsoleService:
 
     @http("POST", "/api/silences/expire")
     def expire_silence(self, request):
-        return self._act(request, ("silence_id",), lambda desk, who, body: self.alerts.expire_silence(
+        return self._act(request, ExpireSilenceSchema(), lambda desk, who, body: self.alerts.expire_silence(
             body["silence_id"], who, desk["department"], desk["division"]))
 
     @http("GET", "/api/notifications")

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from http.cookies import SimpleCookie
 
+from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
 COOKIE = "wagewatch_session"
@@ -39,18 +40,19 @@ def error(status: int, message: str, **extra) -> Response:
     return json_response({"error": message, **extra}, status)
 
 
-def read_json(request, required: tuple[str, ...] = ()) -> dict:
-    """The request's JSON object; a precise error naming each missing field."""
+def read_json(request, schema: Schema) -> dict:
+    """The request's JSON object loaded by the endpoint's schema; a precise error naming
+    each missing, mistyped or unknown field."""
     try:
         body = json.loads(request.get_data(as_text=True) or "{}")
     except ValueError:
         raise BadRequest({"body": ["Not valid JSON."]}) from None
     if not isinstance(body, dict):
         raise BadRequest({"body": ["Must be a JSON object."]})
-    missing = {name: ["Required."] for name in required if not str(body.get(name) or "").strip()}
-    if missing:
-        raise BadRequest(missing)
-    return body
+    try:
+        return schema.load(body)
+    except ValidationError as invalid:
+        raise BadRequest(invalid.messages) from None
 
 
 def session_token(request) -> str | None:

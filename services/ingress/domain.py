@@ -5,16 +5,18 @@ Plain Python: nothing here touches the broker or the database.
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError, fields, missing
 
 from shared.contract.envelope import (
-    ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, flatten_errors,
+    ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, amqp_short_string, flatten_errors,
 )
 from shared.contract.messages import MESSAGE_TYPES, BatchSchema, MessageType
 from shared.contract.topology import MAX_BODY_BYTES, parse_ingress_key
+from shared.contract.window import Window, judged_from, printable
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,9 @@ def _routing_problems(envelope: dict, delivery: Delivery) -> dict[str, list[str]
     return problems
 
 
-def read_envelope(delivery: Delivery) -> Envelope | Unreadable:
-    """The envelope of a delivery, or why it cannot be read as one."""
+def read_envelope(delivery: Delivery, window: Window | None = None) -> Envelope | Unreadable:
+    """The envelope of a delivery, or why it cannot be read as one (dates judged from
+    ``window``, the moment it arrived; without one, form only)."""
     document, errors = _decode(delivery.body)
     if errors:
         return Unreadable(errors, delivery.message_id_property, delivery.key_type)
@@ -110,7 +113,8 @@ def read_envelope(delivery: Delivery) -> Envelope | Unreadable:
     message_id = claimed_id if isinstance(claimed_id, str) else delivery.message_id_property
     claimed_type = document.get("type") if isinstance(document.get("type"), str) else delivery.key_type
     try:
-        loaded = _ENVELOPE.load(document)
+        with _judged(window):
+            loaded = _ENVELOPE.load(document)
     except ValidationError as exc:
         return Unreadable(flatten_errors(exc.messages), message_id, claimed_type)
     problems = _routing_problems(loaded, delivery)
@@ -120,15 +124,21 @@ def read_envelope(delivery: Delivery) -> Envelope | Unreadable:
                     loaded["sent_at"], loaded["payload"])
 
 
-def check_payload(envelope: Envelope) -> PayloadCheck:
-    """Validate the payload against its type's schema; a batch keeps its valid records."""
+def _judged(window: Window | None):
+    return judged_from(window) if window is not None else nullcontext()
+
+
+def check_payload(envelope: Envelope, window: Window | None = None) -> PayloadCheck:
+    """Validate the payload against its type's schema; a batch keeps its valid records.
+    Dates are judged from ``window`` (the moment the message arrived); without one, form only."""
     message_type = envelope.message_type
-    if message_type.batch:
-        return _check_batch(message_type, envelope.payload)
-    try:
-        payload = _schema(message_type).load(envelope.payload)
-    except ValidationError as exc:
-        return PayloadCheck(errors=flatten_errors(exc.messages, "payload"))
+    with _judged(window):
+        if message_type.batch:
+            return _check_batch(message_type, envelope.payload)
+        try:
+            payload = _schema(message_type).load(envelope.payload)
+        except ValidationError as exc:
+            return PayloadCheck(errors=flatten_errors(exc.messages, "payload"))
     problems = _cross_checks(envelope, payload)
     return PayloadCheck(errors=problems) if problems else PayloadCheck(payload=payload)
 
@@ -216,9 +226,9 @@ def compose_receipt(*, message_id: str | None, message_type: str | None, status:
                     received_at: str, errors: dict | None = None,
                     accepted: int | None = None, rejected: list[dict] | None = None) -> dict:
     """A receipt as the contract writes it; ``records`` only for batch types."""
-    receipt = {
-        "message_id": message_id,
-        "type": message_type,
+    receipt = {   # echoed text made valid UTF-8: it may be what was refused
+        "message_id": None if message_id is None else printable(message_id),
+        "type": None if message_type is None else printable(message_type),
         "status": status,
         "errors": errors or {},
         "received_at": received_at,
@@ -226,6 +236,20 @@ def compose_receipt(*, message_id: str | None, message_type: str | None, status:
     if accepted is not None:
         receipt["records"] = {"accepted": accepted, "rejected": rejected or []}
     return receipt
+
+
+def minimal_receipt(receipt: dict, why: str) -> dict:
+    """What can always be published when ``receipt`` cannot: nothing echoed from the
+    message that does not fit (the full receipt is kept with the quarantined message)."""
+    batch = receipt.get("records") is not None
+    return compose_receipt(
+        message_id=amqp_short_string(receipt.get("message_id")),
+        message_type=receipt.get("type") if receipt.get("type") in MESSAGE_TYPES else None,
+        status=receipt["status"], received_at=receipt["received_at"],
+        errors={"_receipt": [f"The full receipt could not be sent ({why}); the platform operators "
+                             "hold it with the message."]},
+        accepted=receipt["records"]["accepted"] if batch else None,
+    )
 
 
 def duplicate_receipt(envelope: Envelope, received_at: str) -> dict:

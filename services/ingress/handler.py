@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from shared.contract.envelope import ACCEPTED, REJECTED
+from shared.contract.window import Window
 from shared.projects import UNKNOWN_PROJECT
 from services.ingress.domain import (
     Delivery, Envelope, PayloadCheck, Unreadable, batch_status, check_payload, compose_receipt,
-    duplicate_receipt, merge_rejections, read_envelope,
+    duplicate_receipt, merge_rejections, minimal_receipt, read_envelope,
 )
 
 
@@ -30,7 +31,12 @@ class IngressLog(Protocol):
 
 
 Dispatch = Callable[[Envelope, PayloadCheck], dict]
-Publish = Callable[[dict, str | None], None]
+Publish = Callable[[dict, str | None], None]   # raises UnpublishableReceipt for the receipt's own fault
+
+
+class UnpublishableReceipt(Exception):
+    """The publisher could not send this receipt because of what is in it (a value the
+    wire cannot carry), not because of the broker: a minimal receipt goes instead."""
 
 
 class WaitForRegistry(Exception):
@@ -41,9 +47,12 @@ class WaitForRegistry(Exception):
 
 
 def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
-                    publish: Publish, received_at: str, hold_unknown: bool = True) -> dict:
-    """Answer one delivery; returns the receipt that was published."""
-    reading = read_envelope(delivery)
+                    publish: Publish, received_at: str, hold_unknown: bool = True,
+                    window: Window | None = None) -> dict:
+    """Answer one delivery; returns the receipt that was published. Dates are judged from
+    ``window`` (by default the platform's window around ``received_at``)."""
+    window = window or Window.arriving(received_at)
+    reading = read_envelope(delivery, window)
     if isinstance(reading, Unreadable):
         receipt = compose_receipt(message_id=reading.message_id, message_type=reading.type,
                                   status=REJECTED, errors=reading.errors, received_at=received_at)
@@ -52,7 +61,7 @@ def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
     prior = log.find(envelope.county, envelope.message_id)
     if prior is not None:
         return _answer_again(prior, envelope, delivery, log, publish, received_at)
-    check = check_payload(envelope)
+    check = check_payload(envelope, window)
     outcome = dispatch(envelope, check) if check.has_valid_records else {}
     receipt = _receipt_for(envelope, check, outcome, received_at)
     if receipt["status"] == REJECTED:
@@ -65,7 +74,7 @@ def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
     if not log.record(envelope, receipt):
         # Another consumer stored the same message_id a moment ago: this one is the re-send.
         receipt = duplicate_receipt(envelope, received_at)
-    publish(receipt, envelope.county)
+    _send(publish, receipt, envelope.county)
     log.mark_receipt_sent(envelope.county, envelope.message_id)
     return receipt
 
@@ -104,8 +113,17 @@ def _names_unknown_project(outcome: dict) -> bool:
 
 def _reject(delivery, receipt, log, publish, division, reason) -> dict:
     log.quarantine(delivery, receipt, reason)
-    publish(receipt, division)
+    _send(publish, receipt, division)
     return receipt
+
+
+def _send(publish: Publish, receipt: dict, division: str | None) -> None:
+    """Publish ``receipt``; if it cannot go out as it is, a minimal one does: every
+    message is answered, whatever its bytes."""
+    try:
+        publish(receipt, division)
+    except UnpublishableReceipt as exc:
+        publish(minimal_receipt(receipt, str(exc)), division)
 
 
 def _answer_again(prior: dict, envelope: Envelope, delivery: Delivery, log, publish, received_at):
@@ -113,8 +131,8 @@ def _answer_again(prior: dict, envelope: Envelope, delivery: Delivery, log, publ
     receipt may not have gone out gets that same receipt again."""
     if prior.get("receipt_sent") and not delivery.redelivered:
         receipt = duplicate_receipt(envelope, received_at)
-        publish(receipt, envelope.county)
+        _send(publish, receipt, envelope.county)
         return receipt
-    publish(prior["receipt"], envelope.county)
+    _send(publish, prior["receipt"], envelope.county)
     log.mark_receipt_sent(envelope.county, envelope.message_id)
     return prior["receipt"]

@@ -3,16 +3,25 @@
 A quarantined body can hold full ID numbers, phones and accounts, so it is stored only
 sealed (``shared.sealing``); its record is keyed by a keyed digest of what arrived, so a
 redelivery of the same message adds a delivery to the same record instead of a copy.
+
+A body over the contract's limit is refused unread, and only its first
+QUARANTINE_KEPT_BYTES are kept (with its full size and SHA-256): fifty megabytes must
+not be copied into memory and storage (a MongoDB document holds at most 16 MB).
 """
 from __future__ import annotations
+
+import hashlib
 
 import pymongo
 from pymongo.errors import DuplicateKeyError
 
+from shared.contract.topology import MAX_BODY_BYTES
 from shared.pii import keyed_digest
 from shared.sealing import Sealer
 from shared.settings import pii_key
 from services.ingress.domain import Delivery, Envelope
+
+QUARANTINE_KEPT_BYTES = 64 * 1024
 
 
 class IngressRepository:
@@ -86,14 +95,21 @@ class IngressRepository:
                 "county": delivery.key_division,
                 "message_id": receipt.get("message_id"),
                 "reason": reason,
-                "body_sealed": self.sealer.seal(delivery.body),
-                "body_bytes": len(delivery.body),
+                **self._sealed_body(delivery.body),
                 "receipt": receipt,
                 "received_at": receipt["received_at"],
             },
             "$inc": {"deliveries": 1},
         }, upsert=True)
         return key
+
+    def _sealed_body(self, body: bytes) -> dict:
+        if len(body) <= MAX_BODY_BYTES:
+            return {"body_sealed": self.sealer.seal(body), "body_bytes": len(body)}
+        # Over a megabyte of anything: its SHA-256 cannot be guessed back, and it lets an
+        # auditor match the county's own copy.
+        return {"body_sealed": self.sealer.seal(body[:QUARANTINE_KEPT_BYTES]), "body_bytes": len(body),
+                "body_kept_bytes": QUARANTINE_KEPT_BYTES, "body_sha256": hashlib.sha256(body).hexdigest()}
 
     def quarantined_messages(self, county: str | None = None, limit: int = 100) -> list[dict]:
         """Newest first, without their bodies."""

@@ -3,6 +3,7 @@ service that owns them, and answers every message with exactly one receipt."""
 from __future__ import annotations
 
 import logging
+import struct
 import time
 
 import eventlet
@@ -10,13 +11,15 @@ from nameko.exceptions import UnknownService
 from nameko.messaging import Publisher
 from nameko.rpc import RpcProxy, rpc
 
+from shared.contract.envelope import amqp_short_string
 from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
+from shared.contract.window import Window
 from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from shared.nameko.health import HealthCheck
-from shared.nameko.providers import ClockProvider, Repository
+from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.ingress.consumer import Requeue, raw_consume
 from services.ingress.domain import Delivery, Envelope, PayloadCheck
-from services.ingress.handler import WaitForRegistry, give_up, handle_delivery
+from services.ingress.handler import UnpublishableReceipt, WaitForRegistry, give_up, handle_delivery
 from services.ingress.owners import owner_of
 from services.ingress.repository import IngressRepository
 
@@ -30,6 +33,9 @@ RETRY_PAUSE_SECONDS = 30   # longest pause before a failed message is retried
 # then was lost (say the broker went away twice): the message is retried, and the owner's
 # idempotent write makes the second call harmless. Bounded, so a county never waits forever.
 OWNER_REPLY_TIMEOUT_SECONDS = 120
+# What a publish raises for a receipt the wire cannot carry (struct.error: a property too
+# long for its field; UnicodeError: text that is not UTF-8), as opposed to a broker fault.
+RECEIPT_FAULTS = (struct.error, UnicodeError, TypeError, ValueError, OverflowError)
 
 
 class OwnerDidNotAnswer(Exception):
@@ -53,6 +59,7 @@ class IngressService:
     log = Repository(IngressRepository)
     health = HealthCheck()
     clock = ClockProvider()
+    window_settings = Settings(lambda config: config.get("INGRESS_WINDOW") or {})
     publish_receipt = Publisher(exchange=receipts_exchange, declare=[ingress_exchange, parked_queue, ingress_queue])
     projects = RpcProxy("projects")
     payroll = RpcProxy("payroll")
@@ -66,7 +73,8 @@ class IngressService:
         received_at = self.clock.now_iso()
         try:
             handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
-                            publish=self._publish, received_at=received_at)
+                            publish=self._publish, received_at=received_at,
+                            window=Window.arriving(received_at, self.window_settings))
         except WaitForRegistry:
             self._wait_for_registry(delivery, received_at)
         except BROKER_CONNECTION_ERRORS as exc:
@@ -90,7 +98,8 @@ class IngressService:
             time.sleep(0.5)
             raise Requeue()
         handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
-                        publish=self._publish, received_at=received_at, hold_unknown=False)
+                        publish=self._publish, received_at=received_at, hold_unknown=False,
+                        window=Window.arriving(received_at, self.window_settings))
         self.log.forget_failures(delivery)
 
     def _give_up(self, delivery: Delivery, received_at: str, attempts: int) -> None:
@@ -117,8 +126,16 @@ class IngressService:
         return self.log.sealed_body(quarantine_id)
 
     def _publish(self, receipt: dict, division: str | None) -> None:
-        self.publish_receipt(receipt, routing_key=receipt_key(division),
-                             message_id=receipt.get("message_id") or None)
+        """Properties only from values that fit them; a receipt the wire cannot carry
+        is the handler's to replace (UnpublishableReceipt), a broker fault is not."""
+        try:
+            self.publish_receipt(receipt, routing_key=receipt_key(division),
+                                 message_id=amqp_short_string(receipt.get("message_id")) or None)
+        except BROKER_CONNECTION_ERRORS:
+            raise
+        except RECEIPT_FAULTS as exc:
+            log.warning("receipt for %s could not be published as it was (%s)", division, type(exc).__name__)
+            raise UnpublishableReceipt(type(exc).__name__) from exc
 
     def _dispatch_to_owner(self, received_at: str):
         def dispatch(envelope: Envelope, check: PayloadCheck):

@@ -4,9 +4,11 @@ reads only its own alerts.
 - A county's user ``county.<division>`` may publish only to ``wagewatch.ingress``, and only
   with routing keys ``county.<its division>.<type>`` (a RabbitMQ topic permission); it may
   read only its own receipts queue ``wagewatch.receipts.<division>``, and may declare,
-  bind or delete nothing.
-- A desk's user ``desk.<department>.<division>`` may only read its own alerts queue
-  ``wagewatch.desk.<department>.<division>`` (bound to ``alert.<department>.<division>.*``).
+  bind or delete nothing (see ``publisher_grant`` for why).
+- A desk's user ``desk.<department>.<division>`` reads its own alerts queue
+  ``wagewatch.desk.<department>.<division>`` (bound to ``alert.<department>.<division>.*``),
+  and may make queues of its own under that name for its alerts and its grouped
+  notifications (``notify.<department>.<division>.*``), but for no other desk.
 - The platform's services share the user ``wagewatch`` with every right on the vhost (nameko
   declares its RPC, reply and event queues itself).
 
@@ -15,13 +17,14 @@ Passwords are never part of these definitions: see docs/operations.md.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kombu import Queue
 
 from shared.contract.alerts import DEPARTMENTS
 from shared.contract.topology import (
-    ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, RECEIPTS_EXCHANGE_NAME, alert_binding, alerts_exchange,
+    ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, NOTIFICATIONS_EXCHANGE_NAME, alert_binding, alerts_exchange,
     receipt_key, receipts_exchange,
 )
 from shared.divisions import city_of, current_counties, province_of
@@ -41,6 +44,13 @@ def county_user(division: str, prefix: str = "") -> str:
 
 def desk_user(department: str, division: str, prefix: str = "") -> str:
     return f"{prefix}desk.{department}.{division}"
+
+
+def desk_of_user(user: str) -> tuple[str, str] | None:
+    """(department, division) of a desk's broker user (``desk.water.430102``, with any
+    prefix), or None for any other user."""
+    found = re.search(r"(?:^|[-.])desk\.([a-z]+)\.(\d{6})$", user)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def receipts_queue(division: str) -> Queue:
@@ -95,20 +105,41 @@ def _own(queue_name: str) -> str:
     return _escaped(queue_name) + r"(\..+)?"
 
 
+def publisher_grant(user: str, ingress_keys: str, receipts: Queue) -> Grant:
+    """A publisher (a county; the banks of contract 1.1 alike): it publishes to the
+    ingress with its own keys and reads its own receipts queue, and that is all.
+
+    It may declare, bind and delete nothing, because the write on ``wagewatch.ingress`` it
+    needs to publish is all RabbitMQ asks of a queue that dead-letters there
+    (``x-dead-letter-exchange``, with a dead-letter key naming another county), of an
+    exchange whose ``alternate-exchange`` is the ingress, and of an exchange-to-exchange
+    binding into the ingress; none of those is checked against topic permissions. With
+    configure rights on any name, or read on any exchange, it could speak as another
+    county (docs/operations.md). Its receipts queue is declared and bound at deployment.
+    """
+    return Grant(user, configure=NOTHING, write=_literal(INGRESS_EXCHANGE_NAME), read=_literal(receipts.name),
+                 topics=(TopicGrant(INGRESS_EXCHANGE_NAME, write=ingress_keys),))
+
+
 def county_grant(division: str, prefix: str = "") -> Grant:
-    own = _own(receipts_queue(division).name)
-    return Grant(county_user(division, prefix), configure=f"^{own}$",
-                 write=f"^({_escaped(INGRESS_EXCHANGE_NAME)}|{own})$",
-                 read=f"^({_escaped(RECEIPTS_EXCHANGE_NAME)}|{own})$",
-                 topics=(TopicGrant(INGRESS_EXCHANGE_NAME, write=rf"^county\.{division}\..+$"),
-                         TopicGrant(RECEIPTS_EXCHANGE_NAME, read=rf"^county\.{division}$")))
+    return publisher_grant(county_user(division, prefix), rf"^county\.{division}\..+$", receipts_queue(division))
+
+
+_ONE_WORD = r"([a-z]+|\*|#)"
 
 
 def desk_grant(department: str, division: str, prefix: str = "") -> Grant:
+    """A desk reads its own alerts queue, and may declare, bind and delete queues named
+    after it (``wagewatch.desk.<department>.<division>.<anything>``), bound to its own
+    alerts and its own grouped notifications only. It may write to nothing but those
+    queues, so nothing it declares can reach the ingress."""
     own = _own(desk_queue(department, division).name)
+    streams = "|".join(map(_escaped, (ALERTS_EXCHANGE_NAME, NOTIFICATIONS_EXCHANGE_NAME)))
     return Grant(desk_user(department, division, prefix), configure=f"^{own}$", write=f"^{own}$",
-                 read=f"^({_escaped(ALERTS_EXCHANGE_NAME)}|{own})$",
-                 topics=(TopicGrant(ALERTS_EXCHANGE_NAME, read=rf"^alert\.{department}\.{division}\.([a-z]+|\*|#)$"),))
+                 read=f"^({streams}|{own})$",
+                 topics=(TopicGrant(ALERTS_EXCHANGE_NAME, read=rf"^alert\.{department}\.{division}\.{_ONE_WORD}$"),
+                         TopicGrant(NOTIFICATIONS_EXCHANGE_NAME,
+                                    read=rf"^notify\.{department}\.{division}\.{_ONE_WORD}$")))
 
 
 def platform_grant(prefix: str = "") -> Grant:
@@ -141,5 +172,8 @@ class Scope:
         return ([platform_grant(prefix)] + [county_grant(c, prefix) for c in self.counties]
                 + [desk_grant(dept, div, prefix) for dept, div in self.desks])
 
+    def receipts_queues(self) -> list[Queue]:
+        return [receipts_queue(c) for c in self.counties]
+
     def queues(self) -> list[Queue]:
-        return [receipts_queue(c) for c in self.counties] + [desk_queue(d, v) for d, v in self.desks]
+        return self.receipts_queues() + [desk_queue(d, v) for d, v in self.desks]

@@ -74,5 +74,31 @@ class AlertSchema(Schema):
     summary = fields.String(required=True)
     details = fields.Dict(required=True)
     p1 = fields.Boolean(required=True, metadata={"description": "Group event (群体性欠薪)."})
-    raised_at = fields.String(required=True)
-    resolved_at = fields.String(allow_none=True)
+    raised_at = fields.String(required=True, metadata={"format": "date-time"})
+    resolved_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+NOTIFICATION_REASONS = ("new", "changed", "repeat")
+
+
+class DeskSchema(Schema):
+    department = fields.String(required=True, validate=validate.OneOf(tuple(DEPARTMENTS)))
+    division = fields.String(required=True)
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+
+
+class NotificationSchema(Schema):
+    """The body of every message on ``wagewatch.notifications``: one notification (通知) to
+    one desk for a group of related alerts, as the alert policy groups them."""
+
+    notification_id = fields.String(required=True)
+    desk = fields.Nested(DeskSchema, required=True)
+    group = fields.Dict(required=True, metadata={"description": "The group's labels (by default project_code)."})
+    rule = fields.String(required=True, metadata={"description": "The alert policy's notification rule."})
+    reason = fields.String(required=True, validate=validate.OneOf(NOTIFICATION_REASONS))
+    colour = fields.String(required=True, validate=validate.OneOf((*SEVERITIES, RESOLVED)))
+    sent_at = fields.String(required=True, metadata={"format": "date-time"})
+    firing = fields.List(fields.Dict(), required=True, metadata={"description": "The group's firing alerts on this desk."})
+    resolved = fields.List(fields.Dict(), required=True, metadata={"description": "Alerts resolved since the last notification."})
+    suppressed = fields.List(fields.Dict(), required=True,
+                             metadata={"description": "{fingerprint, silenced_by, inhibited_by}: silenced or inhibited, not notified."})

@@ -11,6 +11,8 @@ import json
 import socket
 import time
 import uuid
+
+from amqp.exceptions import NotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from shared.contract.envelope import envelope  # noqa: F401 - re-exported: counties' one import
@@ -56,11 +58,13 @@ class CountyClient:
 class Listener:
     """A private, auto-deleted queue bound to some keys, read into a list of bodies."""
 
-    def __init__(self, amqp_uri: str, exchange: Exchange, bindings: list[str]):
+    def __init__(self, amqp_uri: str, exchange: Exchange, bindings: list[str], owner: str = "wagewatch.listener"):
+        """``owner``: the name the queue is made under; a desk's user may make queues only
+        under its own, ``wagewatch.desk.<department>.<division>``."""
         self.connection = Connection(amqp_uri)
         self.channel = self.connection.channel()
-        exchange(self.channel).declare()
-        self.queue = Queue(f"wagewatch.listener.{uuid.uuid4().hex[:12]}", exclusive=True,
+        self._declare(exchange)
+        self.queue = Queue(f"{owner}.{uuid.uuid4().hex[:12]}", exclusive=True,
                            auto_delete=True, durable=False, channel=self.channel)
         self.queue.declare()
         for key in bindings:
@@ -69,6 +73,16 @@ class Listener:
         self.consumer = Consumer(self.channel, queues=[self.queue], callbacks=[self._on_message],
                                  accept=["json"], no_ack=True)
         self.consumer.consume()
+
+    def _declare(self, exchange: Exchange) -> None:
+        """Passively first: the exchange exists wherever the platform is deployed, and a
+        county's or desk's user may not declare it. Only a missing one is declared (on a
+        new channel: the broker closes the one that asked)."""
+        try:
+            with self.connection.channel() as probe:
+                exchange(probe).declare(passive=True)
+        except NotFound:
+            exchange(self.channel).declare()
 
     def _on_message(self, body, message):
         self.messages.append({"routing_key": message.delivery_info["routing_key"], "body": body,

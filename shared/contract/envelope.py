@@ -7,8 +7,9 @@ from marshmallow import Schema, fields, validate
 
 from shared.calendar import SHANGHAI
 
-from shared.contract.fields import Code, DivisionCode, Timestamp
+from shared.contract.fields import Code, DivisionCode, Text, Timestamp
 from shared.contract.messages import MESSAGE_TYPES, ContractSchema
+from shared.contract.window import PLAN, printable
 
 SCHEMA_VERSION = 1
 ACCEPTED, PARTIAL, REJECTED, DUPLICATE = "accepted", "partial", "rejected", "duplicate"
@@ -32,9 +33,9 @@ class EnvelopeSchema(ContractSchema):
     """Every ingress body: a UTF-8 JSON object of at most 1 MiB."""
 
     message_id = Code(required=True, metadata={"description": "Unique per county; a re-sent accepted id is a duplicate."})
-    type = fields.String(required=True, validate=validate.OneOf(tuple(MESSAGE_TYPES)))
+    type = Text(required=True, validate=validate.OneOf(tuple(MESSAGE_TYPES)))
     county = DivisionCode(required=True)
-    sent_at = Timestamp(required=True)
+    sent_at = Timestamp(required=True, when=PLAN)   # a county's clock may run fast
     schema_version = fields.Integer(
         required=True, strict=True,
         validate=validate.Equal(SCHEMA_VERSION, error=f"Must be {SCHEMA_VERSION}: the only version this platform reads."),
@@ -63,7 +64,7 @@ class ReceiptSchema(Schema):
         metadata={"description": "Field path (payload.contract_amount) to messages; empty when none."},
     )
     records = fields.Nested(RecordCountsSchema, allow_none=True, metadata={"description": "Batch types only."})
-    received_at = fields.String(required=True)
+    received_at = fields.String(required=True, metadata={"format": "date-time", "description": "When the platform received the message (+08:00)."})
 
 
 def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
@@ -75,9 +76,24 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(errors, dict):
         flat: dict[str, list[str]] = {}
         for key, value in errors.items():
-            path = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or str(key))
+            key = printable(str(key))   # an unknown field's name is the sender's text
+            path = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or key)
             for sub_path, messages in flatten_errors(value, path).items():
                 flat.setdefault(sub_path, []).extend(messages)
         return flat
     messages = errors if isinstance(errors, list) else [errors]
-    return {prefix or "_schema": [str(m) for m in messages]}
+    return {prefix or "_schema": [printable(str(m)) for m in messages]}
+
+
+AMQP_SHORT_STRING_BYTES = 255
+
+
+def amqp_short_string(value) -> str | None:
+    """``value`` when it fits an AMQP short string property (``message_id``: at most 255
+    bytes of UTF-8), else None: a receipt's properties are only ever made of what fits."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return value if len(value.encode("utf-8")) <= AMQP_SHORT_STRING_BYTES else None
+    except UnicodeEncodeError:
+        return None

@@ -6,18 +6,21 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import (
     InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError as StdnumError,
 )
 
 from shared.calendar import Month
+from shared.contract.window import (
+    EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem,
+)
 from shared.divisions import validate_division
 from shared.pii import normalise_id_number
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CODE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
+_CODE = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")   # \Z: "$" would let a trailing newline in
 
 
 def _require_str(value) -> str:
@@ -118,37 +121,91 @@ class Code(fields.Field):
         return value
 
 
+class Text(fields.String):
+    """A string that can be stored and sent as UTF-8: no lone surrogate (``"\\ud800"``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = text_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return text
+
+
+_WHEN_HINTS = {
+    PAST: f"An event: not later than the message's arrival, not before the platform's earliest date "
+          f"({EARLIEST.isoformat()} by default).",
+    PLAN: f"May lie ahead: from the platform's earliest date ({EARLIEST.isoformat()} by default) to "
+          f"{YEARS_AHEAD} years after arrival (configurable).",
+}
+
+
+def _when_hint(when: str | None) -> dict:
+    return {"description": _WHEN_HINTS[when]} if when else {}
+
+
+def _in_window(problem_of, value, when: str | None):
+    """``value`` if the window the load is judged from (if any) takes it, else the field error."""
+    window = current_window()
+    problem = window and when and getattr(window, problem_of)(value, when)
+    if problem:
+        raise ValidationError(problem)
+    return value
+
+
 class StrictDate(fields.Date):
-    """A date written exactly ``YYYY-MM-DD``."""
+    """A date written exactly ``YYYY-MM-DD``; ``when`` (PAST: an event, PLAN: may lie
+    ahead) bounds it in the window a load is judged from (shared.contract.window)."""
+
+    def __init__(self, *, when: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.when = when
+        self.json_schema = _when_hint(when)
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not _DATE.match(_require_str(value)):
             raise ValidationError("Not a valid date: use YYYY-MM-DD.")
-        return super()._deserialize(value, attr, data, **kwargs)
+        return _in_window("date_problem", super()._deserialize(value, attr, data, **kwargs), self.when)
 
 
 class MonthField(fields.Field):
     """A month written ``YYYY-MM``; kept as that string (it sorts and stores as is)."""
 
-    json_schema = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+    def __init__(self, *, when: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.when = when
+        self.json_schema = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", **_when_hint(when)}
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return str(Month.parse(_require_str(value)))
+            month = Month.parse(_require_str(value))
         except ValueError:
             raise ValidationError("Not a valid month: use YYYY-MM.") from None
+        return str(_in_window("month_problem", month, self.when))
 
 
 class Timestamp(fields.AwareDateTime):
-    """An ISO 8601 timestamp that carries its UTC offset."""
+    """An ISO 8601 timestamp that carries its UTC offset (``when`` as for StrictDate)."""
 
     default_error_messages = {
         "invalid": "Not a valid timestamp: use ISO 8601 with an offset, e.g. 2026-11-23T08:00:00+08:00.",
         "invalid_awareness": "Timestamp must carry a UTC offset, e.g. +08:00.",
     }
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, when: str | None = None, **kwargs):
         super().__init__(format="iso", **kwargs)
+        self.when = when
+        self.json_schema = _when_hint(when)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _in_window("timestamp_problem", super()._deserialize(value, attr, data, **kwargs), self.when)
+
+
+class Count(fields.Integer):
+    """A number of people: a JSON integer from 1 to MAX_COUNT."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(min=1, max=MAX_COUNT), **kwargs)
 
 
 class StrictBoolean(fields.Field):
@@ -163,13 +220,13 @@ class StrictBoolean(fields.Field):
 
 
 class Money(fields.Field):
-    """An amount in yuan: a JSON number, never negative, at most 2 decimals."""
+    """An amount in yuan: a JSON number, never negative, at most 2 decimals, at most MAX_YUAN."""
 
     def __init__(self, *, positive: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.positive = positive
         self.json_schema = {"type": "number", ("exclusiveMinimum" if positive else "minimum"): 0,
-                            "description": "Yuan; a JSON number with at most 2 decimals."}
+                            "maximum": MAX_YUAN, "description": "Yuan; a JSON number with at most 2 decimals."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -186,6 +243,8 @@ class Money(fields.Field):
             raise ValidationError("Must not be negative.")
         if self.positive and amount == 0:
             raise ValidationError("Must be greater than 0.")
+        if amount > MAX_YUAN:
+            raise ValidationError(f"Must not be more than {MAX_YUAN:,} yuan.")
         return amount
 
     def _serialize(self, value, attr, obj, **kwargs):

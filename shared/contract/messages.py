@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contract.fields import (
-    Code, CreditCode, DivisionCode, Money, MonthField, ResidentIdNumber, StrictBoolean, StrictDate,
-    Timestamp,
+    Code, Count, CreditCode, DivisionCode, Money, MonthField, ResidentIdNumber, StrictBoolean, StrictDate,
+    Text, Timestamp,
 )
+from shared.contract.window import PAST, PLAN
 
 SECTORS = ("housing", "municipal", "water", "transport", "railway", "energy", "other")
 FUNDING = ("government", "soe", "private")
@@ -28,15 +29,15 @@ _ACCOUNT = re.compile(r"^\d{8,32}$")
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+    return Text(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
 def _choice(options) -> fields.String:
-    return fields.String(required=True, validate=validate.OneOf(options))
+    return Text(required=True, validate=validate.OneOf(options))
 
 
 def _phone(**kwargs) -> fields.String:
-    return fields.String(
+    return Text(
         validate=validate.Regexp(_MOBILE, error="Must be an 11-digit mainland mobile number."), **kwargs
     )
 
@@ -62,9 +63,9 @@ class ProjectSchema(ContractSchema):
     owner = fields.Nested(PartySchema, required=True, metadata={"description": "建设单位"})
     general_contractor = fields.Nested(PartySchema, required=True, metadata={"description": "施工总承包单位"})
     contract_amount = Money(required=True, positive=True)
-    start_date = StrictDate(required=True)
-    planned_end_date = StrictDate(required=True)
-    actual_end_date = StrictDate(allow_none=True)
+    start_date = StrictDate(required=True, when=PLAN)
+    planned_end_date = StrictDate(required=True, when=PLAN)
+    actual_end_date = StrictDate(allow_none=True, when=PAST)
     status = _choice(PROJECT_STATUSES)
     pay_day = fields.Integer(
         strict=True, validate=validate.Range(min=1, max=28),
@@ -89,7 +90,7 @@ class WorkerEnrolmentSchema(ContractSchema):
     team = _text(100)
     trade = _text(50, required=True)
     contract_signed = StrictBoolean(required=True)
-    entry_date = StrictDate(required=True)
+    entry_date = StrictDate(required=True, when=PAST)
 
 
 class WorkerExitSchema(ContractSchema):
@@ -97,7 +98,7 @@ class WorkerExitSchema(ContractSchema):
 
     project_code = _text(40, required=True)
     id_number = ResidentIdNumber(required=True)
-    exit_date = StrictDate(required=True)
+    exit_date = StrictDate(required=True, when=PAST)
 
 
 class AttendanceSchema(ContractSchema):
@@ -105,7 +106,7 @@ class AttendanceSchema(ContractSchema):
 
     project_code = _text(40, required=True)
     id_number = ResidentIdNumber(required=True)
-    at = Timestamp(required=True)
+    at = Timestamp(required=True, when=PAST)
 
 
 class AccountOpenedSchema(ContractSchema):
@@ -113,19 +114,19 @@ class AccountOpenedSchema(ContractSchema):
 
     project_code = _text(40, required=True)
     bank = _text(100, required=True)
-    account_no = fields.String(
+    account_no = Text(
         required=True, validate=validate.Regexp(_ACCOUNT, error="Must be 8-32 digits.")
     )
-    opened_on = StrictDate(required=True)
+    opened_on = StrictDate(required=True, when=PAST)
 
 
 class AllocationSchema(ContractSchema):
     """allocation.received: labour cost (人工费用) for a month credited to the dedicated account."""
 
     project_code = _text(40, required=True)
-    month = MonthField(required=True)
+    month = MonthField(required=True, when=PLAN)   # labour cost may be allocated ahead
     amount = Money(required=True, positive=True)
-    received_on = StrictDate(required=True)
+    received_on = StrictDate(required=True, when=PAST)
 
 
 class PayrollLineSchema(ContractSchema):
@@ -138,8 +139,8 @@ class PayrollSchema(ContractSchema):
     """payroll.paid: a month's payroll sheet (工资支付表) with the bank's payout (总包代发)."""
 
     project_code = _text(40, required=True)
-    month = MonthField(required=True)
-    paid_on = StrictDate(required=True)
+    month = MonthField(required=True, when=PAST)
+    paid_on = StrictDate(required=True, when=PAST)
     lines = fields.List(
         fields.Nested(PayrollLineSchema), required=True, validate=validate.Length(min=1, max=20_000)
     )
@@ -160,7 +161,7 @@ class DepositSchema(ContractSchema):
 
     project_code = _text(40, required=True)
     amount = Money(required=True, positive=True)
-    paid_on = StrictDate(required=True)
+    paid_on = StrictDate(required=True, when=PAST)
     form = _choice(DEPOSIT_FORMS)
 
 
@@ -180,12 +181,12 @@ class ComplaintSchema(ContractSchema):
 
     complaint_id = Code(required=True)
     channel = _choice(COMPLAINT_CHANNELS)
-    filed_at = Timestamp(required=True)
+    filed_at = Timestamp(required=True, when=PAST)
     division = DivisionCode(required=True)
     project_code = _text(40)
     employer = fields.Nested(EmployerSchema, required=True)
     complainant = fields.Nested(ComplainantSchema, required=True)
-    workers_affected = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    workers_affected = Count(required=True)
     amount_claimed = Money(required=True)
     description = _text(5000, required=True)
 

@@ -11,6 +11,7 @@ from kombu import Exchange, Queue
 INGRESS_EXCHANGE_NAME = "wagewatch.ingress"
 RECEIPTS_EXCHANGE_NAME = "wagewatch.receipts"
 ALERTS_EXCHANGE_NAME = "wagewatch.alerts"
+NOTIFICATIONS_EXCHANGE_NAME = "wagewatch.notifications"
 INGRESS_QUEUE_NAME = "wagewatch.ingress"
 PARKED_EXCHANGE_NAME = "wagewatch.ingress.parked"
 PARKED_QUEUE_NAME = "wagewatch.ingress.parked"
@@ -23,6 +24,9 @@ INGRESS_DELIVERY_LIMIT = 20
 ingress_exchange = Exchange(INGRESS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 receipts_exchange = Exchange(RECEIPTS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 alerts_exchange = Exchange(ALERTS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
+# Desks that would rather be told than watch every alert bind here (an addition to the
+# contract's streams): ``notify.<department>.<division>.<colour or resolved>``.
+notifications_exchange = Exchange(NOTIFICATIONS_EXCHANGE_NAME, type="topic", durable=True, auto_delete=False)
 parked_exchange = Exchange(PARKED_EXCHANGE_NAME, type="fanout", durable=True, auto_delete=False)
 
 # A quorum queue: replicated when the broker is clustered, and it counts deliveries
@@ -44,7 +48,7 @@ parked_queue = Queue(
     PARKED_QUEUE_NAME, exchange=parked_exchange, routing_key="", durable=True, auto_delete=False
 )
 
-PUBLIC_EXCHANGES = (ingress_exchange, receipts_exchange, alerts_exchange)
+PUBLIC_EXCHANGES = (ingress_exchange, receipts_exchange, alerts_exchange, notifications_exchange)
 
 
 def ingress_key(county: str, message_type: str) -> str:
@@ -74,3 +78,9 @@ def alert_binding(department: str | None = None, division: str | None = None,
                   severity: str | None = None) -> str:
     """A binding key for a desk's queue; a missing filter matches any one word."""
     return alert_key(department or "*", division or "*", severity or "*")
+
+
+def notification_binding(department: str | None = None, division: str | None = None,
+                         colour: str | None = None) -> str:
+    """A binding key for a desk's grouped notifications (``notify.water.430102.*``)."""
+    return f"notify.{department or '*'}.{division or '*'}.{colour or '*'}"

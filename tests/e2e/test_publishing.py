@@ -6,6 +6,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from shared.contract.access import receipts_queue
 from shared.contract.topology import alerts_exchange, receipts_exchange
 from shared.internal import CONDITIONS_CLEARED
 from tests.factories import COUNTY, message, payroll, project
@@ -34,3 +35,17 @@ def test_receipts_alerts_and_internal_events_are_published_persistent(platform, 
         for exchange in (receipts_exchange, alerts_exchange, payroll_events):
             exchange(connection.channel()).declare(passive=True)
             assert exchange.durable
+
+
+def test_a_receipt_sent_before_the_county_first_reads_waits_in_its_receipts_queue(platform, county, config, listen):
+    """Nothing of the county's is bound when it publishes: `wagewatch up` has declared its
+    receipts queue as deployment does, so the receipt waits there until the county reads."""
+    platform_tap = listen("receipts", "#")      # the platform's view: when the receipt went out
+    sent = message("project.upsert", project())
+    county.publish(sent)
+    assert platform_tap.wait_for(1)
+    with Connection(config["AMQP_URI"]) as connection:
+        queue = receipts_queue(COUNTY)(connection.channel())
+        queue.queue_declare(passive=True)        # as a county's user does: it may declare nothing
+        receipt = queue.get(accept=["json"])
+        assert (receipt.payload["message_id"], receipt.payload["status"]) == (sent["message_id"], "accepted")

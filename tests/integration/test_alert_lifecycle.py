@@ -12,7 +12,7 @@ from nameko.testing.services import entrypoint_hook
 from services.alerts.notify import notifications_exchange
 from services.alerts.service import AlertsService
 from shared.calendar import today
-from shared.contract.alerts import AlertSchema
+from shared.contract.alerts import AlertSchema, NotificationSchema
 from shared.contract.client import Listener, alerts_listener
 from shared.workdays import WorkingCalendar
 
@@ -131,6 +131,7 @@ def test_a_burst_on_one_project_is_one_notification_and_the_contract_stream_keep
     body = notification["body"]
     assert notification["routing_key"] == "notify.water.430102.yellow"
     assert (body["reason"], body["group"], len(body["firing"])) == ("new", {"project_code": "P1"}, 10)
+    assert NotificationSchema().validate(body) == {}, "the body docs/asyncapi.yaml documents"
     assert notified.drain(2.5)[1:] == [], "yellow does not repeat"
 
 

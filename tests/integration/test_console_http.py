@@ -144,10 +144,13 @@ def test_the_live_stream_carries_the_desks_alerts_and_nothing_else(console, conf
 def test_a_desk_silences_only_its_own_notifications(console, config):
     session = signed_in(console)
     made = session.post(console + "api/silences", headers=HEADER, json={
-        "type": "PAYROLL_MISSING", "reason": "春节停工", "ends_at": "2099-01-01", "department": "hrss"})
+        "type": "PAYROLL_MISSING", "reason": "春节停工", "ends_at": "2099-01-01"})
     assert made.status_code == 400 and "at most 90 days" in made.json()["errors"]["ends_at"][0]
     made = session.post(console + "api/silences", headers=HEADER, json={
         "type": "PAYROLL_MISSING", "reason": "春节停工", "ends_at": _days_ahead(5), "department": "hrss"})
+    assert made.status_code == 400 and made.json()["errors"] == {"department": ["Unknown field."]}
+    made = session.post(console + "api/silences", headers=HEADER, json={
+        "type": "PAYROLL_MISSING", "reason": "春节停工", "ends_at": _days_ahead(5)})
     matchers = made.json()["silence"]["matchers"]
     assert matchers == {"type": "PAYROLL_MISSING", "department": "water", "desk_division": COUNTY}
     other = signed_in(console, "housing-fr")
@@ -203,3 +206,93 @@ def test_guessing_passwords_locks_the_username_for_a_while(console):
     locked = requests.post(console + "api/session", headers=HEADER, json={"username": "water-fr", "password": PASSWORD})
     assert locked.status_code == 429
     assert signed_in(console, "housing-fr"), "other accounts are not affected"
+
+
+# Each endpoint's fields, valid, and an operator object put in each one in turn: the
+# console answers 400 naming the field, before anything reaches a query.
+OPERATORS = ({"$ne": "x"}, {"$regex": "."}, {"$gt": ""}, ["x"], 1)
+ENDPOINTS = {
+    "api/session": {"username": "water-fr", "password": "wrong guess"},
+    "api/alerts/acknowledge": {"fingerprint": MINE["fingerprint"], "note": "签收"},
+    "api/alerts/resolve": {"fingerprint": MINE["fingerprint"], "outcome": "paid", "note": "已付"},
+    "api/silences": {"type": "PAYROLL_MISSING", "severity": "yellow", "project_code": f"{COUNTY}-W1",
+                     "reason": "春节停工", "ends_at": _days_ahead(5), "starts_at": _days_ahead(1)},
+    "api/silences/expire": {"silence_id": "0123456789ab"},
+}
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_an_operator_object_in_any_field_is_refused_with_that_fields_name(console, config, path):
+    report(config, MINE)
+    session = signed_in(console)
+    for field in ENDPOINTS[path]:
+        for operator in OPERATORS:
+            answer = session.post(console + path, headers=HEADER, json={**ENDPOINTS[path], field: operator})
+            assert answer.status_code == 400, (path, field, operator, answer.text)
+            assert list(answer.json()["errors"]) == [field], (path, field, operator)
+    alert = session.get(console + "api/alerts").json()["alerts"][0]
+    assert (alert["status"], alert.get("acknowledged_by")) == ("firing", None), "nothing was acted on"
+    assert session.get(console + "api/silences").json()["silences"] == []
+
+
+def test_a_desk_cannot_end_or_read_another_desks_silences_with_a_query_operator(console, config):
+    water, housing = signed_in(console), signed_in(console, "housing-fr")
+    for desk in (housing, water):   # the attacker's own silence first, then its victim's
+        made = desk.post(console + "api/silences", headers=HEADER,
+                         json={"type": "PAYROLL_MISSING", "reason": "春节停工", "ends_at": _days_ahead(5)})
+        assert made.status_code == 200, made.text
+    victims = water.get(console + "api/silences").json()["silences"]
+    for _ in range(2):
+        attack = housing.post(console + "api/silences/expire", headers=HEADER, json={"silence_id": {"$ne": "x"}})
+        assert attack.status_code == 400, attack.text
+        assert "water" not in attack.text and "water-fr" not in attack.text
+    assert water.get(console + "api/silences").json()["silences"] == victims
+
+
+def limited_console(config, runner_factory, **sign_in) -> str:
+    """A console with its own sign-in limits, trusting X-Forwarded-For as behind a proxy."""
+    limited = {**config, "CONSOLE": {**config["CONSOLE"], "trust_forwarded_for": True,
+                                     "sign_in": {**config["CONSOLE"]["sign_in"], **sign_in}}}
+    runner_factory(limited, AlertsService, ConsoleService).start()
+    with ClusterRpcProxy(limited) as cluster:
+        for name in ("water-fr", *(f"guessed-{i}" for i in range(40))):
+            cluster.console.add_account(name, hash_password(PASSWORD), "water", COUNTY)
+    return console_url(limited)
+
+
+def in_parallel(url, bodies, address="198.51.100.7") -> list[int]:
+    """Post every sign-in at once, each from its own green thread; their status codes."""
+    def post(body):
+        return requests.post(url + "api/session", json=body, timeout=120,
+                             headers={**HEADER, "X-Forwarded-For": address}).status_code
+    pool = eventlet.GreenPool(len(bodies))
+    return list(pool.imap(post, bodies))
+
+
+def test_forty_parallel_guesses_get_exactly_the_configured_five_password_checks(config, runner_factory):
+    url = limited_console(config, runner_factory, failures=5, checks=1000)
+    codes = in_parallel(url, [{"username": "water-fr", "password": f"guess {i}"} for i in range(40)])
+    assert sorted(codes) == [401] * 5 + [429] * 35
+
+
+def test_the_console_wide_limit_holds_against_parallel_guesses_at_many_usernames(config, runner_factory):
+    url = limited_console(config, runner_factory, failures=5, checks=10)
+    codes = in_parallel(url, [{"username": f"guessed-{i}", "password": "guess"} for i in range(40)])
+    assert sorted(codes) == [401] * 10 + [429] * 30
+
+
+def test_guesses_from_another_address_do_not_lock_the_operator_out(config, runner_factory):
+    url = limited_console(config, runner_factory, failures=5, checks=1000)
+    assert in_parallel(url, [{"username": "water-fr", "password": "guess"}] * 6, "203.0.113.9").count(429) == 1
+    own = in_parallel(url, [{"username": "water-fr", "password": PASSWORD}], "198.51.100.7")
+    locked = in_parallel(url, [{"username": "water-fr", "password": PASSWORD}], "203.0.113.9")
+    assert (own, locked) == ([200], [429])
+
+
+def test_usernames_sprayed_while_the_console_is_busy_leave_nothing_stored(config, runner_factory, mongo_uri):
+    from shared.storage import database_for
+
+    url = limited_console(config, runner_factory, failures=5, checks=2)
+    codes = in_parallel(url, [{"username": f"sprayed-{i}", "password": "guess"} for i in range(20)])
+    assert sorted(codes) == [401] * 2 + [429] * 18
+    assert database_for(mongo_uri, "console")["sign_in_attempts"].count_documents({}) == 3   # 2 failures + "*"

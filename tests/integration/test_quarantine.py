@@ -2,6 +2,7 @@
 stored record holds no readable body, and only a holder of the key opens it."""
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from services.ingress.domain import Delivery
-from services.ingress.repository import IngressRepository
+from services.ingress.repository import QUARANTINE_KEPT_BYTES, IngressRepository
+from shared.contract.topology import MAX_BODY_BYTES
+from wagewatch.quarantine import format_record
 from shared.sealing import InvalidToken, Sealer
 from shared.storage import database_for
 from tests.conftest import TEST_PII_KEY, TEST_QUARANTINE_KEY
@@ -43,6 +46,20 @@ def test_a_quarantined_body_is_stored_sealed_and_a_redelivery_adds_no_copy(repos
     assert first == again == stored["_id"] and stored["deliveries"] == 2
     assert worker_id(1) not in str(stored) and "body" not in stored
     assert repository.sealer.open(repository.sealed_body(first)["body_sealed"]) == delivery.body
+
+
+@pytest.mark.parametrize("size, kept", [(MAX_BODY_BYTES, MAX_BODY_BYTES), (MAX_BODY_BYTES + 1, QUARANTINE_KEPT_BYTES),
+                                         (50 * 1024 * 1024, QUARANTINE_KEPT_BYTES)])
+def test_a_body_over_the_limit_is_kept_as_a_sealed_prefix_with_its_size_and_hash(repository, size, kept):
+    body = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
+    delivery = Delivery(body=body, routing_key=f"county.{COUNTY}.payroll.paid")
+    stored = repository.sealed_body(repository.quarantine(delivery, RECEIPT, "unreadable envelope"))
+    assert repository.sealer.open(stored["body_sealed"]) == body[:kept] and stored["body_bytes"] == size
+    if kept < size:
+        assert (stored["body_kept_bytes"], stored["body_sha256"]) == (kept, hashlib.sha256(body).hexdigest())
+        assert f"first {kept} kept, sha256 {stored['body_sha256']}" in format_record(stored)
+    else:
+        assert "body_sha256" not in stored
 
 
 def test_another_key_cannot_open_it(repository):

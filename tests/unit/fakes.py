@@ -1,6 +1,8 @@
 """Hand-written fakes of the project's own interfaces (not mocks)."""
 from __future__ import annotations
 
+from services.ingress.handler import UnpublishableReceipt
+
 
 class FakeIngressLog:
     def __init__(self):
@@ -25,10 +27,17 @@ class FakeIngressLog:
 
 
 class FakeReceipts:
-    def __init__(self):
+    """Publishes every receipt, except those ``refuse(receipt)`` names a reason for: like
+    the real publisher with a value the wire cannot carry, it raises UnpublishableReceipt."""
+
+    def __init__(self, refuse=None):
         self.sent: list[tuple[dict, str | None]] = []
+        self.refuse = refuse or (lambda receipt: None)
 
     def __call__(self, receipt, division):
+        reason = self.refuse(receipt)
+        if reason:
+            raise UnpublishableReceipt(reason)
         self.sent.append((receipt, division))
 
 
@@ -42,3 +51,23 @@ class FakeOwner:
     def __call__(self, envelope, check):
         self.stored.append(check.payload if check.payload is not None else check.records)
         return self.answer
+
+
+class FakeAttempts:
+    """The console's sign-in claims (services/console/sign_in.Attempts), in a dict."""
+
+    def __init__(self):
+        self.claims: dict[str, list[dict]] = {}
+
+    def claim(self, key, claim_id, now, since, limit):
+        held = [c for c in self.claims.get(key, []) if c["at"] > since]
+        if len(held) >= limit:
+            return False
+        self.claims[key] = held + [{"id": claim_id, "at": now}]
+        return True
+
+    def release(self, key, claim_id):
+        self.claims[key] = [c for c in self.claims.get(key, []) if c["id"] != claim_id]
+
+    def clear(self, key):
+        self.claims.pop(key, None)

@@ -6,10 +6,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.console.accounts import (
-    account_problems, desk_of, hash_password, locked_out, password_matches, token_key,
+    account_problems, desk_of, hash_password, password_matches, token_key,
+)
+from services.console.sign_in import (
+    BUSY, LOCKED, SIGNED_IN, WRONG, SignInLimits, source_address, try_sign_in,
 )
 from services.console.feed import Hub
-from shared.calendar import SHANGHAI, now_iso
+from shared.calendar import SHANGHAI
+from tests.unit.fakes import FakeAttempts
 
 
 def test_a_password_is_kept_as_a_salted_scrypt_hash_and_checked_against_it():
@@ -41,12 +45,61 @@ def test_the_desk_of_an_account_knows_its_level():
     assert desk_of({"department": "hrss", "division": "430000"})["level"] == "province"
 
 
-def test_five_wrong_passwords_in_fifteen_minutes_lock_the_username_for_a_while():
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
-    recent = [now_iso(now - timedelta(minutes=m)) for m in (1, 2, 3, 4, 5)]
-    assert locked_out(recent, now)
-    assert not locked_out(recent[:4], now)
-    assert not locked_out(recent, now + timedelta(minutes=16))
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+LIMITS = SignInLimits(failures=5, window=timedelta(minutes=15), checks=8, per=timedelta(minutes=1))
+
+
+def guess(attempts, username="fr-water", address="10.0.0.1", at=NOW, right=False, checked=None):
+    def check():
+        if checked is not None:
+            checked.append(username)
+        return right
+    return try_sign_in(attempts, LIMITS, username, address, at, check)
+
+
+def test_five_wrong_passwords_from_one_address_lock_that_username_there_for_the_window():
+    attempts, checked = FakeAttempts(), []
+    outcomes = [guess(attempts, at=NOW + timedelta(seconds=i), checked=checked) for i in range(7)]
+    assert outcomes == [WRONG] * 5 + [LOCKED] * 2 and len(checked) == 5
+    assert guess(attempts, at=NOW + timedelta(minutes=16), right=True) == SIGNED_IN
+
+
+def test_guesses_from_elsewhere_do_not_lock_the_operator_out_of_their_own_address():
+    attempts = FakeAttempts()
+    for i in range(6):
+        guess(attempts, address="203.0.113.9", at=NOW + timedelta(seconds=i))
+    assert guess(attempts, address="203.0.113.9", right=True) == LOCKED
+    assert guess(attempts, address="10.0.0.1", right=True) == SIGNED_IN
+
+
+def test_a_right_password_clears_the_failures_of_its_address():
+    attempts = FakeAttempts()
+    for _ in range(4):
+        guess(attempts)
+    assert guess(attempts, right=True) == SIGNED_IN
+    later = NOW + timedelta(minutes=2)   # past the console-wide minute
+    assert [guess(attempts, at=later) for _ in range(5)] == [WRONG] * 5
+
+
+def test_the_console_checks_no_more_passwords_per_minute_than_configured_whoever_asks():
+    attempts, checked = FakeAttempts(), []
+    outcomes = [guess(attempts, username=f"user{i}", checked=checked) for i in range(10)]
+    assert outcomes == [WRONG] * 8 + [BUSY] * 2 and len(checked) == 8
+    assert guess(attempts, username="user9", at=NOW + timedelta(minutes=1, seconds=1)) == WRONG
+
+
+def test_a_refused_check_is_not_counted_against_the_username():
+    attempts = FakeAttempts()
+    for i in range(8):
+        guess(attempts, username=f"user{i}")
+    assert guess(attempts, username="fr-water") == BUSY
+    assert attempts.claims["fr-water@10.0.0.1"] == [], "released: no password was checked"
+
+
+def test_the_source_address_is_the_peer_unless_the_provinces_proxy_is_trusted():
+    assert source_address("10.0.0.1", "1.2.3.4, 203.0.113.9", trust_forwarded=False) == "10.0.0.1"
+    assert source_address("10.0.0.1", "1.2.3.4, 203.0.113.9", trust_forwarded=True) == "203.0.113.9"
+    assert source_address("10.0.0.1", None, trust_forwarded=True) == "10.0.0.1"
 
 
 WATER_FR = {"department": "water", "division": "430102"}
