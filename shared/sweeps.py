@@ -166,16 +166,18 @@ def flood_fingerprint(alert_type: str, project_code: str) -> str:
 
 
 def _summary(rest: list[dict], limit: int) -> dict:
-    first, kind, code = rest[0], rest[0]["type"], rest[0]["project_code"]
+    """One alert for the folded conditions: the latest one's facts, the worst colour, and
+    ``details.folded`` saying how many there were and which months."""
+    latest, kind, code = rest[0], rest[0]["type"], rest[0]["project_code"]
     months = sorted(c["month"] for c in rest if c.get("month"))
     span = f", months {months[0]} to {months[-1]}" if months else ""
-    return {**{k: first.get(k) for k in ("division", "sector", "funding", "project_code")},
-            "level": max((c.get("level") or LEVELS[0] for c in rest), key=LEVELS.index), "type": kind, "fingerprint": flood_fingerprint(kind, code), "month": None,
+    return {**latest, "fingerprint": flood_fingerprint(kind, code), "month": None,
             "severity": max((c["severity"] for c in rest), key=severity_rank),
+            "level": max((c.get("level") or LEVELS[0] for c in rest), key=LEVELS.index),
             "p1": any(c.get("p1") for c in rest),
             "summary": (f"限流 {len(rest)} more {kind} condition(s) on project {code}{span}, beyond the "
                         f"{limit} alerts one rule raises for one project: check the project's records "
                         f"(its dates may be wrong)."),
-            "details": {"conditions": len(rest), "first_month": months[0] if months else None,
-                        "last_month": months[-1] if months else None, "limit": limit,
-                        "as_of": (first.get("details") or {}).get("as_of")}}
+            "details": {**(latest.get("details") or {}),
+                        "folded": {"conditions": len(rest), "first_month": months[0] if months else None,
+                                   "last_month": months[-1] if months else None, "limit": limit}}}

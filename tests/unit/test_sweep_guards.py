@@ -47,8 +47,8 @@ def test_a_rule_raises_at_most_the_limit_for_one_project(reported, shown):
     [summary] = [c for c in folded if c["fingerprint"] == "PAYROLL_MISSING:P1:more"]
     kept = [c for c in folded if c is not summary]
     assert [c["month"] for c in kept] == sorted((c["month"] for c in missing(reported)), reverse=True)[:4]
-    assert summary["details"]["conditions"] == reported - 4 and summary["month"] is None
-    assert summary["details"]["last_month"] < min(c["month"] for c in kept)
+    assert summary["details"]["folded"]["conditions"] == reported - 4 and summary["month"] is None
+    assert summary["details"]["folded"]["last_month"] < min(c["month"] for c in kept)
     assert summary["severity"] == "red" and summary["division"] == "430102" and summary["sector"] == "water"
     assert f"{reported - 4} more PAYROLL_MISSING" in summary["summary"]
 
