@@ -172,7 +172,8 @@ def _sweep_and_time_alerts(environment, options):
     print(f"[load] sweep as of {as_of} ({options.wagewatch} sweep), timing the alerts…", flush=True)
     env = {**os.environ, "AMQP_URI": environment.host or DEFAULT_AMQP_URI}
     started = time.perf_counter()
-    sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of], env=env, cwd=ROOT,
+    # A real sweep as of the province's date (not a what-if), even after today's daily sweep.
+    sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of, "--publish", "--force"], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     finished = []
 

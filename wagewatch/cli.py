@@ -46,8 +46,13 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--demo", action="store_true", help="publish the demo month once the platform is up")
     up.add_argument("--as-of", type=_date, help="the demo's date (default: today)")
 
-    sweep = commands.add_parser("sweep", help="run every monitoring rule as of a date")
-    sweep.add_argument("--as-of", type=_date, required=True, metavar="YYYY-MM-DD")
+    sweep = commands.add_parser("sweep", help="run every monitoring rule as of a date: today's raises and "
+                                              "resolves alerts, any other day's is a what-if")
+    sweep.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="default: today (Asia/Shanghai)")
+    sweep.add_argument("--publish", action="store_true",
+                       help="a past date: really raise and resolve (back-dated catch-up), not a what-if")
+    sweep.add_argument("--force", action="store_true",
+                       help="run a real sweep even though it is older than the last real sweep")
 
     alerts = commands.add_parser("alerts", help="alert stream").add_subparsers(dest="action", required=True)
     tail = alerts.add_parser("tail", help="print the live alert stream")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import logging.config
+import sys
 import time
 
 from shared.calendar import today
@@ -42,11 +43,18 @@ def up(args) -> int:
 
 
 def sweep(args) -> int:
-    from wagewatch.sweep import format_outcome, run_sweep
+    from wagewatch.sweep import failed, format_outcome, run_sweep, what_if
 
-    config = load_config(args.config)
-    print(format_outcome(run_sweep(config, args.as_of.isoformat())))
-    return 0
+    day = today()
+    as_of = args.as_of or day
+    try:
+        only_show = what_if(as_of, day, args.publish)
+    except ValueError as exc:
+        print(f"wagewatch sweep: {exc}", file=sys.stderr)
+        return 2
+    outcomes = run_sweep(load_config(args.config), as_of.isoformat(), what_if=only_show, force=args.force)
+    print(format_outcome(outcomes))
+    return 1 if failed(outcomes) else 0
 
 
 def alerts(args) -> int:

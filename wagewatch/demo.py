@@ -150,7 +150,7 @@ def run_demo(config: dict, as_of: date, say=print) -> dict:
         if body["status"] == "partial":
             say(f"      partial  {body['message_id']}: {body['records']['accepted']} accepted, refused "
                 + "; ".join(f"#{r['index']} {r['errors']}" for r in body["records"]["rejected"]))
-    outcomes = run_sweep(config, as_of.isoformat())
+    outcomes = run_sweep(config, as_of.isoformat(), force=True)   # the scenario's date, even after a daily sweep
     say(f"[4/4] sweep as of {as_of}:\n" + format_outcome(outcomes))
     received = {(dept, county): [] for dept in DEPARTMENTS for county in COUNTIES}
     for message in desks.drain(1.0):

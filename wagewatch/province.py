@@ -85,7 +85,7 @@ def check(config: dict, province: Province, say=print) -> bool:
     desks = Listener(config["AMQP_URI"], alerts_exchange, [alert_binding(division=c) for c in province.counties])
     try:
         started = time.monotonic()
-        run_sweep(config, province.spec.as_of.isoformat())
+        run_sweep(config, province.spec.as_of.isoformat(), force=True)   # as of the spec's date on purpose
         swept = time.monotonic() - started
         seen = -1
         while seen != len(desks.messages):

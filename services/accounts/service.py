@@ -23,8 +23,9 @@ from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.nameko import sweeps
+from shared.nameko.sweeps import project_subject
 from shared.pii import keyed_hash, mask_account
-from shared.projects import changed_project, load_facts, submission_problem
+from shared.projects import load_facts, submission_problem
 from services.accounts.coverage import coverage, project_systems
 from services.accounts.domain import TYPES, Facts, evaluate
 from services.accounts.repository import AccountsRepository
@@ -35,8 +36,9 @@ _RECORDED = RecordedSchema()
 ALERTS_LIST_LIMIT = 1000  # alerts.list_alerts answers at most this many
 
 
-class AccountsService(sweeps.DailySweep):
+class AccountsService(sweeps.MonitoringSweep):
     name = "accounts"
+    alert_types = tuple(TYPES)
 
     health = HealthCheck()
 
@@ -100,15 +102,12 @@ class AccountsService(sweeps.DailySweep):
 
     # --- rules ---------------------------------------------------------------------------
 
-    @rpc
-    def sweep(self, as_of: str) -> dict:
-        """Run the four rules over every project as of a date; the alerts service fires,
-        escalates and resolves to match."""
-        day = date.fromisoformat(as_of)
-        projects = [load_facts(p) for p in self.projects.list_projects()]
-        conditions = evaluate(projects, self._facts(None, day), day, self.settings.rules)
-        self.ledger.sweeps.record(as_of, self.clock.now_iso())
-        return self.alerts.reconcile("accounts", TYPES, as_of, conditions)
+    def _evaluate(self, day: date, isolation, project_codes: list[str] | None = None) -> list[dict]:
+        """The four rules over every project (or those named) as of a date."""
+        found = (self.projects.list_projects() if project_codes is None
+                 else self.projects.get_projects(project_codes).values())
+        facts, rules = self._facts(project_codes, day), self.settings.rules
+        return isolation.each(map(load_facts, found), lambda p: evaluate([p], facts, day, rules), project_subject)
 
     def _sweep_log(self):
         return self.ledger.sweeps
@@ -128,36 +127,32 @@ class AccountsService(sweeps.DailySweep):
         facts.paid_to_date = paid
         return facts
 
-    # New records, payroll and registry changes re-evaluate the project at once, as of the
-    # latest sweep's date. Not requeued on error: the next sweep re-evaluates every project.
+    # Registry changes re-evaluate the project at once; new records and payroll resolve at
+    # once what they clear (as of today; see MonitoringSweep.reevaluate). Not requeued on
+    # error: the next sweep re-evaluates every project.
     @reliable_event_handler("accounts", ACCOUNT_RECORDED)
     def handle_account_recorded(self, body):
-        self._reevaluate(_project_of(body))
+        self._records_arrived(_project_of(body))
 
     @reliable_event_handler("accounts", ALLOCATION_RECORDED)
     def handle_allocation_recorded(self, body):
-        self._reevaluate(_project_of(body))
+        self._records_arrived(_project_of(body))
 
     @reliable_event_handler("accounts", DEPOSIT_RECORDED)
     def handle_deposit_recorded(self, body):
-        self._reevaluate(_project_of(body))
+        self._records_arrived(_project_of(body))
 
     @reliable_event_handler("payroll", PAYROLL_RECORDED)
     def handle_payroll_recorded(self, body):
-        self._reevaluate(_project_of(body))
+        self._records_arrived(_project_of(body))
 
     @reliable_event_handler("projects", PROJECT_CHANGED)
     def handle_project_changed(self, body):
-        self._reevaluate(changed_project(body))
+        self.project_changed(body)
 
-    def _reevaluate(self, code: str | None) -> None:
-        as_of = self.ledger.sweeps.latest_as_of()
-        if code is None or as_of is None:  # before the first sweep no alert of ours is open
-            return
-        day = date.fromisoformat(as_of)
-        projects = [load_facts(p) for p in self.projects.get_projects([code]).values()]
-        conditions = evaluate(projects, self._facts([code], day), day, self.settings.rules)
-        self.alerts.reconcile("accounts", TYPES, as_of, conditions, project_codes=[code])
+    def _records_arrived(self, code: str | None) -> None:
+        if code is not None:
+            self.reevaluate([code], resolve_only=True)
 
     # --- the coverage report -------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from shared.contract.alerts import FIRING, LEVELS, RESOLVED, severity_rank
+from shared.contract.alerts import FIRING, LEVELS, RESOLVED, RULE_FAILED, severity_rank
 from shared.divisions import city_of, province_of
 
 RAISE, RERAISE, ESCALATE, KEEP = "raise", "reraise", "escalate", "keep"
@@ -32,9 +32,19 @@ def higher_level(*levels: str) -> str:
     return max(levels, key=LEVELS.index)
 
 
-def to_resolve(open_fingerprints: set[str], reported: set[str]) -> set[str]:
-    """Open alerts of a sweep's rules that the sweep no longer reports have cleared."""
-    return open_fingerprints - reported
+def to_resolve(open_fingerprints: set[str], reported: set[str], source: str | None = None,
+               unevaluated: list[str] | None = None) -> set[str]:
+    """Open alerts of a sweep's rules that the sweep no longer reports have cleared, except
+    those about a subject (project code or case id, a part of the fingerprint) the sweep
+    could not evaluate, and another monitor's RULE_FAILED alerts."""
+    kept = set(unevaluated or ())
+    return {fp for fp in open_fingerprints - reported
+            if not kept.intersection(fp.split(":")) and _owned_by(fp, source)}
+
+
+def _owned_by(fp: str, source: str | None) -> bool:
+    kind, _, rest = fp.partition(":")
+    return kind != RULE_FAILED or source is None or rest.split(":")[0] == source
 
 
 def routes(departments: list[str], division: str, level: str = "county") -> list[dict]:

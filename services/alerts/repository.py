@@ -47,6 +47,10 @@ class AlertRepository:
         cursor = self.alerts.find(query, {"_id": 1})
         return {doc["_id"] for doc in cursor}
 
+    def by_fingerprints(self, fingerprints: list[str]) -> list[dict]:
+        found = {doc["_id"]: doc for doc in self.alerts.find({"_id": {"$in": list(fingerprints)}})}
+        return [found[fp] for fp in fingerprints if fp in found]
+
     def raise_new(self, condition: dict, routes: list[dict], now: str) -> dict | None:
         """Insert a first alert for a fingerprint; None if another instance did first."""
         alert = self._firing(condition, routes, now, episode=1)

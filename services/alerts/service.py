@@ -57,24 +57,44 @@ class AlertsService:
     # --- conditions from the monitoring rules -------------------------------------------
     @rpc
     def reconcile(self, source: str, types: list[str], as_of: str, conditions: list[dict],
-                  project_codes: list[str] | None = None) -> dict:
+                  project_codes: list[str] | None = None, unevaluated: list[str] | None = None,
+                  resolve_only: bool = False) -> dict:
         """Make the open alerts of ``types`` match what a sweep as of ``as_of`` reported:
         fire the new, escalate the worse, resolve the ones no longer reported.
 
         With ``project_codes``, only those projects were evaluated (e.g. one project whose
-        data or registry entry changed): only their open alerts of ``types`` may resolve."""
+        data or registry entry changed): only their open alerts of ``types`` may resolve.
+        ``unevaluated``: subjects (project codes, case ids) the sweep had to skip; their
+        open alerts stay as they are. ``resolve_only``: a record arrived, which can only
+        show that a duty was met: resolve what no longer holds, raise nothing."""
         reported = _CONDITIONS.load(conditions)
         # The acknowledgement clock of what this sweep raises starts on its date, never
         # before now: a sweep as of a later date does not escalate what it just raised.
         clock_from = max(self.clock.now_iso(), now_iso(datetime.combine(date.fromisoformat(as_of), time(0), SHANGHAI)))
+        cleared = self._cleared(source, types, reported, project_codes, unevaluated)
         with self._desks_told_once():
-            raised = [a for a in (self._apply({**c, "clock_from": clock_from}) for c in reported) if a]
-            cleared = to_resolve(self.alerts.open_fingerprints(types, project_codes),
-                                 {c["fingerprint"] for c in reported})
+            raised = [] if resolve_only else [
+                a for a in (self._apply({**c, "clock_from": clock_from}) for c in reported) if a]
             resolved = [a for a in (self._resolve(fp, f"not reported by the {source} sweep as of {as_of}")
                                     for fp in sorted(cleared)) if a]
         return {"source": source, "as_of": as_of, "reported": len(reported),
                 "raised": [_summary(a) for a in raised], "resolved": [_summary(a) for a in resolved]}
+
+    @rpc
+    def preview(self, source: str, types: list[str], as_of: str, conditions: list[dict],
+                unevaluated: list[str] | None = None) -> dict:
+        """What ``reconcile`` would raise and resolve, changing and publishing nothing (a
+        what-if sweep)."""
+        reported = _CONDITIONS.load(conditions)
+        plans = [plan for plan in map(self._plan, reported) if plan[0] != KEEP]
+        cleared = self._cleared(source, types, reported, None, unevaluated)
+        return {"source": source, "as_of": as_of, "reported": len(reported), "what_if": True,
+                "raised": [_planned(*plan) for plan in plans],
+                "resolved": [_summary(a) for a in self.alerts.by_fingerprints(sorted(cleared))]}
+
+    def _cleared(self, source: str, types: list[str], reported: list[dict], project_codes, unevaluated) -> set[str]:
+        return to_resolve(self.alerts.open_fingerprints(types, project_codes), {c["fingerprint"] for c in reported},
+                          source, unevaluated)
 
     @rpc
     def report(self, source: str, conditions: list[dict]) -> dict:
@@ -91,19 +111,25 @@ class AlertsService:
             resolved = [a for a in (self._resolve(fp, reason) for fp in fingerprints) if a]
         return {"source": source, "resolved": [_summary(a) for a in resolved]}
 
-    def _apply(self, condition: dict) -> dict | None:
+    def _plan(self, condition: dict) -> tuple[str, dict | None, dict, list[dict]]:
+        """What a reported condition does to its alert, and the desks it would reach."""
         existing = self.alerts.get(condition["fingerprint"])
         action = decide(existing, condition)
         if action == KEEP:
-            return None
-        now = self.clock.now_iso()
+            return action, existing, condition, []
         if action == ESCALATE:  # an alert never comes down a level while it is open
             condition = {**condition, "level": higher_level(existing["level"], condition["level"])}
         departments = self.policy.routing.departments(
             condition["type"], condition.get("sector"), condition.get("funding"),
             severity=condition["severity"], division=condition["division"], level=condition["level"],
             project_code=condition.get("project_code"), month=condition.get("month"), p1=condition.get("p1"))
-        desks = routes(departments, condition["division"], condition["level"])
+        return action, existing, condition, routes(departments, condition["division"], condition["level"])
+
+    def _apply(self, condition: dict) -> dict | None:
+        action, existing, condition, desks = self._plan(condition)
+        if action == KEEP:
+            return None
+        now = self.clock.now_iso()
         if action == ESCALATE:
             return self._publish(self.alerts.escalate(existing, condition, desks, now))
         if action == RAISE:
@@ -187,18 +213,20 @@ class AlertsService:
         return f"alert {fingerprint} was already {verb} by {alert.get('acknowledged_by')}"
 
     @rpc
-    def sweep(self, as_of: str) -> dict:
-        """Escalate every red or orange alert not acknowledged in time, as of a date."""
-        escalated = self._escalate_overdue(date.fromisoformat(as_of))
+    def sweep(self, as_of: str, what_if: bool = False, force: bool = False) -> dict:
+        """Escalate every red or orange alert not acknowledged in time, as of a date
+        (``what_if``: say which would be escalated, changing nothing). Escalation never goes
+        back down, so an older date needs no ``force``."""
+        escalated = self._escalate_overdue(date.fromisoformat(as_of), what_if)
         return {"source": "alerts", "as_of": as_of, "reported": 0, "raised": [], "resolved": [],
-                "escalated": [_summary(a) for a in escalated]}
+                "escalated": [_summary(a) for a in escalated], "what_if": what_if}
 
     @timer(interval=60)
     def escalate_overdue(self):
         """The acknowledgement clock, checked every minute with today's date."""
         self._escalate_overdue(self.clock.today())
 
-    def _escalate_overdue(self, as_of: date) -> list[dict]:
+    def _escalate_overdue(self, as_of: date, what_if: bool = False) -> list[dict]:
         within = self.policy.acknowledge_within
         escalated = []
         for alert in sorted(self.alerts.unacknowledged(sorted(within)), key=lambda a: a["_id"]):
@@ -206,10 +234,13 @@ class AlertsService:
             if level is None:
                 continue
             departments = list(dict.fromkeys(r["department"] for r in alert["routes"]))
+            desks = routes(departments, alert["division"], level)
+            if what_if:
+                escalated.append({**alert, "level": level, "routes": desks})
+                continue
             reason = f"not acknowledged within {within[alert['severity']]} working day(s) at {alert['level']} level"
             since = datetime.combine(overdue_since(alert, within, self.calendar), time(0), SHANGHAI)
-            changed = self.alerts.escalate_level(alert, level, routes(departments, alert["division"], level),
-                                                 reason, self.clock.now_iso(), since)
+            changed = self.alerts.escalate_level(alert, level, desks, reason, self.clock.now_iso(), since)
             # Only the new level's desks hear of it: for the desks below, the alert is
             # still the one they have (the console shows them where it went).
             if self._publish(changed, level):      # None: another instance escalated it first
@@ -336,6 +367,16 @@ def _summary(alert: dict) -> dict:
             "project_code": alert.get("project_code"), "month": alert.get("month"),
             "departments": list(dict.fromkeys(r["department"] for r in alert["routes"])),
             "summary": alert["summary"], "raised_at": alert["raised_at"], "resolved_at": alert.get("resolved_at")}
+
+
+def _planned(action: str, existing: dict | None, condition: dict, desks: list[dict]) -> dict:
+    """A what-if sweep's line for an alert it would raise or escalate (nothing stored)."""
+    return {"alert_id": existing["alert_id"] if existing else None, "fingerprint": condition["fingerprint"],
+            "type": condition["type"], "severity": condition["severity"], "status": FIRING,
+            "division": condition["division"], "level": condition.get("level", "county"),
+            "project_code": condition.get("project_code"), "month": condition.get("month"),
+            "departments": list(dict.fromkeys(d["department"] for d in desks)), "summary": condition["summary"],
+            "raised_at": None, "resolved_at": None, "action": action}
 
 
 def _instant(text: str) -> str:

@@ -44,8 +44,9 @@ RELAY_AFTER = timedelta(seconds=30)
 _PERSONAL = ("submission.payload.complainant", "submission.payload.description")
 
 
-class ComplaintsService(sweeps.DailySweep):
+class ComplaintsService(sweeps.MonitoringSweep):
     name = "complaints"
+    alert_types = (COMPLAINT_OVERDUE,)
 
     health = HealthCheck()
 
@@ -190,21 +191,22 @@ class ComplaintsService(sweeps.DailySweep):
 
     # ---- monitoring ---------------------------------------------------------------------
 
-    @rpc
-    def sweep(self, as_of: str) -> dict:
-        """Raise COMPLAINT_OVERDUE for every open case whose clock is at 80% or past its
-        deadline as of a date; resolve the ones no longer late."""
-        day = date.fromisoformat(as_of)
-        conditions = [c for c in (overdue_condition(case, self._clock(case, day), self.settings.rules)
-                                  for case in self.cases.open_cases()) if c]
-        outcome = self.alerts.reconcile(SOURCE, [COMPLAINT_OVERDUE], as_of, conditions)
+    def _evaluate(self, day: date, isolation, project_codes: list[str] | None = None) -> list[dict]:
+        """COMPLAINT_OVERDUE for every open case whose clock is at 80% or past its deadline
+        as of a date (the sweep resolves the ones no longer late)."""
+        def overdue(case: dict) -> list[dict]:
+            condition = overdue_condition(case, self._clock(case, day), self.settings.rules)
+            return [condition] if condition else []
+        return isolation.each(self.cases.open_cases(), overdue,
+                              lambda case: (case["_id"], case["division"], case.get("project_code")))
+
+    def _after_sweep(self, outcome: dict, conditions: list[dict], day: date) -> None:
         self._withdraw_raced(outcome, conditions, day)
-        return outcome
 
     def _withdraw_raced(self, outcome: dict, conditions: list[dict], day: date) -> None:
         """A case closed while the sweep ran must not keep the overdue alert it raised."""
-        case_of = {c["fingerprint"]: c["details"]["case_id"] for c in conditions}
-        raised = [a["fingerprint"] for a in outcome["raised"]]
+        case_of = {c["fingerprint"]: c["details"]["case_id"] for c in conditions if c["type"] == COMPLAINT_OVERDUE}
+        raised = [a["fingerprint"] for a in outcome["raised"] if a["fingerprint"] in case_of]
         fresh = {case["_id"]: case for case in self.cases.get_many([case_of[fp] for fp in raised])}
         stale = [fp for fp in raised if fp in stale_fingerprints(fresh[case_of[fp]],
                                                                    self._clock(fresh[case_of[fp]], day))]

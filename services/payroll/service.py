@@ -13,8 +13,9 @@ from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.nameko import sweeps
+from shared.nameko.sweeps import project_subject
 from shared.pii import keyed_hash, mask_id_number
-from shared.projects import changed_project, load_facts, submission_problem
+from shared.projects import load_facts, submission_problem
 from services.payroll.domain import payroll_missing, payroll_missing_fingerprint
 from services.payroll.repository import PayrollRepository
 from services.payroll.settings import PayrollSettings
@@ -22,8 +23,9 @@ from services.payroll.settings import PayrollSettings
 _LINE_FACTS = PayrollLineFactsSchema()
 
 
-class PayrollService(sweeps.DailySweep):
+class PayrollService(sweeps.MonitoringSweep):
     name = "payroll"
+    alert_types = (PAYROLL_MISSING,)
 
     payrolls = Repository(PayrollRepository)
     health = HealthCheck()
@@ -74,14 +76,13 @@ class PayrollService(sweeps.DailySweep):
                  "amount_paid": sum(l["amount_paid_fen"] for l in doc.get("lines", {}).values()) / 100}
                 for doc in self.payrolls.project_months(project_code)]
 
-    @rpc
-    def sweep(self, as_of: str) -> dict:
-        """Raise PAYROLL_MISSING for every project-month past due without payroll, as of a date."""
-        day = date.fromisoformat(as_of)
-        projects = [load_facts(p) for p in self.projects.list_projects()]
-        conditions = payroll_missing(projects, self.payrolls.paid_months(), day, self.settings.rules)
-        self.payrolls.sweeps.record(as_of, self.clock.now_iso())
-        return self.alerts.reconcile("payroll", [PAYROLL_MISSING], as_of, conditions)
+    def _evaluate(self, day: date, isolation, project_codes: list[str] | None = None) -> list[dict]:
+        """PAYROLL_MISSING for every project-month past due without payroll, as of a date."""
+        found = (self.projects.list_projects() if project_codes is None
+                 else self.projects.get_projects(project_codes).values())
+        paid, rules = self.payrolls.paid_months(project_codes), self.settings.rules
+        return isolation.each(map(load_facts, found), lambda p: payroll_missing([p], paid, day, rules),
+                              project_subject)
 
     @rpc
     def month_totals(self, months: list[str] | None, project_codes: list[str] | None = None) -> list[dict]:
@@ -94,17 +95,11 @@ class PayrollService(sweeps.DailySweep):
         """Fen paid out per project over all its sheets (projects with none are absent)."""
         return self.payrolls.paid_to_date(project_codes)
 
-    # A status or date change re-evaluates the project's alerts now, as of the latest
-    # sweep's date. Not requeued on error: the next sweep re-evaluates every project anyway.
+    # A status or date change re-evaluates the project's alerts now, as of today. Not
+    # requeued on error: the next sweep re-evaluates every project anyway.
     @reliable_event_handler("projects", PROJECT_CHANGED)
     def handle_project_changed(self, body):
-        code, as_of = changed_project(body), self.payrolls.sweeps.latest_as_of()
-        if code is None or as_of is None:
-            return
-        projects = [load_facts(p) for p in self.projects.get_projects([code]).values()]
-        conditions = payroll_missing(projects, self.payrolls.paid_months([code]), date.fromisoformat(as_of),
-                                     self.settings.rules)
-        self.alerts.reconcile("payroll", [PAYROLL_MISSING], as_of, conditions, project_codes=[code])
+        self.project_changed(body)
 
     def _sweep_log(self):
         return self.payrolls.sweeps

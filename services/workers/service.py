@@ -14,8 +14,10 @@ from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Kept, Repository, Settings
 from shared.nameko import sweeps
+from shared.nameko.sweeps import project_subject
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import ProjectDivisions, load_facts
+from shared.sweeps import Isolation
 from services.workers.domain import (
     ClockIn, apply_batch, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry,
 )
@@ -30,8 +32,9 @@ RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write duri
 _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
-class WorkersService(sweeps.DailySweep):
+class WorkersService(sweeps.MonitoringSweep):
     name = "workers"
+    alert_types = (*RECONCILED_TYPES, *SITE_TYPES)
 
     health = HealthCheck()
 
@@ -136,39 +139,50 @@ class WorkersService(sweeps.DailySweep):
 
     # Monitoring ------------------------------------------------------------------------
 
-    @rpc
-    def sweep(self, as_of: str) -> dict:
+    def _evaluate(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict]:
         """Reconcile attendance against payroll for every project-month past its due date,
         and check every site's gate records, as of a date. Set-based: a fixed number of
-        queries per sweep and an RPC per 500 project-months to check, none per project."""
-        day = date.fromisoformat(as_of)
+        queries per sweep and an RPC per 500 project-months to check, none per project.
+        (Only sweeps call it: records re-evaluate nothing here but what they clear.)"""
         projects = {p["project_code"]: p for p in map(load_facts, self.projects.list_projects())}
+        subject = _subject_in(projects)
         since = Month.of(day).shift(-self.settings.reconciliation.recheck_months)
-        self._reconcile(self.records.to_reconcile(str(since)))
-        found = [c for doc in self.records.reported_findings() if doc["project_code"] in projects
-                 for c in conditions(projects[doc["project_code"]], doc["month"], doc["findings"], day,
-                                     self.settings.reconciliation)]
-        site = self.settings.site
-        found += no_attendance(list(projects.values()), self.records.last_days(), day, site)
-        found += attendance_unregistered(projects, self.records.irregular_between(site.window_start(day), day),
-                                         day, site)
-        return self.alerts.reconcile(SOURCE, [*RECONCILED_TYPES, *SITE_TYPES], as_of, found)
+        self._reconcile(self.records.to_reconcile(str(since)), isolation=isolation, subject=subject)
+        rules = self.settings.reconciliation
+        found = isolation.each([d for d in self.records.reported_findings() if d["project_code"] in projects],
+                               lambda d: conditions(projects[d["project_code"]], d["month"], d["findings"], day, rules),
+                               subject)
+        return found + self._site_conditions(projects, day, isolation)
 
-    def _reconcile(self, months: list[dict], clear_reason: str | None = None) -> None:
+    def _site_conditions(self, projects: dict[str, dict], day: date, isolation: Isolation) -> list[dict]:
+        """NO_ATTENDANCE and ATTENDANCE_UNREGISTERED, project by project."""
+        site, last_days = self.settings.site, self.records.last_days()
+        found = isolation.each(projects.values(), lambda p: no_attendance([p], last_days, day, site), project_subject)
+        irregular: dict[str, list[dict]] = {}
+        for group in self.records.irregular_between(site.window_start(day), day):
+            irregular.setdefault(group["project_code"], []).append(group)
+        return found + isolation.each(sorted(irregular.keys() & projects.keys()),
+                                      lambda code: attendance_unregistered(projects, irregular[code], day, site),
+                                      lambda code: project_subject(projects[code]))
+
+    def _reconcile(self, months: list[dict], clear_reason: str | None = None, isolation: Isolation | None = None,
+                   subject=None) -> None:
         """Recompute and store findings: attendance and enrolments read in one query each,
         payroll lines asked and findings stored per chunk. With ``clear_reason``, alerts
         the new data no longer stands for are cleared first, so a failure before the
-        store leaves the month marked and the clear is simply done again."""
+        store leaves the month marked and the clear is simply done again. A month whose
+        records the comparison cannot compute with is skipped (and reported by a sweep)."""
         if not months:
             return
+        isolation, subject = isolation or Isolation(SOURCE), subject or _subject_in({})
         attended = self.records.attended([m["_id"] for m in months])
         enrolments: dict[str, list[dict]] = {}
         for enrolment in self.records.enrolled_on(sorted({m["project_code"] for m in months})):
             enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
         for start in range(0, len(months), RECONCILE_CHUNK):
             chunk = months[start:start + RECONCILE_CHUNK]
-            results = reconcile_months(chunk, attended, self.payroll.payroll_lines([m["_id"] for m in chunk]),
-                                       enrolments)
+            lines = self.payroll.payroll_lines([m["_id"] for m in chunk])
+            results = isolation.each(chunk, lambda m: reconcile_months([m], attended, lines, enrolments), subject)
             cleared = sorted(fp for r in results for fp in r["cleared"])
             if clear_reason and cleared:
                 self.alerts.clear(SOURCE, cleared, clear_reason)
@@ -193,3 +207,11 @@ class WorkersService(sweeps.DailySweep):
 
     def _sweep_log(self):
         return self.records.sweeps
+
+
+def _subject_in(projects: dict[str, dict]):
+    """Names a project-month's project as a skipped subject (division from the registry)."""
+    def subject(doc: dict) -> tuple[str, str, str]:
+        code = doc["project_code"]
+        return code, (projects.get(code) or {}).get("division") or code[:6], code
+    return subject

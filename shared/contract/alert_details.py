@@ -96,10 +96,22 @@ ALERT_DETAILS: dict[str, dict[str, Key]] = {
                       "amount_claimed": _s("number", "Yuan claimed together.")},
     a.REPEAT_DEFAULTER: {"employer": EMPLOYER, "case_ids": _s("array", "The cases.", items={"type": "string"}),
                          "divisions": _s("array", "Divisions of the cases.", items={"type": "string"})},
+    a.RULE_FAILED: {**AS_OF, "source": _s("string", "The monitor whose sweep skipped the subject (payroll, workers, …)."),
+                    "subject": _s("string", "The project code (or complaint case id) skipped."),
+                    "error": _s("string", "The type of the error its records caused (never a value from them)."),
+                    "where": _s("string", "Where in the rules it was raised: file:line function.")},
 }
 
-# Added by the alerts service to any alert when it changes (never by a rule).
+# Added to any alert by the platform, never by a rule: by the alerts service when it
+# changes, by a sweep when it folds one rule's flood on one project into a summary alert.
 LIFECYCLE_DETAILS: dict[str, Key] = {
+    "folded": Key(_object("A summary alert (fingerprint <TYPE>:<project_code>:more) standing for the conditions "
+                          "beyond the flood guard's limit; the other keys are those of the latest of them.",
+                          conditions=_s("integer", "Conditions folded into this alert."),
+                          first_month=_s(["string", "null"], "The earliest month among them."),
+                          last_month=_s(["string", "null"], "The latest month among them."),
+                          limit=_s("integer", "Alerts one rule raises for one project in one sweep.")).schema,
+                  optional=True),
     "previous_severity": Key({"type": "string", "enum": list(a.SEVERITIES),
                               "description": "The colour before the alert rose."}, optional=True),
     "escalated": Key(_object("Handed up (督办) for want of acknowledgement.",

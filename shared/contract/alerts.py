@@ -44,6 +44,10 @@ ATTENDANCE_UNREGISTERED = "ATTENDANCE_UNREGISTERED"  # clock-ins without registr
 # awaiting payout (专户余额不足).
 BALANCE_LOW = "BALANCE_LOW"
 
+# The platform's own: a sweep could not evaluate a project (or case) because a value in its
+# records is outside what the rules can compute with; it is skipped until corrected.
+RULE_FAILED = "RULE_FAILED"
+
 
 def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)

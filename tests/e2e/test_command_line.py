@@ -34,7 +34,7 @@ def seed_missing_october(county, listen):
 
 def test_sweep_waits_for_the_rules_and_prints_what_was_raised(platform, county, listen, config):
     seed_missing_october(county, listen)
-    result = subprocess.run([WAGEWATCH, "sweep", "--as-of", "2026-11-20"], env=env_for(config),
+    result = subprocess.run([WAGEWATCH, "sweep", "--as-of", "2026-11-20", "--publish"], env=env_for(config),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "1 raised, 0 resolved" in result.stdout
@@ -61,7 +61,7 @@ def test_alerts_tail_prints_the_desks_stream_and_nothing_else(platform, county, 
         other = subprocess.Popen([WAGEWATCH, "alerts", "tail", "--department", "housing"],
                                  env=env_for(config), stdout=subprocess.PIPE, text=True)
         assert read_line(other, 30).startswith("watching alerts (housing")
-        subprocess.run([WAGEWATCH, "sweep", "--as-of", "2026-11-20"], env=env_for(config),
+        subprocess.run([WAGEWATCH, "sweep", "--as-of", "2026-11-20", "--publish"], env=env_for(config),
                        capture_output=True, timeout=60, check=True)
         line = read_line(tail, 30)
         assert "YELLOW" in line and "PAYROLL_MISSING" in line and f"water@{COUNTY} (county)" in line

@@ -4,9 +4,11 @@ it, and how a registry change re-evaluates open alerts."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter, replace_dependencies
+from nameko.testing.utils import get_container
 
 from services.accounts.service import AccountsService
 from services.alerts.service import AlertsService
@@ -15,6 +17,7 @@ from services.payroll.service import PayrollService
 from services.projects.service import ProjectsService
 from shared.contract.client import alerts_listener
 from shared.contract.messages import MESSAGE_TYPES
+from shared.nameko.providers import Clock
 from shared.storage import database_for
 from tests.factories import (
     COUNTY, OTHER_COUNTY, account_opened, allocation, deposit, payroll, project,
@@ -123,12 +126,12 @@ class TestAccountNotOpened:
 
         submit_and_reevaluate(services, "account.opened", account_opened(opened_on="2026-11-20"),
                               "handle_account_recorded")
-        assert seen(desks, 4) == {
-            ("ACCOUNT_NOT_OPENED", None, "red", "resolved", "water"),
-            ("ACCOUNT_NOT_OPENED", None, "red", "resolved", "hrss"),
-            # The inhibition lifts: October's labour cost is still missing.
-            ("LABOUR_COST_NOT_ALLOCATED", "2026-10", "yellow", "firing", "water"),
-            ("LABOUR_COST_NOT_ALLOCATED", "2026-10", "yellow", "firing", "hrss")}
+        # A record only resolves on arrival: its allocations may be the county's next messages.
+        assert seen(desks, 2) == {("ACCOUNT_NOT_OPENED", None, "red", "resolved", "water"),
+                                  ("ACCOUNT_NOT_OPENED", None, "red", "resolved", "hrss")}
+        sweep(services)   # the inhibition lifts: October's labour cost is still missing
+        assert seen(desks, 2) == {("LABOUR_COST_NOT_ALLOCATED", "2026-10", "yellow", "firing", "water"),
+                                  ("LABOUR_COST_NOT_ALLOCATED", "2026-10", "yellow", "firing", "hrss")}
 
 
 class TestLabourCostNotAllocated:
@@ -206,7 +209,8 @@ class TestProjectChanges:
             ("PAYROLL_MISSING", "2026-09", "resolved"), ("PAYROLL_MISSING", "2026-10", "resolved"),
             ("ACCOUNT_NOT_OPENED", None, "resolved"), ("DEPOSIT_MISSING", None, "resolved")}
 
-    def test_a_later_start_date_re_evaluates_as_of_the_latest_sweep(self, services, desks):
+    def test_a_later_start_date_re_evaluates_as_of_the_day_it_arrives(self, services_on, desks):
+        services = services_on(date(2026, 11, 20))
         seed(services, project(funding="private", start_date="2026-10-01"),
              ("deposit.paid", deposit()), ("payroll.paid", payroll("2026-10")))
         sweep(services)                                          # day 50 without an account: red
@@ -215,3 +219,35 @@ class TestProjectChanges:
             submit(services, "project.upsert", project(funding="private", start_date="2026-10-25"))
         assert seen(desks, 2) == {("ACCOUNT_NOT_OPENED", None, "red", "resolved", "water"),
                                   ("ACCOUNT_NOT_OPENED", None, "red", "resolved", "hrss")}
+
+    def test_a_change_before_any_sweep_raises_as_of_the_day_it_arrives(self, services_on, desks):
+        """Not only after a first sweep, and not as of the last sweep's date (issue 20.4)."""
+        services = services_on(date(2026, 11, 20))
+        seed(services, project(funding="private", status="planned", start_date="2026-10-01"),
+             ("deposit.paid", deposit()), ("payroll.paid", payroll("2026-10")))
+        with entrypoint_waiter(services["accounts"], "handle_project_changed"):
+            submit(services, "project.upsert", project(funding="private", start_date="2026-10-01"))
+        assert seen(desks, 2) == {("ACCOUNT_NOT_OPENED", None, "red", "firing", "water"),   # day 50
+                                  ("ACCOUNT_NOT_OPENED", None, "red", "firing", "hrss")}
+
+
+class OnDay(Clock):
+    """The platform's clock on a chosen day (the wall clock's time of day)."""
+
+    def __init__(self, day: date):
+        self.day = day
+
+    def today(self) -> date:
+        return self.day
+
+
+@pytest.fixture
+def services_on(runner_factory, config):
+    """The services of ``services``, with the monitors' clock on a chosen day."""
+    def start(day: date) -> dict:
+        runner = runner_factory(config, ProjectsService, PayrollService, AccountsService, AlertsService)
+        for monitor in (PayrollService, AccountsService):
+            replace_dependencies(get_container(runner, monitor), clock=OnDay(day))
+        runner.start()
+        return {c.service_name: c for c in runner.containers}
+    return start

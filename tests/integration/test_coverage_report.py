@@ -8,7 +8,7 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
-from nameko.testing.services import entrypoint_hook
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.accounts.service import AccountsService
 from services.alerts.service import AlertsService
@@ -38,6 +38,10 @@ class WorkersStandIn:
         return {code: self.enrolled.get((code, month), 0) for code in project_codes}
 
 
+ARRIVAL_HANDLERS = {"account.opened": "handle_account_recorded", "deposit.paid": "handle_deposit_recorded",
+                    "payroll.paid": "handle_payroll_recorded"}
+
+
 def submit(services, message_type, payload, county=COUNTY):
     service, method = OWNERS[message_type]
     with entrypoint_hook(services[service], method) as hook:
@@ -63,7 +67,10 @@ def seed(services):
     ):
         submit(services, "project.upsert", project(project_code=code, division=county, **overrides), county)
         for message_type, payload in records:
-            submit(services, message_type, {**payload, "project_code": code}, county)
+            # Each record resolves on arrival what it clears: let the accounts service do it
+            # before the alerts below are seeded (they describe this data, not a later one).
+            with entrypoint_waiter(services["accounts"], ARRIVAL_HANDLERS[message_type]):
+                submit(services, message_type, {**payload, "project_code": code}, county)
     WorkersStandIn.enrolled = {(A, "2026-10"): 4, (B, "2026-10"): 0, (C, "2026-10"): 9, (G, "2026-10"): 3,
                                (G, "2026-09"): 5, (D, "2026-10"): 2}
     WorkersStandIn.asked = []

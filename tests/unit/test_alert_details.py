@@ -17,6 +17,7 @@ from services.workers.reconciliation import ReconciliationRules, conditions, fin
 from services.workers.site_rules import SiteRules, attendance_unregistered, no_attendance
 from shared.contract import alerts
 from shared.contract.alert_details import ALERT_DETAILS, LIFECYCLE_DETAILS, details_schema
+from shared.sweeps import Isolation, fold_flood
 from shared.synthetic import credit_code
 from shared.workdays import WorkingCalendar
 from tests.factories import COUNTY
@@ -68,8 +69,17 @@ def complaint_conditions() -> list[dict]:
             group_arrears(case, [case], rules), repeat_defaulter(repeated, rules)]
 
 
+def sweep_conditions() -> list[dict]:
+    """What the sweep mechanism adds: a project it had to skip, and a flood folded."""
+    isolation = Isolation("workers")
+    isolation.each([{**PROJECT, "start_date": date(1, 1, 1)}], lambda p: no_attendance([p], {}, AS_OF, SiteRules()),
+                   lambda p: (p["project_code"], p["division"], p["project_code"]))
+    return [*isolation.conditions(AS_OF.isoformat()),
+            *fold_flood(payroll_missing([{**PROJECT, "start_date": date(2020, 1, 1)}], set(), AS_OF, PayrollRules()), 5)]
+
+
 EMITTED = [c for make in (payroll_conditions, wage_conditions, site_conditions, account_conditions,
-                          complaint_conditions) for c in make()]
+                          complaint_conditions, sweep_conditions) for c in make()]
 
 
 def alert_types() -> set[str]:
@@ -85,7 +95,7 @@ def test_every_alert_type_the_platform_raises_is_documented_and_exercised_here()
 def test_the_details_a_rule_emits_are_exactly_the_documented_keys(condition):
     documented = ALERT_DETAILS[condition["type"]]
     required = {k for k, key in documented.items() if not key.optional}
-    assert required <= set(condition["details"]) <= set(documented)
+    assert required <= set(condition["details"]) <= set(documented) | set(LIFECYCLE_DETAILS)
     jsonschema.Draft7Validator(details_schema(condition["type"])).validate(condition["details"])
 
 
