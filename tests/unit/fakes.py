@@ -71,3 +71,29 @@ class FakeAttempts:
 
     def clear(self, key):
         self.claims.pop(key, None)
+
+
+class FakeDispatch:
+    """nameko's EventDispatcher: remembers each (event type, body) dispatched."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+
+    def __call__(self, event_type, body):
+        self.sent.append((event_type, body))
+
+    def of(self, event_type) -> list[dict]:
+        return [body for sent_type, body in self.sent if sent_type == event_type]
+
+
+class FakeProjects:
+    """The projects service's repository (services/projects/repository.py), in a dict."""
+
+    def __init__(self):
+        self.records: dict[str, dict] = {}
+
+    def get(self, project_code):
+        return self.records.get(project_code)
+
+    def save(self, record, version, changed):
+        self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
