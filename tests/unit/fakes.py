@@ -97,3 +97,33 @@ class FakeProjects:
 
     def save(self, record, version, changed):
         self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
+
+
+class FakeClock:
+    """The service's clock (shared/nameko/providers.Clock), set by the test."""
+
+    def __init__(self, now):
+        self.moment = now
+
+    def now(self):
+        return self.moment
+
+    def now_iso(self):
+        from shared.calendar import now_iso
+        return now_iso(self.moment)
+
+    def today(self):
+        return self.moment.date()
+
+
+class FakePublisher:
+    """A nameko Publisher: remembers each (body, routing key) published."""
+
+    def __init__(self):
+        self.sent: list[tuple[dict, str]] = []
+
+    def __call__(self, body, routing_key):
+        self.sent.append((body, routing_key))
+
+    def keys(self) -> list[str]:
+        return [key for _, key in self.sent]
