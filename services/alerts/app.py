@@ -230,7 +230,8 @@ class Alerts:
             request = {"matchers": matchers, "created_by": created_by, "reason": reason,
                        "starts_at": instant(starts_at) if starts_at else now, "ends_at": instant(ends_at)}
         except ValueError as exc:
-            raise RequestInvalid({"starts_at" if starts_at and "start" in str(exc) else "ends_at": [str(exc)]}) from None
+            field = "starts_at" if starts_at and "start" in str(exc) else "ends_at"
+            raise RequestInvalid({field: [str(exc)]}) from None
         problems = silence_problems(request, now)
         if problems:
             raise RequestInvalid(problems)

@@ -27,9 +27,8 @@ from shared.errors import RequestInvalid, RequestRefused
 from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
-from services.console.accounts import (
-    account_problems, desk_of, expires_at, new_session_token, password_matches, token_key,
-)
+from services.console import app
+from services.console.accounts import desk_of, expires_at, new_session_token, password_matches, token_key
 from services.console.feed import LiveFeed, alert_reaches, sse
 from services.console.repository import ConsoleRepository
 from services.console.schemas import (
@@ -86,34 +85,21 @@ class ConsoleService:
     refusals = RemoteErrors(RequestRefused, RequestInvalid)   # the alerts service's, as themselves
 
     # --- accounts (RPC, for `wagewatch console …`) ----------------------------------------
-    @rpc
+    @rpc(expected_exceptions=RequestInvalid)
     def add_account(self, username: str, password_hash: str, department: str, division: str,
                     display_name: str | None = None) -> dict:
         """Create an operator's account. The password arrives already hashed by the
         command line: it never crosses the broker in clear."""
-        problems = account_problems(username, "x" * 64, department, division)
-        if not str(password_hash).startswith("scrypt$"):
-            problems["password_hash"] = ["Must be an scrypt hash made by `wagewatch console add-user`."]
-        if problems:
-            return {"errors": problems}
-        account = {"username": username, "password": password_hash, "department": department,
-                   "division": division, "display_name": display_name or username,
-                   "created_at": self.clock.now_iso(), "disabled": False}
-        if not self.store.add_account(account):
-            return {"errors": {"username": ["Already taken."]}}
-        return {"account": _public(account)}
+        return {"account": _public(app.add_account(self.store, username, password_hash, department, division,
+                                                   display_name, self.clock.now_iso()))}
 
-    @rpc
+    @rpc(expected_exceptions=RequestInvalid)
     def set_password(self, username: str, password_hash: str) -> dict:
-        if not self.store.set_password(username, password_hash):
-            return {"errors": {"username": ["No such account."]}}
-        return {"account": _public(self.store.account(username))}
+        return {"account": _public(app.set_password(self.store, username, password_hash))}
 
-    @rpc
+    @rpc(expected_exceptions=RequestInvalid)
     def disable_account(self, username: str) -> dict:
-        if not self.store.disable(username):
-            return {"errors": {"username": ["No such account."]}}
-        return {"account": _public(self.store.account(username))}
+        return {"account": _public(app.disable_account(self.store, username))}
 
     @rpc
     def list_accounts(self) -> list[dict]:

@@ -127,3 +127,31 @@ class FakePublisher:
 
     def keys(self) -> list[str]:
         return [key for _, key in self.sent]
+
+
+class FakeAccounts:
+    """The console's accounts (services/console/repository.ConsoleRepository), in a dict."""
+
+    def __init__(self):
+        self.accounts: dict[str, dict] = {}
+
+    def add_account(self, account):
+        if account["username"] in self.accounts:
+            return False
+        self.accounts[account["username"]] = dict(account)
+        return True
+
+    def set_password(self, username, password_hash):
+        return self._change(username, password=password_hash)
+
+    def disable(self, username):
+        return self._change(username, disabled=True)
+
+    def account(self, username):
+        return self.accounts.get(username)
+
+    def _change(self, username, **fields):
+        if username not in self.accounts:
+            return False
+        self.accounts[username].update(fields)
+        return True

@@ -17,28 +17,10 @@ from services.alerts.app import Alerts
 from services.alerts.policy import parse
 from services.alerts.repository import AlertRepository
 from tests.unit.fakes import FakeClock, FakeDispatch, FakePublisher
+from tests.factories import LIFECYCLE_POLICY, alert_condition
 
-POLICY = """
-notifications:
-  - group_by: [project_code]
-    group_wait: 1s
-    group_interval: 1s
-    repeat_interval: {red: 3s, yellow: never}
-inhibitions:
-  - source: {severity: red}
-    target: {severity: yellow}
-    equal: [project_code, type]
-acknowledgement:
-  within_working_days: {red: 1, orange: 3}
-"""
 WATER = {"department": "water", "division": "430102"}
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
-
-
-def condition(month="2026-10", severity="red", project="P1", alert_type="PAYROLL_MISSING", **overrides):
-    return {"type": alert_type, "fingerprint": f"{alert_type}:{project}:{month}", "severity": severity,
-            "division": "430102", "sector": "water", "funding": "private", "project_code": project,
-            "month": month, "summary": f"no payroll for {month}", "details": {}, **overrides}
 
 
 @pytest.fixture
@@ -46,7 +28,7 @@ def alerts():
     uri = f"mongomock://alerts-unit-{id(object())}"
     repository = AlertRepository(client_for(uri)["alerts"])
     repository.ensure_indexes()
-    yield Alerts(repository, parse(yaml.safe_load(POLICY)), WorkingCalendar(), FakeClock(MONDAY),
+    yield Alerts(repository, parse(yaml.safe_load(LIFECYCLE_POLICY)), WorkingCalendar(), FakeClock(MONDAY),
                  FakePublisher(), FakePublisher(), FakeDispatch())
     forget_embedded(uri)
 
@@ -61,25 +43,25 @@ def loaded(*conditions):
 
 
 def test_a_new_condition_is_published_to_each_desk_and_the_console_and_its_group_is_due(alerts):
-    answer = sweep(alerts, condition())
+    answer = sweep(alerts, alert_condition())
     assert [a["fingerprint"] for a in answer["raised"]] == ["PAYROLL_MISSING:P1:2026-10"]
     assert "alert.water.430102.red" in alerts.publish_alert.keys()
     assert [v["fingerprint"] for v in alerts.dispatch.of(ALERT_CHANGED)] == ["PAYROLL_MISSING:P1:2026-10"]
     assert alerts.repository.due_groups("2026-11-03T00:00:00+08:00"), "the desk's group is due to be notified"
-    assert sweep(alerts, condition())["raised"] == [], "the same condition again changes nothing"
+    assert sweep(alerts, alert_condition())["raised"] == [], "the same condition again changes nothing"
 
 
 def test_a_condition_no_longer_reported_resolves_but_only_within_the_swept_projects(alerts):
-    sweep(alerts, condition(project="P1"), condition(project="P2"))
+    sweep(alerts, alert_condition(project="P1"), alert_condition(project="P2"))
     scoped = sweep(alerts, project_codes=["P2"])
     assert [a["fingerprint"] for a in scoped["resolved"]] == ["PAYROLL_MISSING:P2:2026-10"]
     assert [a["project_code"] for a in alerts.list_alerts("firing", None, None)] == ["P1"]
 
 
 def test_a_what_if_sweep_says_what_would_change_and_changes_nothing(alerts):
-    sweep(alerts, condition(project="P1"))
+    sweep(alerts, alert_condition(project="P1"))
     published = len(alerts.publish_alert.sent)
-    preview = alerts.preview("payroll", ["PAYROLL_MISSING"], "2026-11-02", loaded(condition(project="P2")))
+    preview = alerts.preview("payroll", ["PAYROLL_MISSING"], "2026-11-02", loaded(alert_condition(project="P2")))
     assert [(a["fingerprint"], a["action"]) for a in preview["raised"]] == [("PAYROLL_MISSING:P2:2026-10", "raise")]
     assert [a["fingerprint"] for a in preview["resolved"]] == ["PAYROLL_MISSING:P1:2026-10"]
     assert len(alerts.publish_alert.sent) == published
@@ -87,7 +69,7 @@ def test_a_what_if_sweep_says_what_would_change_and_changes_nothing(alerts):
 
 
 def test_only_a_desk_the_alert_reaches_may_acknowledge_it_and_only_once(alerts):
-    sweep(alerts, condition())
+    sweep(alerts, alert_condition())
     fingerprint = "PAYROLL_MISSING:P1:2026-10"
     with pytest.raises(RequestRefused, match="no alert .* reaches housing@430102"):
         alerts.acknowledge(fingerprint, {"department": "housing", "division": "430102"}, "王五")
@@ -97,7 +79,7 @@ def test_only_a_desk_the_alert_reaches_may_acknowledge_it_and_only_once(alerts):
 
 
 def test_resolving_needs_a_known_outcome_and_publishes_resolved(alerts):
-    sweep(alerts, condition())
+    sweep(alerts, alert_condition())
     fingerprint = "PAYROLL_MISSING:P1:2026-10"
     with pytest.raises(RequestInvalid) as bad:
         alerts.resolve(fingerprint, WATER, "张三", "sorted")
@@ -124,7 +106,7 @@ def test_a_silence_names_its_wrong_fields_and_only_its_desk_may_end_it(alerts):
 
 
 def test_a_red_alert_nobody_acknowledged_in_a_working_day_goes_to_the_city_desks_only(alerts):
-    sweep(alerts, condition())
+    sweep(alerts, alert_condition())
     tuesday_evening, wednesday = MONDAY.date() + timedelta(days=1), MONDAY.date() + timedelta(days=2)
     assert alerts.escalate_overdue(tuesday_evening) == []
     published = len(alerts.publish_alert.sent)
@@ -139,7 +121,7 @@ def test_a_red_alert_nobody_acknowledged_in_a_working_day_goes_to_the_city_desks
 def test_a_change_stored_but_never_published_is_relayed_after_half_a_minute(alerts):
     alerts.publish_alert = lambda body, routing_key: None     # the publisher dies before publishing
     alerts.repository.mark_published = lambda *args: None
-    sweep(alerts, condition())
+    sweep(alerts, alert_condition())
     del alerts.repository.mark_published
     relay = FakePublisher()
     alerts.publish_alert = relay
