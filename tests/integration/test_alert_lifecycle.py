@@ -154,14 +154,6 @@ def test_a_silence_mutes_a_desk_records_who_and_why_and_ends_when_expired(alerts
     assert [a["fingerprint"] for a in after["body"]["firing"]] == ["PAYROLL_MISSING:P1:2026-10"]
 
 
-def test_a_sweep_as_of_a_later_date_starts_the_clock_on_that_date(alerts):
-    as_of = WorkingCalendar().add_working_days(today(), 10)
-    call(alerts, "reconcile", "payroll", ["PAYROLL_MISSING"], as_of.isoformat(), [alert_condition()])
-    assert call(alerts, "sweep", as_of.isoformat())["escalated"] == [], "not overdue the day it was raised"
-    later = WorkingCalendar().add_working_days(as_of, 2).isoformat()
-    assert [a["level"] for a in call(alerts, "sweep", later)["escalated"]] == ["city"]
-
-
 def test_two_instances_send_a_groups_notification_once(alerts, container_factory, policy_config, notified):
     second = container_factory(AlertsService, policy_config)
     second.start()

@@ -56,6 +56,15 @@ def test_a_condition_no_longer_reported_resolves_but_only_within_the_swept_proje
     scoped = sweep(alerts, project_codes=["P2"])
     assert [a["fingerprint"] for a in scoped["resolved"]] == ["PAYROLL_MISSING:P2:2026-10"]
     assert [a["project_code"] for a in alerts.list_alerts("firing", None, None)] == ["P1"]
+    assert [a["fingerprint"] for a in sweep(alerts)["resolved"]] == ["PAYROLL_MISSING:P1:2026-10"], "unscoped"
+
+
+def test_a_sweep_as_of_a_later_date_starts_the_acknowledgement_clock_on_that_date(alerts):
+    as_of = WorkingCalendar().add_working_days(MONDAY.date(), 10)
+    sweep(alerts, alert_condition(), as_of=as_of.isoformat())
+    assert alerts.escalate_overdue(as_of) == [], "not overdue the day it was raised"
+    later = WorkingCalendar().add_working_days(as_of, 2)
+    assert [a["level"] for a in alerts.escalate_overdue(later)] == ["city"]
 
 
 def test_a_what_if_sweep_says_what_would_change_and_changes_nothing(alerts):
