@@ -141,3 +141,14 @@ def test_a_change_stored_but_never_published_is_relayed_after_half_a_minute(aler
     assert relay.keys() == ["alert.water.430102.red"]
     alerts.relay_unpublished()
     assert len(relay.sent) == 1, "marked published once relayed"
+
+
+def test_the_desks_are_told_once_per_call_however_many_alerts_it_changes(alerts):
+    """A sweep may change thousands of alerts: one query for their projects' other open
+    alerts (those a red may inhibit), not one per alert."""
+    asked = []
+    read = alerts.repository.open_on_projects
+    alerts.repository.open_on_projects = lambda codes: asked.append(sorted(codes)) or read(codes)
+    sweep(alerts, *[alert_condition(project=f"P{n}") for n in range(5)])
+    assert asked == [[f"P{n}" for n in range(5)]]
+    assert len(alerts.repository.due_groups("2026-11-03T00:00:00+08:00")) == 5, "each project's group is due"
