@@ -1,6 +1,8 @@
 """Hand-written fakes of the project's own interfaces (not mocks)."""
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from services.ingress.handler import UnpublishableReceipt
 
 
@@ -73,8 +75,8 @@ class FakeAttempts:
         self.claims.pop(key, None)
 
 
-class FakeDispatch:
-    """nameko's EventDispatcher: remembers each (event type, body) dispatched."""
+class FakeEvents:
+    """An event dispatcher: keeps (event type, body) in order."""
 
     def __init__(self):
         self.sent: list[tuple[str, dict]] = []
@@ -82,8 +84,8 @@ class FakeDispatch:
     def __call__(self, event_type, body):
         self.sent.append((event_type, body))
 
-    def of(self, event_type) -> list[dict]:
-        return [body for sent_type, body in self.sent if sent_type == event_type]
+    def types(self) -> list[str]:
+        return [event_type for event_type, _body in self.sent]
 
 
 class FakeProjects:
@@ -99,21 +101,23 @@ class FakeProjects:
         self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
 
 
-class FakeClock:
-    """The service's clock (shared/nameko/providers.Clock), set by the test."""
+class FixedClock:
+    """The platform clock, standing where a test puts it (Asia/Shanghai)."""
 
-    def __init__(self, now):
-        self.moment = now
+    def __init__(self, now: str):
+        self.at = datetime.fromisoformat(now)
 
-    def now(self):
-        return self.moment
+    def now(self) -> datetime:
+        return self.at
 
-    def now_iso(self):
-        from shared.calendar import now_iso
-        return now_iso(self.moment)
+    def today(self) -> date:
+        return self.at.date()
 
-    def today(self):
-        return self.moment.date()
+    def now_iso(self) -> str:
+        return self.at.isoformat()
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
 
 
 class FakePublisher:

@@ -16,7 +16,7 @@ from shared.workdays import WorkingCalendar
 from services.alerts.app import Alerts
 from services.alerts.policy import parse
 from services.alerts.repository import AlertRepository
-from tests.unit.fakes import FakeClock, FakeDispatch, FakePublisher
+from tests.unit.fakes import FixedClock, FakeEvents, FakePublisher
 from tests.factories import LIFECYCLE_POLICY, alert_condition
 
 WATER = {"department": "water", "division": "430102"}
@@ -28,13 +28,17 @@ def alerts():
     uri = f"mongomock://alerts-unit-{id(object())}"
     repository = AlertRepository(client_for(uri)["alerts"])
     repository.ensure_indexes()
-    yield Alerts(repository, parse(yaml.safe_load(LIFECYCLE_POLICY)), WorkingCalendar(), FakeClock(MONDAY),
-                 FakePublisher(), FakePublisher(), FakeDispatch())
+    yield Alerts(repository, parse(yaml.safe_load(LIFECYCLE_POLICY)), WorkingCalendar(), FixedClock(MONDAY.isoformat()),
+                 FakePublisher(), FakePublisher(), FakeEvents())
     forget_embedded(uri)
 
 
 def sweep(alerts, *conditions, as_of="2026-11-02", **scope):
     return alerts.reconcile("payroll", ["PAYROLL_MISSING"], as_of, loaded(*conditions), **scope)
+
+
+def sent(events, event_type):
+    return [body for sent_type, body in events.sent if sent_type == event_type]
 
 
 def loaded(*conditions):
@@ -46,7 +50,7 @@ def test_a_new_condition_is_published_to_each_desk_and_the_console_and_its_group
     answer = sweep(alerts, alert_condition())
     assert [a["fingerprint"] for a in answer["raised"]] == ["PAYROLL_MISSING:P1:2026-10"]
     assert "alert.water.430102.red" in alerts.publish_alert.keys()
-    assert [v["fingerprint"] for v in alerts.dispatch.of(ALERT_CHANGED)] == ["PAYROLL_MISSING:P1:2026-10"]
+    assert [v["fingerprint"] for v in sent(alerts.dispatch, ALERT_CHANGED)] == ["PAYROLL_MISSING:P1:2026-10"]
     assert alerts.repository.due_groups("2026-11-03T00:00:00+08:00"), "the desk's group is due to be notified"
     assert sweep(alerts, alert_condition())["raised"] == [], "the same condition again changes nothing"
 
@@ -106,7 +110,7 @@ def test_a_silence_names_its_wrong_fields_and_only_its_desk_may_end_it(alerts):
         alerts.silence({"colour": "red"}, "张三", "", ends)
     assert set(refused.value.errors) == {"matchers.colour", "reason"}
     made = alerts.silence({"department": "water", "desk_division": "430102"}, "张三", "春节停工", ends)
-    assert alerts.dispatch.of(SILENCES_CHANGED)[-1]["silence_id"] == made["silence_id"]
+    assert sent(alerts.dispatch, SILENCES_CHANGED)[-1]["silence_id"] == made["silence_id"]
     with pytest.raises(RequestRefused, match="no silence"):
         alerts.expire_silence(made["silence_id"], "李四", {"department": "hrss", "division": "430102"})
     assert alerts.expire_silence(made["silence_id"], "张三", WATER)["expired_by"] == "张三"
@@ -136,7 +140,7 @@ def test_a_change_stored_but_never_published_is_relayed_after_half_a_minute(aler
     alerts.publish_alert = relay
     alerts.relay_unpublished()
     assert relay.sent == [], "not before 30 seconds: its publisher may still be at it"
-    alerts.clock.moment += timedelta(seconds=31)
+    alerts.clock.advance(seconds=31)
     alerts.relay_unpublished()
     assert relay.keys() == ["alert.water.430102.red"]
     alerts.relay_unpublished()

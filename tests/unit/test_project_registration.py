@@ -8,7 +8,7 @@ from shared.errors import RecordRefused
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
 from services.projects.app import register_project
 from tests.factories import COUNTY, OTHER_COUNTY, project
-from tests.unit.fakes import FakeDispatch, FakeProjects
+from tests.unit.fakes import FakeEvents, FakeProjects
 
 
 def submit(repository, dispatch, payload, county=COUNTY):
@@ -17,7 +17,7 @@ def submit(repository, dispatch, payload, county=COUNTY):
 
 
 def test_a_new_project_is_version_1_and_a_change_announces_version_2_with_what_changed():
-    repository, dispatch = FakeProjects(), FakeDispatch()
+    repository, dispatch = FakeProjects(), FakeEvents()
     submit(repository, dispatch, project())
     submit(repository, dispatch, project(status="suspended"))
     (first, registered), (second, changed) = dispatch.sent
@@ -29,7 +29,7 @@ def test_a_new_project_is_version_1_and_a_change_announces_version_2_with_what_c
 def test_a_replayed_upsert_changes_nothing_but_repeats_its_event_identically():
     """A crash between the store and the dispatch redelivers the request: the replay must
     announce exactly what the first delivery would have (not "nothing changed")."""
-    repository, dispatch = FakeProjects(), FakeDispatch()
+    repository, dispatch = FakeProjects(), FakeEvents()
     submit(repository, dispatch, project())
     submit(repository, dispatch, project())
     (_, first), (event, replay) = dispatch.sent
@@ -38,7 +38,7 @@ def test_a_replayed_upsert_changes_nothing_but_repeats_its_event_identically():
 
 
 def test_another_county_cannot_replace_a_project_and_is_told_which_field():
-    repository, dispatch = FakeProjects(), FakeDispatch()
+    repository, dispatch = FakeProjects(), FakeEvents()
     submit(repository, dispatch, project())
     with pytest.raises(RecordRefused) as refused:
         submit(repository, dispatch, project(division=OTHER_COUNTY, project_code=project()["project_code"]),
