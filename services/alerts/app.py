@@ -13,7 +13,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from shared.calendar import SHANGHAI, now_iso
 from shared.contract.alerts import FIRING
@@ -28,6 +28,11 @@ from services.alerts.domain import (
 )
 from services.alerts.suppression import made_for_desk, silence_problems, silence_view
 from services.alerts.views import planned, summary, view
+
+if TYPE_CHECKING:   # for the reader and the type checker only: the use cases import no pymongo
+    from shared.workdays import WorkingCalendar
+    from services.alerts.policy import AlertPolicy
+    from services.alerts.repository import AlertRepository
 
 log = logging.getLogger(__name__)
 RELAY_AFTER = timedelta(seconds=30)   # a change not published by then lost its publisher
@@ -45,12 +50,13 @@ Dispatch = Callable[[str, dict], None]
 
 @dataclass
 class Alerts:
-    """The use cases, over their ports; ``repository`` is services/alerts/repository.py's
-    AlertRepository (its verbs are the port; the unit tests run it on the embedded store)."""
+    """The use cases, over their ports. The repository's port is AlertRepository's verbs
+    (31 of them, proven against MongoDB by tests/repositories); the unit tests run the
+    real one on the embedded store rather than a second, hand-written copy of them."""
 
-    repository: Any
-    policy: Any               # services/alerts/policy.AlertPolicy
-    calendar: Any             # shared/workdays.WorkingCalendar
+    repository: AlertRepository
+    policy: AlertPolicy
+    calendar: WorkingCalendar
     clock: Clock
     publish_alert: Publish
     publish_notification: Publish
