@@ -130,3 +130,28 @@ def month_of_clock_ins(sequences, month: str = "2026-10", days=range(1, 23)) -> 
     """Morning and evening clock-ins on the given days of a month, for each worker."""
     return [clock_in(s, at=f"{month}-{day:02d}T{hour}+08:00")
             for s in sequences for day in days for hour in ("07:30:00", "17:45:00")]
+
+
+# An alert policy for the lifecycle tests (unit and integration): red repeats until
+# acknowledged and inhibits a yellow twin; acknowledgement within 1 (red) or 3 (orange)
+# working days.
+LIFECYCLE_POLICY = """
+notifications:
+  - group_by: [project_code]
+    group_wait: 1s
+    group_interval: 1s
+    repeat_interval: {red: 3s, yellow: never}
+inhibitions:
+  - source: {severity: red}
+    target: {severity: yellow}
+    equal: [project_code, type]
+acknowledgement:
+  within_working_days: {red: 1, orange: 3}
+"""
+
+
+def alert_condition(month="2026-10", severity="red", project="P1", alert_type="PAYROLL_MISSING", **overrides):
+    """A monitoring condition as a sweep reports it to the alerts service (water desk, 芙蓉区)."""
+    return {"type": alert_type, "fingerprint": f"{alert_type}:{project}:{month}", "severity": severity,
+            "division": "430102", "sector": "water", "funding": "private", "project_code": project,
+            "month": month, "summary": f"no payroll for {month}", "details": {}, **overrides}

@@ -1,6 +1,8 @@
 """Hand-written fakes of the project's own interfaces (not mocks)."""
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from services.ingress.handler import UnpublishableReceipt
 
 
@@ -71,3 +73,89 @@ class FakeAttempts:
 
     def clear(self, key):
         self.claims.pop(key, None)
+
+
+class FakeEvents:
+    """An event dispatcher: keeps (event type, body) in order."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+
+    def __call__(self, event_type, body):
+        self.sent.append((event_type, body))
+
+    def types(self) -> list[str]:
+        return [event_type for event_type, _body in self.sent]
+
+
+class FakeProjects:
+    """The projects service's repository (services/projects/repository.py), in a dict."""
+
+    def __init__(self):
+        self.records: dict[str, dict] = {}
+
+    def get(self, project_code):
+        return self.records.get(project_code)
+
+    def save(self, record, version, changed):
+        self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
+
+
+class FixedClock:
+    """The platform clock, standing where a test puts it (Asia/Shanghai)."""
+
+    def __init__(self, now: str):
+        self.at = datetime.fromisoformat(now)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()
+
+    def now_iso(self) -> str:
+        return self.at.isoformat()
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+class FakePublisher:
+    """A nameko Publisher: remembers each (body, routing key) published."""
+
+    def __init__(self):
+        self.sent: list[tuple[dict, str]] = []
+
+    def __call__(self, body, routing_key):
+        self.sent.append((body, routing_key))
+
+    def keys(self) -> list[str]:
+        return [key for _, key in self.sent]
+
+
+class FakeAccounts:
+    """The console's accounts (services/console/repository.ConsoleRepository), in a dict."""
+
+    def __init__(self):
+        self.accounts: dict[str, dict] = {}
+
+    def add_account(self, account):
+        if account["username"] in self.accounts:
+            return False
+        self.accounts[account["username"]] = dict(account)
+        return True
+
+    def set_password(self, username, password_hash):
+        return self._change(username, password=password_hash)
+
+    def disable(self, username):
+        return self._change(username, disabled=True)
+
+    def account(self, username):
+        return self.accounts.get(username)
+
+    def _change(self, username, **fields):
+        if username not in self.accounts:
+            return False
+        self.accounts[username].update(fields)
+        return True
