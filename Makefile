@@ -105,7 +105,7 @@ definitions: $(STAMP)
 	$(BIN)/python -m wagewatch.definitions > deploy/rabbitmq/definitions.json
 
 asyncapi: $(STAMP)
-	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml
+	$(BIN)/python -m wagewatch.asyncapi > docs/asyncapi.yaml
 
 clean:
 	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis
