@@ -15,6 +15,7 @@ from nameko.rpc import RpcProxy, rpc
 from shared.contract.envelope import amqp_short_string
 from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
 from shared.contract.window import Window
+from shared.internal import Submission
 from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
@@ -45,13 +46,11 @@ class OwnerDidNotAnswer(Exception):
 
 def submission(envelope: Envelope, check: PayloadCheck, received_at: str) -> dict:
     """The internal form of a validated message, as owning services receive it."""
-    body = {"county": envelope.county, "message_id": envelope.message_id, "type": envelope.type,
-            "sent_at": envelope.sent_at, "received_at": received_at}
-    if envelope.message_type.batch:
-        body["records"] = [{"index": i, "record": r} for i, r in check.records]
-    else:
-        body["payload"] = check.payload
-    return body
+    batch = envelope.message_type.batch
+    return Submission(county=envelope.county, message_id=envelope.message_id, type=envelope.type,
+                      sent_at=envelope.sent_at, received_at=received_at,
+                      records=[{"index": i, "record": r} for i, r in check.records] if batch else None,
+                      payload=None if batch else check.payload).dump()
 
 
 class IngressService:
