@@ -20,6 +20,7 @@ from shared.contract.messages import ProjectSchema
 from shared.internal import (
     EVENT_MESSAGES, AlertView, ComplaintEvent, PayrollRecorded, ProjectEvent, Recorded, Submission,
 )
+from shared.projects import changed_project
 from shared.topology_table import SERVICES
 from tests.factories import COUNTY, enrolment, payroll, project
 from tests.unit.complaint_cases import a_case, change
@@ -91,3 +92,14 @@ def test_the_ingress_hands_owners_a_submission_with_a_payload_or_its_records(mes
     sent = submission(envelope, check_payload(envelope), "2026-11-01T09:00:01+08:00")
     assert set(sent) == {"county", "message_id", "type", "sent_at", "received_at", part}
     assert Submission.load(sent).dump() == sent
+
+
+@pytest.mark.parametrize("changed, expected", [(["status"], "P-TYPED"), (["name"], None), ([], None)])
+def test_a_project_change_is_about_the_project_only_when_it_can_change_what_it_owes(changed, expected):
+    record = project_record(ProjectSchema().load(project(project_code="P-TYPED")), COUNTY)
+    body = through_json({"project": facts({**record, "version": 2}), "changed": changed})
+    assert changed_project(body) == expected
+
+
+def test_a_malformed_project_change_is_about_no_project():
+    assert changed_project({"project": {"project_code": "P-1"}, "changed": ["status"]}) is None
