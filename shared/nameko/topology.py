@@ -6,8 +6,8 @@ in its source (its package, and the shared mixins it inherits): a call counts wh
 names ``<proxy>.<method>`` with ``<proxy>`` a proxy's attribute or the target's name (so a
 proxy passed to a use case as ``alerts`` counts) and ``<method>`` an RPC the target offers;
 an event counts when ``dispatch(EVENT, …)`` names its constant from ``shared.internal``, or,
-where a dispatch names it through a variable (``dispatch(event, …)``), when the package
-names the constant of an event the service does not handle.
+where a dispatch names it through a variable (``dispatch(event, …)``), when the source names
+the constant and the service does not handle it from another service.
 """
 from __future__ import annotations
 
@@ -56,11 +56,24 @@ def _trees(cls) -> list[ast.AST]:
 
 
 def _dispatches(cls, dispatchers: set[str]):
-    """The first argument of every ``….dispatch(…)`` call (by the dispatcher's name)."""
-    for tree in _trees(cls):
+    """The first argument of every ``self.dispatch(…)`` call, or ``dispatch(…)`` where a use
+    case takes the dispatcher as a port of that name (or of the keyword it is handed on by:
+    ``publish=self.dispatch``)."""
+    trees = _trees(cls)
+    ports = dispatchers | {keyword.arg for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Call)
+                           for keyword in node.keywords if _name(keyword.value) in dispatchers}
+    for tree in trees:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in dispatchers:
+            if isinstance(node, ast.Call) and _name(node.func) in ports:
                 yield node.args[0] if node.args else None
+
+
+def _named_events(cls) -> set[str]:
+    """The events the source names, but those it handles from another service (nameko
+    dispatches an event under its own service's name, so those cannot be its own)."""
+    others = {h.event for h in _handles(cls) if h.source != cls.name}
+    return {EVENTS[name] for tree in _trees(cls) for node in ast.walk(tree)
+            if (name := _name(node)) in EVENTS and EVENTS[name] not in others}
 
 
 def _calls(cls, offers: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
@@ -91,8 +104,4 @@ def _emits(cls) -> set[str]:
             named.add(EVENTS[_name(first)])
         else:
             dynamic = True
-    if dynamic:
-        handled = {h.event for h in _handles(cls)}
-        named |= {EVENTS[name] for tree in _trees(cls) for name in map(_name, ast.walk(tree))
-                  if name in EVENTS and EVENTS[name] not in handled}
-    return named
+    return named | _named_events(cls) if dynamic else named

@@ -57,7 +57,7 @@ PROBE = '''
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy, rpc
 
-from shared.internal import PAYROLL_RECORDED, PROJECT_CHANGED
+from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, PROJECT_CHANGED
 from shared.nameko.events import reliable_event_handler
 
 
@@ -68,15 +68,16 @@ class ProbeService:
 
     @rpc
     def look(self):
-        self.dispatch(PAYROLL_RECORDED, {})
-        return use_case(self.ledger.payroll_lines)
+        self.dispatch(CONDITIONS_CLEARED, {})
+        return use_case(self.ledger.payroll_lines, publish=self.dispatch)
 
     @reliable_event_handler("projects", PROJECT_CHANGED)
     def on_change(self, body):
         pass
 
 
-def use_case(read):
+def use_case(read, publish):
+    publish(PAYROLL_RECORDED, {})                     # the dispatcher as a use case's port
     return read([]) and payroll.month_totals([])   # a port named after the service counts too
 '''
 
@@ -98,6 +99,6 @@ def test_the_reading_of_the_code_finds_each_kind_of_edge(tmp_path, monkeypatch):
         sys.modules.pop("probe_topology", None)
     assert row.offers == ("look",)
     assert dict(row.calls) == {"payroll": ("month_totals", "payroll_lines")}
-    assert row.emits == ("payroll_recorded",)
+    assert row.emits == ("conditions_cleared", "payroll_recorded")
     assert [(h.source, h.event, h.method, h.broadcast) for h in row.handles] == \
         [("projects", "project_changed", "on_change", False)]
