@@ -12,7 +12,7 @@ LOAD_STAMP := $(LOAD_VENV)/.installed
 WIRE_VENV  := .venv-wire
 WIRE_STAMP := $(WIRE_VENV)/.installed
 
-.PHONY: up demo test unit wire e2e faults load bench broker browser definitions asyncapi clean
+.PHONY: up demo test unit wire e2e faults load bench broker browser definitions asyncapi topology clean
 
 # The AsyncAPI project's JSON Schema for 3.0.0 and its CLI, to validate docs/asyncapi.yaml
 # with (fetched from npm at set-up into .cache; not committed). CLI 4.1.1 is the newest that
@@ -105,7 +105,10 @@ definitions: $(STAMP)
 	$(BIN)/python -m wagewatch.definitions > deploy/rabbitmq/definitions.json
 
 asyncapi: $(STAMP)
-	$(BIN)/python -m shared.contract.asyncapi > docs/asyncapi.yaml
+	$(BIN)/python -m wagewatch.asyncapi > docs/asyncapi.yaml
+
+topology: $(STAMP)
+	$(BIN)/python -m wagewatch.topology
 
 clean:
 	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis

@@ -18,7 +18,7 @@ import time
 from datetime import date, timedelta
 
 from shared.contract.client import DEFAULT_AMQP_URI, CountyClient, receipts_listener
-from shared.synthetic import BIRTHPLACES, credit_code, resident_id
+from testkit.synthetic import BIRTHPLACES, credit_code, resident_id
 
 RECEIPT_TIMEOUT = 120.0
 

@@ -37,8 +37,8 @@ from pathlib import Path
 
 from shared.contract.client import DEFAULT_AMQP_URI, envelope
 from shared.contract.topology import ingress_exchange, ingress_key, receipts_exchange
-from shared.province import builders as build
-from shared.province.generator import hunan_counties
+from testkit.province import builders as build
+from testkit.province.generator import hunan_counties
 from wagewatch.broker import DEFAULT_MANAGEMENT_URL
 
 from loadtests.bench_processes import baseline_queue

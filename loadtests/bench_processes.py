@@ -173,7 +173,7 @@ def run_sweep(amqp_uri: str, projects: int, counties: int) -> None:
     from datetime import date
 
     from loadtests.sweep_bench import measure_sweep, spec_for
-    from shared.province import generate
+    from testkit.province import generate
     from wagewatch.config import load_config
 
     config = load_config(AMQP_URI=amqp_uri, MONGO_URI="mongomock://bench-sweep", DAILY_SWEEP=False,

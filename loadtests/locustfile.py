@@ -33,7 +33,7 @@ from loadtests.link import AlertWatch, CountyPublisher, ReceiptTracker, median, 
 from loadtests.mix import CountyTraffic  # noqa: E402
 from shared.calendar import SHANGHAI  # noqa: E402
 from shared.contract.client import DEFAULT_AMQP_URI  # noqa: E402
-from shared.province import ProvinceSpec, generate  # noqa: E402
+from testkit.province import ProvinceSpec, generate  # noqa: E402
 
 RUN = f"{int(time.time()) % 10**8:08d}"      # message ids: L<run>u<user>-<n>, unique per run
 
@@ -52,7 +52,7 @@ def _options(parser):
     group.add_argument("--seed", type=int, default=7)
     group.add_argument("--violations", default="",
                        help="comma-separated kinds to plant, each at least once (default: all kinds, "
-                            "on a fifth of the projects); see shared/province/spec.py")
+                            "on a fifth of the projects); see testkit/province/spec.py")
     group.add_argument("--receipt-timeout", type=float, default=60,
                        help="seconds to wait after the run for receipts still owed")
     group.add_argument("--no-sweep", action="store_true", help="end without the sweep and alert timing")

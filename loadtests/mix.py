@@ -1,6 +1,6 @@
 """What one county system sends, message by message: the traffic mix of the load test.
 
-Plain Python over the seeded province (``shared.province``): no locust, gevent or kombu,
+Plain Python over the seeded province (``testkit.province``): no locust, gevent or kombu,
 so the mix can be read and tested on its own. A county first publishes its registry (the
 province's own messages for that county, except the gate: projects, accounts, deposits,
 enrolments, labour cost and payroll); after that, :meth:`CountyTraffic.next_message` draws
@@ -23,9 +23,9 @@ from typing import Iterator
 from shared.calendar import SHANGHAI
 from shared.contract.envelope import envelope
 from shared.contract.messages import MAX_BATCH_RECORDS
-from shared.province import Province, SeedProject
-from shared.province import builders as build
-from shared.province import spec as violation
+from testkit.province import Province, SeedProject
+from testkit.province import builders as build
+from testkit.province import spec as violation
 
 # Relative weights: the morning gate dominates the day (the realistic burst: a county's
 # whole workforce in a few batches of up to 1000 records), late arrivals trickle in as

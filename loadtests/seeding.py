@@ -35,8 +35,8 @@ from pathlib import Path
 
 from shared.pii import normalise_id_number
 from shared.projects import ProjectDivisions
-from shared.province import Province
-from shared.province import generator as generate_module
+from testkit.province import Province
+from testkit.province import generator as generate_module
 from shared import embedded_store
 from shared.storage import client_for, database_for, is_embedded
 from services.accounts.repository import AccountsRepository

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from shared.internal import MONITORS
-from shared.province import Province, ProvinceSpec, generate
+from testkit.province import Province, ProvinceSpec, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / ".cache" / "provinces"

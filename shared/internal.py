@@ -3,8 +3,19 @@
 Not part of the public contract (that is ``shared.contract``), but written down once here
 so producers and consumers cannot drift apart. Readers are tolerant (unknown fields are
 ignored) so a producer can add a field without breaking its consumers.
+
+Each message is a dataclass (at the end of this module) over its schema: ``X.load(body)``
+reads a received body (validated: a ``marshmallow.ValidationError`` names the field) into
+typed attributes, ``x.dump()`` gives the body to send. Who sends and handles which event is
+``shared/topology_table.py``.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
 
 from kombu import Exchange, Queue
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -235,3 +246,234 @@ class AlertViewSchema(TolerantSchema):
     resolution = fields.String(allow_none=True)
     silenced_by = fields.String(allow_none=True)
     inhibited_by = fields.String(allow_none=True)
+
+
+# --- typed messages --------------------------------------------------------------------
+M = TypeVar("M", bound="Message")
+
+
+class Message:
+    """A typed internal message, read and written through its (tolerant) schema."""
+
+    SCHEMA: ClassVar[Schema]
+
+    @classmethod
+    def load(cls: type[M], body: Mapping[str, Any]) -> M:
+        """A received body, validated and converted (dates, money); unknown fields ignored."""
+        return cls._of(cls.SCHEMA.load(body))
+
+    @classmethod
+    def _of(cls: type[M], values: dict) -> M:
+        return cls(**values)
+
+    def dump(self) -> dict:
+        """The body to send (JSON-ready but for money, which travels as ``Decimal``)."""
+        return self.SCHEMA.dump(self)
+
+
+@dataclass(frozen=True)
+class ProjectFacts(Message):
+    """What other services know of a project (项目登记信息)."""
+
+    SCHEMA = ProjectFactsSchema()
+
+    project_code: str
+    name: str
+    division: str
+    sector: str
+    funding: str
+    status: str
+    contract_amount: Decimal
+    start_date: date
+    planned_end_date: date
+    pay_day: int
+    version: int
+    actual_end_date: date | None = None
+    owner: dict | None = None                # 建设单位 {name, uscc}
+    general_contractor: dict | None = None   # 施工总承包单位 {name, uscc}
+
+
+@dataclass(frozen=True)
+class ProjectEvent(Message):
+    """``project_registered`` and ``project_changed``: the project's facts after the change
+    and the names of the facts that changed (none on a replay)."""
+
+    SCHEMA = ProjectEventSchema()
+
+    project: ProjectFacts
+    changed: list[str]
+
+    @classmethod
+    def _of(cls, values: dict) -> ProjectEvent:
+        return cls(project=ProjectFacts(**values["project"]), changed=values["changed"])
+
+
+@dataclass(frozen=True)
+class Condition(Message):
+    """A monitoring rule's finding (what ``alerts.reconcile``/``report`` take)."""
+
+    SCHEMA = ConditionSchema()
+
+    type: str
+    fingerprint: str
+    severity: str
+    division: str
+    summary: str
+    sector: str | None = None
+    funding: str | None = None
+    project_code: str | None = None
+    month: str | None = None
+    details: dict = field(default_factory=dict)
+    p1: bool = False
+    level: str = "county"
+
+
+@dataclass(frozen=True)
+class ConditionsCleared(Message):
+    """``conditions_cleared``: data arrived that clears these fingerprints."""
+
+    SCHEMA = ConditionsClearedSchema()
+
+    fingerprints: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PayrollRecorded(Message):
+    """``payroll_recorded``: a project-month's payroll sheet (工资表) was stored or merged."""
+
+    SCHEMA = PayrollRecordedSchema()
+
+    project_code: str
+    month: str
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class Recorded(Message):
+    """``account_recorded``, ``allocation_recorded`` (with its month), ``deposit_recorded``."""
+
+    SCHEMA = RecordedSchema()
+
+    project_code: str
+    month: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseChange(Message):
+    SCHEMA = CaseChangeSchema()
+
+    seq: int
+    action: str
+    to_status: str
+    by: str
+    at: str
+    on: str
+    from_status: str | None = None
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ComplaintEvent(Message):
+    """Every ``complaint_*`` event (欠薪投诉): the case as it is now and the change."""
+
+    SCHEMA = ComplaintEventSchema()
+
+    case_id: str
+    county: str
+    complaint_id: str
+    division: str
+    department: str
+    status: str
+    filed_on: str
+    month: str
+    workers_affected: int
+    change: CaseChange
+    project_code: str | None = None
+    employer_uscc: str | None = None
+
+    @classmethod
+    def _of(cls, values: dict) -> ComplaintEvent:
+        return cls(**{**values, "change": CaseChange(**values["change"])})
+
+
+@dataclass(frozen=True)
+class Desk(Message):
+    SCHEMA = DeskSchema()
+
+    department: str
+    division: str
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertView(Message):
+    """``alert_changed``: an alert as desks and the console see it."""
+
+    SCHEMA = AlertViewSchema()
+
+    alert_id: str
+    fingerprint: str
+    type: str
+    severity: str
+    status: str
+    division: str
+    level: str
+    summary: str
+    routes: list[Desk]
+    raised_at: str
+    updated_at: str
+    sector: str | None = None
+    funding: str | None = None
+    project_code: str | None = None
+    month: str | None = None
+    p1: bool = False
+    acknowledged_by: str | None = None
+    acknowledged_at: str | None = None
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+    outcome: str | None = None
+    resolution: str | None = None
+    silenced_by: str | None = None
+    inhibited_by: str | None = None
+
+    @classmethod
+    def _of(cls, values: dict) -> AlertView:
+        return cls(**{**values, "routes": [Desk(**desk) for desk in values["routes"]]})
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the ingress hands the owner of a validated county message (an RPC argument):
+    ``payload`` for a single type, ``records`` (``{"index", "record"}``, already loaded by
+    the contract's schema: dates as ``date``, money as ``Decimal``) for a batch type."""
+
+    county: str
+    message_id: str
+    type: str
+    sent_at: str
+    received_at: str
+    payload: dict | None = None
+    records: list[dict] | None = None
+
+    def dump(self) -> dict:
+        body = {"county": self.county, "message_id": self.message_id, "type": self.type,
+                "sent_at": self.sent_at, "received_at": self.received_at}
+        return body | ({"records": self.records} if self.records is not None else {"payload": self.payload})
+
+    @classmethod
+    def load(cls, body: Mapping[str, Any]) -> Submission:
+        return cls(**{name: body.get(name) for name in cls.__dataclass_fields__})
+
+
+# The body each internal event carries.
+EVENT_MESSAGES: dict[str, type[Message]] = {
+    PROJECT_REGISTERED: ProjectEvent, PROJECT_CHANGED: ProjectEvent,
+    PAYROLL_RECORDED: PayrollRecorded, CONDITIONS_CLEARED: ConditionsCleared,
+    ACCOUNT_RECORDED: Recorded, ALLOCATION_RECORDED: Recorded, DEPOSIT_RECORDED: Recorded,
+    ALERT_CHANGED: AlertView,
+    **{event: ComplaintEvent for event in (
+        COMPLAINT_RECEIVED, COMPLAINT_ACCEPTED, COMPLAINT_REFUSED, COMPLAINT_INVESTIGATION_STARTED,
+        COMPLAINT_SUSPENDED, COMPLAINT_RESUMED, COMPLAINT_RESOLVED, COMPLAINT_CLOSED, COMPLAINT_TRANSFERRED,
+        COMPLAINT_REOPENED, COMPLAINT_DEADLINE_EXTENDED)},
+}

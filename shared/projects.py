@@ -10,10 +10,9 @@ from decimal import Decimal
 from marshmallow import ValidationError
 
 from shared.expectations import affects_expectations
-from shared.internal import ProjectEventSchema, ProjectFactsSchema
+from shared.internal import ProjectEvent, ProjectFactsSchema
 
 _FACTS = ProjectFactsSchema()
-_EVENT = ProjectEventSchema()
 log = logging.getLogger(__name__)
 
 
@@ -102,8 +101,8 @@ def changed_project(body: dict) -> str | None:
     change what the project owes (its status, dates, pay day, funding or amount); None
     for other changes, replays (nothing changed) and malformed events."""
     try:
-        event = _EVENT.load(body)
+        event = ProjectEvent.load(body)
     except ValidationError as exc:
         log.error("ignoring malformed project event: %s", exc.messages)
         return None
-    return event["project"]["project_code"] if affects_expectations(event["changed"]) else None
+    return event.project.project_code if affects_expectations(event.changed) else None

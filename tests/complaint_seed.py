@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.synthetic import credit_code
+from testkit.synthetic import credit_code
 from tests.factories import complaint
 
 

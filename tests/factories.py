@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from shared.contract.client import envelope
-from shared.synthetic import BIRTHPLACES, credit_code, phone, resident_id
+from testkit.synthetic import BIRTHPLACES, credit_code, phone, resident_id
 
 COUNTY = "430102"       # 芙蓉区, Changsha
 OTHER_COUNTY = "430121"  # 长沙县

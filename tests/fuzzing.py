@@ -24,7 +24,7 @@ from shared.calendar import today
 from shared.contract.messages import MESSAGE_TYPES
 from shared.contract.window import MAX_COUNT, MAX_YUAN, printable
 from shared.contract.topology import MAX_BODY_BYTES, ingress_key
-from shared.synthetic import credit_code
+from testkit.synthetic import credit_code
 from tests.factories import COUNTY, message, payroll, project, worker_id
 
 ENVELOPE_KEYS = {"body", "message_id", "type", "county", "sent_at", "schema_version", "payload", "_schema"}

@@ -19,8 +19,8 @@ from shared.contract.alerts import DEPARTMENTS
 from shared.contract.client import CountyClient, Listener, envelope, receipts_listener
 from shared.contract.topology import alert_binding, alerts_exchange
 from shared.contract.messages import DEFAULT_PAY_DAY
-from shared.province import builders as build
-from shared.synthetic import BIRTHPLACES, resident_id
+from testkit.province import builders as build
+from testkit.synthetic import BIRTHPLACES, resident_id
 
 COUNTIES = {"430102": "芙蓉区", "430121": "长沙县"}
 #            code,               county,   sector,    funding,      name,      workers paid last month, deposit

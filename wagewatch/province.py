@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from shared.province import Province, ProvinceSpec, generate
+from testkit.province import Province, ProvinceSpec, generate
 
 PROGRESS_EVERY = 5.0  # seconds between progress lines
 
@@ -96,7 +96,7 @@ def check(config: dict, province: Province, say=print) -> bool:
     received = Counter((m["body"]["department"], m["body"]["division"], m["body"]["type"], m["body"]["project_code"])
                        for m in desks.messages if m["body"]["status"] == "firing")
     from services.alerts.policy import policy_path
-    from shared.province.expected import default_routing
+    from testkit.province.expected import default_routing
 
     expected = province.alerts_routed_by(default_routing(policy_path(config)))
     missing, extra = expected - received, received - expected

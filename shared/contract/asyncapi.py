@@ -3,19 +3,18 @@ runs with: the marshmallow schemas it validates with, the topology and vhost it 
 (``deploy/rabbitmq/definitions.json`` comes from the same objects), the alert details per
 type and the alert policy's routing table.
 
-``docs/asyncapi.yaml`` is this module's output (``make asyncapi``); tests keep it current,
-validate it against the AsyncAPI project's JSON Schema and its CLI, and check it against
-the deployment's definitions. Requires apispec (a test dependency); the services never
+``docs/asyncapi.yaml`` is this module's output (``make asyncapi``, through
+``wagewatch.asyncapi``, which reads the configuration and the alert policy); tests keep it
+current, validate it against the AsyncAPI project's JSON Schema and its CLI, and check it
+against the deployment's definitions. Requires apispec (a test dependency); the services never
 import this module. Why 3.0 and not 2.6: docs/development.md.
 """
 from __future__ import annotations
 
 import copy
 import re
-import sys
 from urllib.parse import urlsplit
 
-import yaml
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
@@ -280,15 +279,14 @@ def _match(match: dict) -> str:
     return " and ".join(f"{label} in [{', '.join(map(str, values))}]" for label, values in match.items()) or "any alert"
 
 
-def document(config_text: str | None = None, policy=None) -> dict:
-    from services.alerts.policy import DEFAULT_POLICY, AlertPolicy   # plain Python and YAML, no nameko
-    from wagewatch.config import DEFAULT_CONFIG
-
-    config_text = config_text or DEFAULT_CONFIG.read_text(encoding="utf-8")
+def document(config_text: str, policy) -> dict:
+    """The contract's AsyncAPI document for a platform configuration (the text of
+    deploy/config.yml) and its alert policy (``services.alerts.policy.AlertPolicy``); the
+    caller reads both (``wagewatch.asyncapi``), so ``shared`` imports neither layer above."""
     converter, parts = _converter(), {"channels": {}, "operations": {}, "messages": {}, "schemas": {}}
     ingress(converter, parts)
     receipts(converter, parts)
-    alerts(converter, parts, routing_table(policy or AlertPolicy.from_file(DEFAULT_POLICY)))
+    alerts(converter, parts, routing_table(policy))
     notifications(converter, parts)
     return {
         "asyncapi": ASYNCAPI_VERSION,
@@ -303,19 +301,3 @@ def document(config_text: str | None = None, policy=None) -> dict:
         "components": {"schemas": parts["schemas"], "messages": parts["messages"],
                        "securitySchemes": SECURITY_SCHEMES, "correlationIds": {"message_id": CORRELATION}},
     }
-
-
-class _Dumper(yaml.SafeDumper):
-    """Multi-line text (the routing table) as a literal block, and no YAML anchors: the file is
-    read by people and by tools that do not all follow aliases."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True
-
-
-_Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None))
-
-
-if __name__ == "__main__":
-    yaml.dump(document(), sys.stdout, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.synthetic import phone
+from testkit.synthetic import phone
 from tests.e2e.test_command_line import WAGEWATCH, env_for
 from tests.factories import COUNTY, clock_in, enrolment, message, month_of_clock_ins, payroll, project, worker_id
 from wagewatch.sweep import run_sweep

@@ -22,7 +22,7 @@ from services.workers.settings import WorkersSettings
 from shared.contract.client import Listener
 from shared.contract.topology import alert_binding, alerts_exchange
 from shared.nameko.providers import Clock
-from shared.province import ProvinceSpec, generate
+from testkit.province import ProvinceSpec, generate
 from tests.e2e.test_seeded_province import desk_alerts
 from wagewatch import platform as wagewatch_platform
 

@@ -9,7 +9,7 @@ import pytest
 
 from shared.contract.client import Listener
 from shared.contract.topology import alert_binding, alerts_exchange
-from shared.province import ProvinceSpec, generate
+from testkit.province import ProvinceSpec, generate
 from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from loadtests.seeding import SERVICES, seed_all
-from shared.province import ProvinceSpec, generate
+from testkit.province import ProvinceSpec, generate
 from shared.settings import pii_key
 from shared.storage import database_for, forget_embedded
 

@@ -22,7 +22,7 @@ from shared.contract.topology import alert_binding, alerts_exchange
 from shared.divisions import city_of, province_of
 from shared.expectations import months_due
 from shared.pii import keyed_hash, mask_id_number
-from shared.province import generate
+from testkit.province import generate
 from shared.storage import database_for
 from tests.conftest import TEST_PII_KEY
 from tests.e2e.test_command_line import WAGEWATCH, env_for

@@ -15,7 +15,7 @@ from shared.calendar import now_iso
 from shared.contract.client import alerts_listener
 from shared.contract.messages import ComplaintSchema, ProjectSchema
 from shared.storage import database_for
-from shared.synthetic import credit_code
+from testkit.synthetic import credit_code
 from tests.complaint_seed import SEEDED, seeded_complaint
 from tests.factories import COUNTY, complaint, project
 

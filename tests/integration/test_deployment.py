@@ -59,7 +59,7 @@ def test_docker_compose_file_matches_the_compose_specification():
 
 def test_the_contract_package_imports_without_eventlet_or_nameko():
     code = ("import sys, shared.contract.client, shared.contract.messages, shared.contract.alerts, "
-            "shared.synthetic, shared.pii; "
+            "testkit.synthetic, shared.pii; "
             "bad = [m for m in ('eventlet', 'nameko') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr

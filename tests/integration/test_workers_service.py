@@ -16,7 +16,7 @@ from shared.internal import PAYROLL_RECORDED
 from shared.nameko.providers import Repository
 from shared.pii import mask_id_number
 from shared.storage import database_for
-from shared.synthetic import phone
+from testkit.synthetic import phone
 from tests.factories import COUNTY, OTHER_COUNTY, clock_in, enrolment, month_of_clock_ins, payroll, project, worker_id
 
 CODE = f"{COUNTY}-2026-0001"

@@ -16,7 +16,8 @@ import yaml
 
 from services.alerts.policy import DEFAULT_POLICY, AlertPolicy
 from shared.contract.access import DEFAULT_VHOST
-from shared.contract.asyncapi import ASYNCAPI_VERSION, document
+from shared.contract.asyncapi import ASYNCAPI_VERSION
+from wagewatch.asyncapi import document
 from shared.contract.messages import MESSAGE_TYPES
 from shared.contract.topology import PUBLIC_EXCHANGES, ingress_queue
 from tests.factories import message, payroll, project

@@ -8,7 +8,7 @@ import pytest
 from services.complaints.intake import employer_role, intake_problems, scrub
 from services.complaints.rules import ReferralThreshold
 from shared.pii import keyed_hash
-from shared.synthetic import credit_code
+from testkit.synthetic import credit_code
 from tests.factories import COUNTY, OTHER_COUNTY, complaint, worker_id
 from tests.unit.complaint_cases import UNIT_PII_KEY, a_case, submission
 

@@ -13,7 +13,7 @@ from services.complaints.rules import (
     ComplaintRules, filed_condition, group_arrears, overdue_condition, repeat_defaulter, stale_fingerprints,
 )
 from shared.internal import ConditionSchema
-from shared.synthetic import credit_code
+from testkit.synthetic import credit_code
 from shared.workdays import WorkingCalendar
 from tests.factories import COUNTY, OTHER_COUNTY
 from tests.unit.complaint_cases import a_case, change, run

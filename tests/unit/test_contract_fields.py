@@ -11,7 +11,7 @@ from shared.contract.fields import (
 )
 from stdnum.cn import ric
 
-from shared.synthetic import credit_code
+from testkit.synthetic import credit_code
 from tests.factories import worker_id
 
 

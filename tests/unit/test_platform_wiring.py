@@ -3,6 +3,7 @@ runs, and every service reports its health."""
 from __future__ import annotations
 
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from nameko.testing.services import worker_factory
 
 from services.ingress.owners import OWNERS
 from services.ingress.service import IngressService
@@ -19,6 +20,16 @@ def test_every_contract_type_has_an_owning_service_with_that_rpc_method():
         assert hasattr(getattr(services[service], method, None), ENTRYPOINT_EXTENSIONS_ATTR), \
             f"{message_type}: {service}.{method} is not an entrypoint"
         assert hasattr(IngressService, service), f"the ingress has no RpcProxy for {service!r}"
+
+
+def test_the_ingress_hands_each_type_to_the_rpc_method_its_owners_table_names():
+    """The ingress spells its calls out (``owner_methods``); OWNERS, which the seeding and the
+    tests use to call an owner directly, must name the same methods."""
+    ingress = worker_factory(IngressService)   # each RpcProxy is a mock with the proxy's name
+    calls = ingress.owner_methods()
+    assert set(calls) == set(MESSAGE_TYPES)
+    for message_type, (service, method) in OWNERS.items():
+        assert calls[message_type] is getattr(getattr(ingress, service), method), message_type
 
 
 def test_every_service_reports_its_health():

@@ -13,8 +13,8 @@ from services.projects.views import facts
 from shared.contract.messages import ProjectSchema
 from shared.internal import ProjectFactsSchema
 from shared.projects import load_facts
-from shared.province import ProvinceSpec, generate
-from shared.province.generator import Province
+from testkit.province import ProvinceSpec, generate
+from testkit.province.generator import Province
 
 SCHEMA = ProjectFactsSchema()
 

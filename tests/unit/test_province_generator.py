@@ -13,9 +13,9 @@ import pytest
 from shared.calendar import Month
 from shared.contract.envelope import EnvelopeSchema
 from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES, BatchSchema
-from shared.province import VIOLATIONS, ProvinceSpec, generate
-from shared.province import builders
-from shared.province.expected import alert_types
+from testkit.province import VIOLATIONS, ProvinceSpec, generate
+from testkit.province import builders
+from testkit.province.expected import alert_types
 
 AS_OF = date(2026, 11, 23)
 SMALL = ProvinceSpec(as_of=AS_OF, counties=3, projects_per_county=4, workers_per_project=3,
@@ -162,7 +162,7 @@ def test_the_generator_and_its_expectations_import_neither_eventlet_nor_nameko_n
     import subprocess
     import sys
 
-    probe = ("import sys; from datetime import date; import shared.province as sp; "
+    probe = ("import sys; from datetime import date; import testkit.province as sp; "
              "p = sp.generate(sp.ProvinceSpec(as_of=date(2026, 11, 23))); next(p.messages()); p.expected_alerts; "
              "print(sorted(m for m in ('eventlet', 'nameko', 'kombu', 'pymongo') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)

@@ -26,8 +26,8 @@ from shared.calendar import Month
 from shared.contract.envelope import envelope
 from shared.contract.messages import MAX_BATCH_RECORDS
 from shared.divisions import current_counties, name_of
-from shared.province import builders as build
-from shared.province.spec import (
+from testkit.province import builders as build
+from testkit.province.spec import (
     DEPOSIT_SHORT, MONTHS_OWED, NO_ACCOUNT, NO_ALLOCATION, NO_ATTENDANCE, NO_DEPOSIT, PAYEE_NOT_ENROLLED,
     PAYROLL_MISSING, UNREGISTERED_CLOCK_IN, WAGES_SHORT, WORKER_UNPAID, ProvinceSpec,
 )
@@ -94,11 +94,11 @@ class Province:
     def expected_alerts(self) -> Counter:
         """(department, division, type, project_code) -> count, routed by the alert policy
         in deploy/alert-policy.yml. Use :meth:`alerts_routed_by` for another routing."""
-        from shared.province.expected import default_routing
+        from testkit.province.expected import default_routing
         return self.alerts_routed_by(default_routing())
 
     def alerts_routed_by(self, departments: RoutingFn) -> Counter:
-        from shared.province.expected import expected_alerts
+        from testkit.province.expected import expected_alerts
         return expected_alerts(self, departments)
 
     def stranger_id(self, project: SeedProject) -> str | None:

@@ -17,10 +17,10 @@ from collections import Counter
 from typing import TYPE_CHECKING, Callable
 
 from shared.contract import alerts as a
-from shared.province import spec as kinds
+from testkit.province import spec as kinds
 
 if TYPE_CHECKING:
-    from shared.province.generator import Province, SeedProject
+    from testkit.province.generator import Province, SeedProject
 
 # Violation -> alert types for the seeded month (``per_worker``: once per worker who
 # clocked in that month; the sweep finds no one paid for them).

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from shared.calendar import SHANGHAI, Month
-from shared.synthetic import BIRTHPLACES, credit_code, phone, resident_id
+from testkit.synthetic import BIRTHPLACES, credit_code, phone, resident_id
 
 # Resident ID numbers: two birthplaces x 1000 sequence numbers per birth date, over birth
 # dates from 1960 to 2000 (the years BIRTHPLACES are valid for): ~30 million distinct numbers.

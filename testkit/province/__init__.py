@@ -7,7 +7,7 @@ import it).
         ...
     province.expected_alerts            # Counter of (department, division, type, project_code)
 """
-from shared.province.generator import Province, SeedProject, generate
-from shared.province.spec import VIOLATIONS, ProvinceSpec
+from testkit.province.generator import Province, SeedProject, generate
+from testkit.province.spec import VIOLATIONS, ProvinceSpec
 
 __all__ = ["Province", "ProvinceSpec", "SeedProject", "VIOLATIONS", "generate"]
