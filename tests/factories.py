@@ -130,3 +130,16 @@ def month_of_clock_ins(sequences, month: str = "2026-10", days=range(1, 23)) -> 
     """Morning and evening clock-ins on the given days of a month, for each worker."""
     return [clock_in(s, at=f"{month}-{day:02d}T{hour}+08:00")
             for s in sequences for day in days for hour in ("07:30:00", "17:45:00")]
+
+
+def project_facts(version: int = 1, **overrides) -> dict:
+    """A project as the projects service sends it in its events and RPC answers (JSON)."""
+    import json
+
+    from services.projects.domain import project_record
+    from services.projects.service import facts
+    from shared.contract.messages import ProjectSchema
+
+    payload = project(**overrides)
+    record = project_record(ProjectSchema().load(payload), payload["division"])
+    return json.loads(json.dumps(facts({**record, "version": version}), default=str))

@@ -71,3 +71,20 @@ class FakeAttempts:
 
     def clear(self, key):
         self.claims.pop(key, None)
+
+
+class FakeProjectSource:
+    """The projects service's RPC (shared.registry.ProjectSource): answers from a dict of
+    facts as sent, and counts what it was asked."""
+
+    def __init__(self, *projects: dict):
+        self.projects = {p["project_code"]: p for p in projects}
+        self.asked: list[list[str] | None] = []   # codes per get_projects, None per list_projects
+
+    def get_projects(self, project_codes):
+        self.asked.append(list(project_codes))
+        return {code: self.projects[code] for code in project_codes if code in self.projects}
+
+    def list_projects(self):
+        self.asked.append(None)
+        return list(self.projects.values())

@@ -1,0 +1,66 @@
+"""A service's local project registry (``shared.registry``) in nameko: the provider that
+gives use cases the port, and the event handlers that keep it fed.
+
+A service that needs project facts declares both::
+
+    from shared.nameko import registry
+
+    class PayrollService(registry.RegistryFeed, ...):
+        registry = registry.LocalRegistry()
+
+    def on_project_changed(self, body): ...   # optional: after the copy is updated
+
+and names the mixin through its module (``registry.RegistryFeed``), never importing the
+class itself: ``nameko run services.<name>.service`` takes every class of the module that
+has an entrypoint for a service.
+"""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import ReplyListener, ServiceProxy
+
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from shared.nameko.events import reliable_event_handler
+from shared.nameko.providers import DEFAULT_MONGO_URI, MONGO_URI_KEY
+from shared.registry import LocalProjectRegistry, RegistryRepository
+from shared.storage import database_for
+
+PROJECTS = "projects"
+
+
+class LocalRegistry(DependencyProvider):
+    """Injects a :class:`shared.registry.LocalProjectRegistry` over the service's own
+    ``registry`` collection, reading through to the projects service's RPC only to fill
+    an empty copy once and for codes it does not know."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self):
+        self.store = None
+
+    def setup(self):
+        uri = self.container.config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI)
+        self.store = RegistryRepository(database_for(uri, self.container.service_name))
+        self.store.ensure_indexes()
+
+    def get_dependency(self, worker_ctx):
+        return LocalProjectRegistry(self.store, ServiceProxy(worker_ctx, PROJECTS, self.rpc_reply_listener))
+
+
+class RegistryFeed:
+    """Mixed into a service that has ``registry = LocalRegistry()``: every project event
+    updates its copy (newer versions only; a replay or a late event changes nothing; a
+    malformed one is parked). ``on_project_changed(body)`` runs after a change was applied
+    (and on its redelivery), so what it reads is the changed project."""
+
+    @reliable_event_handler(PROJECTS, PROJECT_REGISTERED)
+    def handle_project_registered(self, body):
+        self.registry.apply_event(body)
+
+    @reliable_event_handler(PROJECTS, PROJECT_CHANGED)
+    def handle_project_changed(self, body):
+        self.registry.apply_event(body)
+        self.on_project_changed(body)
+
+    def on_project_changed(self, body: dict) -> None:
+        """A service's follow-up to a registry change (none by default)."""
