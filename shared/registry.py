@@ -21,6 +21,7 @@ loaded on the way out (:func:`shared.projects.load_facts`: dates as ``date``, mo
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterable, Protocol
 
 import pymongo
@@ -79,9 +80,11 @@ def event_facts(body: dict) -> dict:
 
 
 def as_sent(facts: dict) -> dict:
-    """Facts as the projects service sent them (JSON), checked, unknown fields left out."""
+    """Facts as the projects service sends them, checked, unknown fields left out, and
+    storable: money as text (kombu's JSON carries a ``Decimal``, which BSON cannot)."""
     _FACTS.load(facts)
-    return {name: facts[name] for name in _FACTS.fields if name in facts}
+    return {name: str(value) if isinstance(value, Decimal) else value
+            for name, value in facts.items() if name in _FACTS.fields}
 
 
 class LocalProjectRegistry:

@@ -88,3 +88,28 @@ class FakeProjectSource:
     def list_projects(self):
         self.asked.append(None)
         return list(self.projects.values())
+
+
+class FakeDispatch:
+    """nameko's EventDispatcher: keeps (event type, body) in order."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+
+    def __call__(self, event_type, body):
+        self.sent.append((event_type, body))
+
+
+class FakePayrollStore:
+    """services/payroll/repository.PayrollRepository's write and sweep reads, in dicts."""
+
+    def __init__(self):
+        self.sheets: dict[tuple[str, str], dict] = {}
+
+    def record(self, project_code, month, county, message_id, lines):
+        sheet = self.sheets.setdefault((project_code, month), {"county": county, "lines": {}, "message_ids": set()})
+        sheet["lines"].update(lines)
+        sheet["message_ids"].add(message_id)
+
+    def paid_months(self, project_codes=None):
+        return {key for key in self.sheets if project_codes is None or key[0] in project_codes}
