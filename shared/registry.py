@@ -80,11 +80,11 @@ def event_facts(body: dict) -> dict:
 
 
 def as_sent(facts: dict) -> dict:
-    """Facts as the projects service sends them, checked, unknown fields left out, and
-    storable: money as text (kombu's JSON carries a ``Decimal``, which BSON cannot)."""
+    """Facts as the projects service sent them (JSON), checked, unknown fields left out."""
     _FACTS.load(facts)
-    return {name: str(value) if isinstance(value, Decimal) else value
-            for name, value in facts.items() if name in _FACTS.fields}
+    # nameko's JSON (kombu) carries contract_amount as a Decimal; BSON cannot store one.
+    return {name: str(facts[name]) if isinstance(facts[name], Decimal) else facts[name]
+            for name in _FACTS.fields if name in facts}
 
 
 class LocalProjectRegistry:

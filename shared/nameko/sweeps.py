@@ -11,9 +11,8 @@ from nameko.timer import timer
 from shared.contract.alerts import RULE_FAILED
 from shared.nameko.providers import Settings
 from shared.projects import changed_project
-from shared.sweeps import (  # noqa: F401 - project_subject re-exported for the services
-    Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood, project_subject,
-)
+from shared.sweeps import project_subject  # noqa: F401 - where services import it from
+from shared.sweeps import Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood
 
 log = logging.getLogger(__name__)
 
