@@ -60,13 +60,18 @@ def test_an_account_number_is_kept_only_hashed_and_masked(use_cases):
     assert "6217003810012345678" not in str(kept) and kept["account_masked"].endswith("5678")
 
 
-@pytest.mark.parametrize("payload, county, problem", [
-    (deposit(project_code="NOPE"), COUNTY, "Unknown project: register it with project.upsert first."),
-    (deposit(project_code=ELSEWHERE), COUNTY, "Belongs to another county's project registry."),
+@pytest.mark.parametrize("message_type, payload", [
+    ("account.opened", account_opened), ("allocation.received", allocation), ("deposit.paid", deposit),
 ])
-def test_a_record_the_county_may_not_send_is_refused_naming_the_field(use_cases, payload, county, problem):
-    assert submit(use_cases, "deposit.paid", payload, county) == {"errors": {"project_code": [problem]}}
-    assert use_cases.dispatch.sent == [] and use_cases.ledger.kept.deposits == {}
+@pytest.mark.parametrize("code, county, problem", [
+    ("NOPE", COUNTY, "Unknown project: register it with project.upsert first."),
+    (CODE, OTHER_COUNTY, "Belongs to another county's project registry."),
+])
+def test_a_record_the_county_may_not_send_is_refused_naming_the_field(use_cases, message_type, payload,
+                                                                      code, county, problem):
+    assert submit(use_cases, message_type, payload(project_code=code), county) == {
+        "errors": {"project_code": [problem]}}
+    assert use_cases.dispatch.sent == [] and use_cases.ledger.kept == FakeLedger().kept
 
 
 def test_the_rules_run_over_every_registered_project(use_cases):
