@@ -90,14 +90,17 @@ class FakeProjectSource:
         return list(self.projects.values())
 
 
-class FakeDispatch:
-    """nameko's EventDispatcher: keeps (event type, body) in order."""
+class FakeEvents:
+    """An event dispatcher: keeps (event type, body) in order."""
 
     def __init__(self):
         self.sent: list[tuple[str, dict]] = []
 
     def __call__(self, event_type, body):
         self.sent.append((event_type, body))
+
+    def types(self) -> list[str]:
+        return [event_type for event_type, _body in self.sent]
 
 
 class FakePayrollStore:

@@ -13,7 +13,7 @@ from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from tests.factories import COUNTY, OTHER_COUNTY, payroll, project_facts, worker_id
-from tests.unit.fakes import FakeDispatch, FakePayrollStore, FakeProjectSource
+from tests.unit.fakes import FakeEvents, FakePayrollStore, FakeProjectSource
 
 CODE = "430102-2026-0001"
 KEY = b"unit-test-key"
@@ -27,7 +27,7 @@ def source():
 @pytest.fixture
 def use_cases(source):
     registry = LocalProjectRegistry(InMemoryRegistryStore([project_facts(1)]), source)
-    return Payroll(FakePayrollStore(), registry, FakeDispatch(), PayrollRules(), KEY)
+    return Payroll(FakePayrollStore(), registry, FakeEvents(), PayrollRules(), KEY)
 
 
 def submission(payload, county=COUNTY, message_id="m1"):
@@ -70,7 +70,7 @@ def test_the_sweep_finds_each_month_past_due_without_a_sheet(use_cases):
 def test_a_project_the_rule_cannot_evaluate_is_skipped_not_the_sweep(source):
     broken = {**project_facts(1, project_code="430102-2026-0002"), "pay_day": 0}   # no such day: the rule raises
     registry = LocalProjectRegistry(InMemoryRegistryStore([project_facts(1), broken]), source)
-    use_cases = Payroll(FakePayrollStore(), registry, FakeDispatch(), PayrollRules(), KEY)
+    use_cases = Payroll(FakePayrollStore(), registry, FakeEvents(), PayrollRules(), KEY)
     isolation = Isolation("payroll")
     found = use_cases.evaluate(date(2026, 9, 20), isolation)
     assert {c["project_code"] for c in found} == {CODE}
