@@ -55,7 +55,8 @@ from services.payroll.service import PayrollService
 from services.payroll.settings import PayrollSettings
 from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
-from services.projects.service import ProjectsService, facts
+from services.projects.service import ProjectsService
+from services.projects.views import facts
 from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService
 from services.workers.settings import WorkersSettings
