@@ -240,7 +240,7 @@ class _Projects(_Seeder):
     types = ("project.upsert",)
 
     def make(self, database, config, province):
-        return _service(ProjectsService, projects=ProjectRepository(database), dispatch=_Quiet())
+        return _service(ProjectsService, repository=ProjectRepository(database), dispatch=_Quiet())
 
 
 class _Payroll(_Seeder):
