@@ -33,10 +33,12 @@ from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
 
+from shared.nameko.registry import LocalRegistry
 from shared.pii import normalise_id_number
 from shared.projects import ProjectDivisions
 from testkit.province import Province
 from testkit.province import generator as generate_module
+from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
 from shared import embedded_store
 from shared.storage import client_for, database_for, is_embedded
 from services.accounts.repository import AccountsRepository
@@ -51,8 +53,10 @@ from services.ingress.service import submission
 from services.payroll.repository import PayrollRepository
 from services.payroll.service import PayrollService
 from services.payroll.settings import PayrollSettings
+from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
 from services.projects.service import ProjectsService
+from services.projects.views import facts
 from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService
 from services.workers.settings import WorkersSettings
@@ -128,6 +132,18 @@ class _Registry:
                 for code in codes if code in self._division}
 
 
+class _NoProjects:
+    """The projects service as a seeded monitor's registry copy asks it: never, since each
+    project.upsert reaches the copy before the county's records (a code unknown here is
+    refused, and the seeding stops)."""
+
+    def get_projects(self, codes):
+        return {}
+
+    def list_projects(self):
+        return []
+
+
 class _Quiet:
     """Events and alert calls go nowhere: nothing listens while a store is seeded."""
 
@@ -179,11 +195,33 @@ class _Seeder:
         self.province = province
         self.stored = 0
         self.service = self.make(database, _config(pii_key), province)
+        self.registry = self._registry_copy(database)
+
+    def _registry_copy(self, database) -> LocalProjectRegistry | None:
+        """A monitor that keeps its own copy of the registry gets one: filled at start (from
+        an empty registry, as a service started before any county sent anything), then by
+        each project.upsert, as its ``project_registered`` event fills it."""
+        if not isinstance(getattr(type(self.service), "registry", None), LocalRegistry):
+            return None
+        store = RegistryRepository(database)
+        store.ensure_indexes()
+        store.mark_backfilled()
+        self.versions: dict[str, int] = {}
+        self.service.registry = LocalProjectRegistry(store, _NoProjects())
+        return self.service.registry
+
+    def _registered(self, env: dict) -> None:
+        code = env["payload"]["project_code"]
+        self.versions[code] = self.versions.get(code, 0) + 1
+        record = project_record(_read(env)["payload"], env["county"])
+        self.registry.store.apply(as_sent(facts({**record, "version": self.versions[code]})))
 
     def make(self, database, config: dict, province: Province):
         raise NotImplementedError
 
     def take(self, env: dict) -> None:
+        if self.registry is not None and env["type"] == "project.upsert":
+            self._registered(env)
         if env["type"] in self.types:
             _service_name, method = OWNERS[env["type"]]
             answer = getattr(self.service, method)(_read(env))
@@ -202,7 +240,7 @@ class _Projects(_Seeder):
     types = ("project.upsert",)
 
     def make(self, database, config, province):
-        return _service(ProjectsService, projects=ProjectRepository(database), dispatch=_Quiet())
+        return _service(ProjectsService, repository=ProjectRepository(database), dispatch=_Quiet())
 
 
 class _Payroll(_Seeder):
@@ -210,7 +248,7 @@ class _Payroll(_Seeder):
 
     def make(self, database, config, province):
         return _service(PayrollService, payrolls=PayrollRepository(database),
-                        settings=PayrollSettings.from_config(config), projects=_Registry(province),
+                        settings=PayrollSettings.from_config(config),
                         dispatch=_Quiet())
 
 
@@ -219,7 +257,7 @@ class _Accounts(_Seeder):
 
     def make(self, database, config, province):
         return _service(AccountsService, ledger=AccountsRepository(database),
-                        settings=AccountsSettings.from_config(config), projects=_Registry(province),
+                        settings=AccountsSettings.from_config(config),
                         dispatch=_Quiet())
 
 

@@ -132,6 +132,19 @@ def month_of_clock_ins(sequences, month: str = "2026-10", days=range(1, 23)) -> 
             for s in sequences for day in days for hour in ("07:30:00", "17:45:00")]
 
 
+def project_facts(version: int = 1, **overrides) -> dict:
+    """A project as the projects service sends it in its events and RPC answers (JSON)."""
+    import json
+
+    from services.projects.domain import project_record
+    from services.projects.views import facts
+    from shared.contract.messages import ProjectSchema
+
+    payload = project(**overrides)
+    record = project_record(ProjectSchema().load(payload), payload["division"])
+    return json.loads(json.dumps(facts({**record, "version": version}), default=str))
+
+
 # An alert policy for the lifecycle tests (unit and integration): red repeats until
 # acknowledged and inhibits a yellow twin; acknowledgement within 1 (red) or 3 (orange)
 # working days.
