@@ -57,6 +57,10 @@ def _handled(source: str, *events: str) -> tuple[Handles, ...]:
 
 MONITOR_RPC = ("sweep",)   # shared.nameko.sweeps.MonitoringSweep
 SWEEP_CALLS = ("reconcile", "preview")   # the sweep reconciles (or previews, what-if) its conditions
+# A service's local copy of the registry (shared.nameko.registry) asks projects only to fill an
+# empty copy once and about a code it does not know yet; project events keep it current.
+REGISTRY_CALLS = ("get_projects", "list_projects")
+REGISTRY_FEED = _handled("projects", PROJECT_CHANGED, PROJECT_REGISTERED)
 
 COMPLAINT_EVENTS = (
     COMPLAINT_RECEIVED, COMPLAINT_ACCEPTED, COMPLAINT_REFUSED, COMPLAINT_INVESTIGATION_STARTED,
@@ -73,9 +77,9 @@ SERVICES: tuple[Service, ...] = (
     Service(
         "payroll",
         offers=("record_payroll", "payroll_lines", "month_totals", "paid_to_date", "project_months", *MONITOR_RPC),
-        calls={"projects": ("get_projects", "list_projects"), "alerts": SWEEP_CALLS},
+        calls={"projects": REGISTRY_CALLS, "alerts": SWEEP_CALLS},
         emits=(PAYROLL_RECORDED, CONDITIONS_CLEARED),
-        handles=_handled("projects", PROJECT_CHANGED),
+        handles=REGISTRY_FEED,
     ),
     Service(
         "workers",
@@ -89,11 +93,11 @@ SERVICES: tuple[Service, ...] = (
         "accounts",
         offers=("record_account", "record_allocation", "record_deposit", "get_account", "coverage",
                 "project_coverage", *MONITOR_RPC),
-        calls={"projects": ("get_projects", "list_projects"), "payroll": ("month_totals",),
+        calls={"projects": REGISTRY_CALLS, "payroll": ("month_totals",),
                "workers": ("enrolment_counts",), "alerts": ("list_alerts", *SWEEP_CALLS)},
         emits=(ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED),
         handles=(*_handled("accounts", ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED),
-                 *_handled("payroll", PAYROLL_RECORDED), *_handled("projects", PROJECT_CHANGED)),
+                 *_handled("payroll", PAYROLL_RECORDED), *REGISTRY_FEED),
     ),
     Service(
         "alerts",

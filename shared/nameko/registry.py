@@ -41,6 +41,8 @@ class LocalRegistry(DependencyProvider):
     an empty copy once (at start) and for codes it does not know."""
 
     rpc_reply_listener = ReplyListener()
+    # What it asks the projects service, for the topology table (shared/topology_table.py).
+    rpc_calls = {PROJECTS: ("get_projects", "list_projects")}
 
     def __init__(self):
         self.store = None

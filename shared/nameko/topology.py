@@ -86,6 +86,9 @@ def _calls(cls, offers: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
         target = names.get(receiver)
         if target and method in offers.get(target, ()):
             found.setdefault(target, set()).add(method)
+    for _attr, provider in inspect.getmembers(cls, lambda value: hasattr(value, "rpc_calls")):
+        for target, methods in provider.rpc_calls.items():   # a provider's own calls (LocalRegistry)
+            found.setdefault(target, set()).update(methods)
     return {target: tuple(sorted(methods)) for target, methods in sorted(found.items())}
 
 
