@@ -90,6 +90,11 @@ class Failure:
                 "error": self.error, "where": self.where}
 
 
+def project_subject(project: dict) -> tuple[str, str, str]:
+    """How a project that a rule could not evaluate is named: (subject, division, project)."""
+    return project["project_code"], project["division"], project["project_code"]
+
+
 class Isolation:
     """Runs a rule subject by subject: a subject that raises is recorded and skipped."""
 

@@ -20,6 +20,11 @@ NOT_ENROLLED = "Not enrolled on this project."
 UNREGISTERED, BEFORE_ENTRY, AFTER_EXIT, NO_CONTRACT = "not_enrolled", "before_entry", "after_exit", "no_contract"
 
 
+def project_month_key(project_code: str, month: str) -> str:
+    """``"<project_code>:<month>"``: also the payroll service's key for a month's sheet."""
+    return f"{project_code}:{month}"
+
+
 @dataclass(frozen=True)
 class Stint:
     """One period on a project: from the entry date to the exit date (open while on site)."""

@@ -11,14 +11,10 @@ from nameko.timer import timer
 from shared.contract.alerts import RULE_FAILED
 from shared.nameko.providers import Settings
 from shared.projects import changed_project
+from shared.sweeps import project_subject  # noqa: F401 - where services import it from
 from shared.sweeps import Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood
 
 log = logging.getLogger(__name__)
-
-
-def project_subject(project: dict) -> tuple[str, str, str]:
-    """How a project that a rule could not evaluate is named: (subject, division, project)."""
-    return project["project_code"], project["division"], project["project_code"]
 
 
 class MonitoringSweep:
