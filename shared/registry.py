@@ -21,6 +21,7 @@ loaded on the way out (:func:`shared.projects.load_facts`: dates as ``date``, mo
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterable, Protocol
 
 import pymongo
@@ -81,7 +82,9 @@ def event_facts(body: dict) -> dict:
 def as_sent(facts: dict) -> dict:
     """Facts as the projects service sent them (JSON), checked, unknown fields left out."""
     _FACTS.load(facts)
-    return {name: facts[name] for name in _FACTS.fields if name in facts}
+    # nameko's JSON (kombu) carries contract_amount as a Decimal; BSON cannot store one.
+    return {name: str(facts[name]) if isinstance(facts[name], Decimal) else facts[name]
+            for name in _FACTS.fields if name in facts}
 
 
 class LocalProjectRegistry:
