@@ -207,7 +207,8 @@ class Complaints:
                                    self.cases.of_employer(uscc) if uscc else [], self.settings.rules)
         if stale:
             last = case["history"][-1]
-            self.alerts.clear(SOURCE, stale, f"complaint {case['_id']}: {last['action']} by {last['by']} on {last['on']}")
+            reason = f"complaint {case['_id']}: {last['action']} by {last['by']} on {last['on']}"
+            self.alerts.clear(SOURCE, stale, reason)
         if report:
             self.alerts.report(SOURCE, report)
 

@@ -18,7 +18,8 @@ from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
 from shared.sweeps import Isolation, project_subject
 from services.workers.domain import (
-    AttendancePlan, ClockIn, apply_batch, project_month_key, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry,
+    AttendancePlan, ClockIn, RecordChange, apply_batch, enrolment_after, enrolment_after_exit, plan_attendance,
+    project_month_key, roster_entry,
 )
 from services.workers.reconciliation import conditions, month_summary, reconcile_months
 from services.workers.settings import WorkersSettings
@@ -41,17 +42,6 @@ class Submission:
     @classmethod
     def of(cls, body: dict) -> "Submission":
         return cls(body["county"], body["message_id"], [(r["index"], r["record"]) for r in body["records"]])
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """One enrolment or exit of a batch, the worker already pseudonymised; ``change`` is what
-    ``enrolment_after``/``enrolment_after_exit`` applies (the enrolment kept, or an exit date)."""
-
-    index: int
-    project_code: str
-    worker: str          # keyed hash of the ID number
-    change: object
 
 
 class WorkerRecords(Protocol):
@@ -137,8 +127,7 @@ class Workers:
         refused = self.refused_projects({c.project_code for c in changes}, county)
         current = self.records.enrolments_by_worker(
             {(c.project_code, c.worker) for c in changes if c.project_code not in refused})
-        outcome = apply_batch([(c.index, c.project_code, c.worker, c.change) for c in changes],
-                              current, refused, apply)
+        outcome = apply_batch(changes, current, refused, apply)
         self.records.save_enrolments(list(outcome.changed.values()))
         return {"rejected": outcome.rejected}
 

@@ -32,9 +32,9 @@ class Desk:
         self.cases = CaseRepository(embedded_store.new_client()["wagewatch_complaints"])
         self.cases.ensure_indexes()
         self.alerts, self.events, self.clock = FakeAlerts(), FakeEvents(), FixedClock("2026-09-30T10:05:00+08:00")
-        self.app = Complaints(cases=self.cases, registry=LocalProjectRegistry(InMemoryRegistryStore(projects), self.source),
-                              alerts=self.alerts, publish=self.events, clock=self.clock,
-                              settings=ComplaintSettings.from_config({"PII_HASH_KEY": "unit"}))
+        registry = LocalProjectRegistry(InMemoryRegistryStore(projects), self.source)
+        self.app = Complaints(cases=self.cases, registry=registry, alerts=self.alerts, publish=self.events,
+                              clock=self.clock, settings=ComplaintSettings.from_config({"PII_HASH_KEY": "unit"}))
 
 
 def test_a_complaint_naming_a_project_of_the_local_copy_opens_its_case_and_tells_the_desks(desk):

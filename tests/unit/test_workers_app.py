@@ -50,7 +50,8 @@ def on_site(**overrides) -> dict:
 
 def test_records_for_projects_the_local_copy_knows_ask_the_projects_service_nothing():
     province = Province(on_site(), project_facts(project_code=OTHERS, division=OTHER_COUNTY))
-    answer = province.submit("enrol", [enrolment(1), enrolment(2, project_code=OTHERS), enrolment(3, project_code=UNKNOWN)])
+    answer = province.submit("enrol", [enrolment(1), enrolment(2, project_code=OTHERS),
+                                       enrolment(3, project_code=UNKNOWN)])
     assert answer["rejected"] == [
         {"index": 1, "errors": {"project_code": ["Belongs to another county's project registry."]}},
         {"index": 2, "errors": {"project_code": [UNKNOWN_PROJECT]}}]
