@@ -34,7 +34,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from shared.pii import normalise_id_number
-from shared.projects import ProjectDivisions
 from shared.province import Province
 from shared.province import generator as generate_module
 from shared import embedded_store
@@ -54,7 +53,7 @@ from services.payroll.settings import PayrollSettings
 from services.projects.repository import ProjectRepository
 from services.projects.service import ProjectsService
 from services.workers.repository import WorkersRepository
-from services.workers.service import WorkersService
+from services.workers.app import Submission, Workers
 from services.workers.settings import WorkersSettings
 
 SERVICES = ("projects", "payroll", "workers", "accounts", "complaints")
@@ -117,8 +116,9 @@ def _feed(province: Province, seeders, progress) -> None:
 # --- stand-ins for what a service only tells or asks other services ---------------------------
 
 class _Registry:
-    """``projects.get_projects`` as the owners use it when storing: only to check that the
-    sending county registered the project (``shared.projects.submission_problem``)."""
+    """``projects.get_projects``, or the ``ProjectRegistry`` port (``get``, ``get_many``), as
+    the owners use them when storing: only to check that the sending county registered the
+    project (``shared.projects.submission_problem``)."""
 
     def __init__(self, province: Province):
         self._division = {p.code: p.county for p in province.projects}
@@ -126,6 +126,11 @@ class _Registry:
     def get_projects(self, codes):
         return {code: {"project_code": code, "division": self._division[code]}
                 for code in codes if code in self._division}
+
+    get_many = get_projects
+
+    def get(self, code):
+        return self.get_projects([code]).get(code)
 
 
 class _Quiet:
@@ -228,7 +233,7 @@ class _Complaints(_Seeder):
 
     def make(self, database, config, province):
         return _service(ComplaintsService, cases=CaseRepository(database),
-                        settings=ComplaintSettings.from_config(config), projects=_Registry(province),
+                        settings=ComplaintSettings.from_config(config), registry=_Registry(province),
                         dispatch=_Quiet(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
 
 
@@ -236,25 +241,32 @@ class _Workers(_Seeder):
     types = ("worker.enrol", "worker.exit")
 
     def make(self, database, config, province):
-        service = _service(WorkersService, records=WorkersRepository(database),
-                           settings=WorkersSettings.from_config(config), projects=_Registry(province),
-                           divisions=ProjectDivisions(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
+        """The service's use cases themselves (``services.workers.app.Workers``), over its
+        repository; the payroll service is set when it is seeded alongside."""
+        records = WorkersRepository(database)
+        records.ensure_indexes()
+        app = Workers(records=records, registry=_Registry(province), payroll=None, alerts=_Quiet(),
+                      settings=WorkersSettings.from_config(config), today=lambda: province.spec.as_of)
         # The keyed hash of an ID number never changes: worked out once per worker, not
         # once per clock-in (a pure function, remembered on this instance only).
-        service._worker = functools.lru_cache(maxsize=None)(service._worker)
+        app.worker = functools.lru_cache(maxsize=None)(app.worker)
         self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
         self.paid_months: list[tuple[str, str]] = []
         self.marked: dict[str, dict] = {}   # project-month key -> as marked by its payroll
         self.payroll = None                 # the payroll service, when seeded alongside
-        return service
+        return app
 
     def take(self, env: dict) -> None:
         if env["type"] == ATTENDANCE:
             self._merge(env)
         elif env["type"] == "payroll.paid":
             self.paid_months.append((env["payload"]["project_code"], env["payload"]["month"]))
-        else:
-            super().take(env)
+        elif env["type"] in self.types:
+            store = self.service.enrol if env["type"] == "worker.enrol" else self.service.record_exits
+            answer = store(Submission.of(_read(env)))
+            if answer["rejected"]:
+                raise ValueError(f"{env['message_id']}: refused: {answer}")
+            self.stored += 1
 
     def _merge(self, env: dict) -> None:
         records = self.attendance[env["county"]]
@@ -267,9 +279,7 @@ class _Workers(_Seeder):
     def _store_attendance(self, county: str) -> None:
         records = self.attendance.pop(county, [])
         if records:
-            self.service.record_attendance({"county": county, "message_id": f"{county}-seeded-gate",
-                                            "type": ATTENDANCE,
-                                            "records": [{"index": i, "record": r} for i, r in enumerate(records)]})
+            self.service.record_attendance(Submission(county, f"{county}-seeded-gate", list(enumerate(records))))
 
     def end_of_county(self) -> None:
         """The county's gate records, then its payroll's marks (payroll follows attendance)."""
@@ -284,8 +294,8 @@ class _Workers(_Seeder):
         """Reconcile every project-month a payroll marked, as the handler does on arrival."""
         if self.payroll is not None and self.marked:
             self.service.payroll = self.payroll
-            self.service._reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]),
-                                    clear_reason="payroll recorded")
+            self.service.reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]),
+                                   clear_reason="payroll recorded")
 
 
 _SEEDERS = {"projects": _Projects, "payroll": _Payroll, "workers": _Workers, "accounts": _Accounts,
