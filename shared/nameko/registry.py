@@ -16,8 +16,13 @@ has an entrypoint for a service.
 """
 from __future__ import annotations
 
+import logging
+
+import eventlet
+from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
 from shared.nameko.events import reliable_event_handler
@@ -26,12 +31,14 @@ from shared.registry import LocalProjectRegistry, RegistryRepository
 from shared.storage import database_for
 
 PROJECTS = "projects"
+BACKFILL_PAUSE_SECONDS = 5
+log = logging.getLogger(__name__)
 
 
 class LocalRegistry(DependencyProvider):
     """Injects a :class:`shared.registry.LocalProjectRegistry` over the service's own
     ``registry`` collection, reading through to the projects service's RPC only to fill
-    an empty copy once and for codes it does not know."""
+    an empty copy once (at start) and for codes it does not know."""
 
     rpc_reply_listener = ReplyListener()
 
@@ -42,6 +49,23 @@ class LocalRegistry(DependencyProvider):
         uri = self.container.config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI)
         self.store = RegistryRepository(database_for(uri, self.container.service_name))
         self.store.ensure_indexes()
+
+    def start(self):
+        if not self.store.backfilled():
+            self.container.spawn_managed_thread(self._backfill)
+
+    def _backfill(self):
+        """A new instance fills its empty copy at once (not at its first sweep), asking
+        again while the projects service is not there. The first sweep does it itself
+        when this has not finished (``LocalProjectRegistry.all``)."""
+        while not self.store.backfilled():
+            try:
+                with ClusterRpcProxy(self.container.config) as cluster:
+                    kept = LocalProjectRegistry(self.store, cluster.projects).backfill()
+                log.info("%s: project registry filled from the projects service (%d projects)",
+                         self.container.service_name, kept)
+            except UnknownService:
+                eventlet.sleep(BACKFILL_PAUSE_SECONDS)
 
     def get_dependency(self, worker_ctx):
         return LocalProjectRegistry(self.store, ServiceProxy(worker_ctx, PROJECTS, self.rpc_reply_listener))

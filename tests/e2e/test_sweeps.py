@@ -15,6 +15,7 @@ import pytest
 from services.payroll.repository import PayrollRepository
 from services.projects.domain import TRACKED_FIELDS, project_record
 from services.projects.repository import ProjectRepository
+from services.projects.service import facts
 from services.workers.repository import WorkersRepository
 from shared.calendar import today
 from shared.contract.client import Listener
@@ -23,6 +24,7 @@ from shared.divisions import city_of, province_of
 from shared.expectations import months_due
 from shared.pii import keyed_hash, mask_id_number
 from shared.province import generate
+from shared.registry import RegistryRepository, as_sent
 from shared.storage import database_for
 from tests.conftest import TEST_PII_KEY
 from tests.e2e.test_command_line import WAGEWATCH, env_for
@@ -34,6 +36,7 @@ from tests.factories import (
 from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e
+REGISTRY_COPIES = ("payroll", "workers", "accounts", "complaints")
 LIMIT = 6   # the flood guard, lower than the default so the test stays small
 
 
@@ -55,8 +58,10 @@ def plant_project(config, code: str, county: str, start: date) -> None:
     dates): the values that reached the store before the edge checked them."""
     payload = {**project(project_code=code, division=county, funding="private", sector="water"),
                "start_date": start, "planned_end_date": date(2027, 12, 31), "contract_amount": Decimal("48000000")}
-    ProjectRepository(database_for(config["MONGO_URI"], "projects")).save(
-        project_record(payload, county), 1, list(TRACKED_FIELDS))
+    record = project_record(payload, county)
+    ProjectRepository(database_for(config["MONGO_URI"], "projects")).save(record, 1, list(TRACKED_FIELDS))
+    for service in REGISTRY_COPIES:   # and each monitor's copy, as project_registered would have
+        RegistryRepository(database_for(config["MONGO_URI"], service)).apply(as_sent(facts({**record, "version": 1})))
 
 
 def plant_payroll(config, code: str, county: str, month: str) -> None:

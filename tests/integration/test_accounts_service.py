@@ -20,7 +20,7 @@ from shared.contract.messages import MESSAGE_TYPES
 from shared.nameko.providers import Clock
 from shared.storage import database_for
 from tests.factories import (
-    COUNTY, OTHER_COUNTY, account_opened, allocation, deposit, payroll, project,
+    COUNTY, account_opened, allocation, deposit, payroll, project,
 )
 
 CODE = f"{COUNTY}-2026-0001"
@@ -87,16 +87,6 @@ class TestRecords:
         with entrypoint_hook(services["accounts"], "get_account") as get_account:
             assert get_account(CODE) == {"project_code": CODE, "bank": "长沙银行芙蓉支行",
                                          "account_masked": "***************5678", "opened_on": "2026-08-05"}
-
-    @pytest.mark.parametrize("message_type, payload", [
-        ("account.opened", account_opened), ("allocation.received", allocation), ("deposit.paid", deposit),
-    ])
-    def test_records_for_an_unknown_or_another_countys_project_are_refused(self, services, message_type, payload):
-        seed(services, project())
-        assert submit(services, message_type, payload(project_code="NOPE")) == {
-            "errors": {"project_code": ["Unknown project: register it with project.upsert first."]}}
-        assert submit(services, message_type, payload(), county=OTHER_COUNTY) == {
-            "errors": {"project_code": ["Belongs to another county's project registry."]}}
 
     def test_a_redelivery_or_same_day_correction_replaces_and_another_day_adds(self, services):
         from services.accounts.repository import AccountsRepository

@@ -167,3 +167,44 @@ class FakeEvents:
 
     def types(self) -> list[str]:
         return [event_type for event_type, _body in self.sent]
+
+
+class FakePayrollStore:
+    """services/payroll/repository.PayrollRepository's write and sweep reads, in dicts."""
+
+    def __init__(self):
+        self.sheets: dict[tuple[str, str], dict] = {}
+
+    def record(self, project_code, month, county, message_id, lines):
+        sheet = self.sheets.setdefault((project_code, month), {"county": county, "lines": {}, "message_ids": set()})
+        sheet["lines"].update(lines)
+        sheet["message_ids"].add(message_id)
+
+    def paid_months(self, project_codes=None):
+        return {key for key in self.sheets if project_codes is None or key[0] in project_codes}
+
+
+class FakeLedger:
+    """services/accounts/repository.AccountsRepository's records and facts, in a Facts."""
+
+    def __init__(self):
+        from services.accounts.domain import Facts
+
+        self.kept = Facts()
+
+    def open_account(self, code, account, county, message_id):
+        self.kept.accounts[code] = account
+
+    def record_allocation(self, code, month, received_on, amount_fen, county, message_id):
+        self.kept.allocations.setdefault(code, {})[month] = amount_fen
+
+    def record_deposit(self, code, form, paid_on, amount_fen, county, message_id):
+        self.kept.deposits.setdefault(code, []).append({"paid_on": paid_on, "amount_fen": amount_fen, "form": form})
+
+    def facts(self, project_codes=None):
+        from services.accounts.domain import Facts
+
+        def mine(found):
+            return {code: value for code, value in found.items() if project_codes is None or code in project_codes}
+        return Facts(accounts=mine(self.kept.accounts), allocations=mine(self.kept.allocations),
+                     deposits=mine(self.kept.deposits))
