@@ -39,7 +39,7 @@ from shared.province import generator as generate_module
 from shared import embedded_store
 from shared.storage import client_for, database_for, is_embedded
 from services.accounts.repository import AccountsRepository
-from services.accounts.service import AccountsService
+from services.accounts.app import Accounts
 from services.accounts.settings import AccountsSettings
 from services.complaints.repository import CaseRepository
 from services.complaints.service import ComplaintsService
@@ -215,7 +215,7 @@ class _Payroll(_Seeder):
 
     def make(self, database, config, province):
         return _service(PayrollService, payrolls=PayrollRepository(database),
-                        settings=PayrollSettings.from_config(config), projects=_Registry(province),
+                        settings=PayrollSettings.from_config(config), registry=_Registry(province),
                         dispatch=_Quiet())
 
 
@@ -223,9 +223,12 @@ class _Accounts(_Seeder):
     types = ("account.opened", "allocation.received", "deposit.paid")
 
     def make(self, database, config, province):
-        return _service(AccountsService, ledger=AccountsRepository(database),
-                        settings=AccountsSettings.from_config(config), projects=_Registry(province),
-                        dispatch=_Quiet())
+        """The service's use cases themselves (``services.accounts.app.Accounts``): recording
+        asks neither the payroll nor the workers service (only sweeps and coverage do)."""
+        ledger, settings = AccountsRepository(database), AccountsSettings.from_config(config)
+        ledger.ensure_indexes()
+        return Accounts(ledger, _Registry(province), _Quiet(), month_totals=None, enrolment_counts=None,
+                        rules=settings.rules, pii_key=settings.pii_key)
 
 
 class _Complaints(_Seeder):

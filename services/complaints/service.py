@@ -20,7 +20,8 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from shared.contract.alerts import COMPLAINT_OVERDUE
-from shared.nameko import registry, sweeps
+from shared.nameko import registry as project_registry
+from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from services.complaints import domain
@@ -40,7 +41,7 @@ def bootstrap(service: "ComplaintsService") -> Complaints:
                       publish=service.dispatch, settings=service.settings, clock=service.clock)
 
 
-class ComplaintsService(registry.RegistryFeed, sweeps.MonitoringSweep):
+class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     name = "complaints"
     alert_types = (COMPLAINT_OVERDUE,)
 
@@ -50,7 +51,7 @@ class ComplaintsService(registry.RegistryFeed, sweeps.MonitoringSweep):
     settings = Settings(ComplaintSettings.from_config)
     clock = ClockProvider()
     dispatch = EventDispatcher()
-    registry = registry.LocalRegistry()
+    registry = project_registry.LocalRegistry()
     alerts = RpcProxy("alerts")
 
     # ---- intake: the owner of complaint.filed -------------------------------------------

@@ -14,7 +14,8 @@ from nameko.rpc import RpcProxy, rpc
 
 from shared.calendar import Month
 from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
-from shared.nameko import registry, sweeps
+from shared.nameko import registry as project_registry
+from shared.nameko import sweeps
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
@@ -35,7 +36,7 @@ def bootstrap(service: "WorkersService") -> Workers:
                    alerts=service.alerts, settings=service.settings, today=service.clock.today)
 
 
-class WorkersService(registry.RegistryFeed, sweeps.MonitoringSweep):
+class WorkersService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     name = "workers"
     alert_types = (*RECONCILED_TYPES, *SITE_TYPES)
 
@@ -44,7 +45,7 @@ class WorkersService(registry.RegistryFeed, sweeps.MonitoringSweep):
     records = Repository(WorkersRepository)
     settings = Settings(WorkersSettings.from_config)
     clock = ClockProvider()
-    registry = registry.LocalRegistry()
+    registry = project_registry.LocalRegistry()
     payroll = RpcProxy("payroll")
     alerts = RpcProxy("alerts")
 
