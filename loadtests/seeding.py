@@ -6,8 +6,9 @@ have stored had the province arrived over the contract, by running the services'
 code: every message is read as the ingress reads it (``check_payload`` and
 ``submission``) and handed to the owning service's RPC method, called on an instance of
 the service class whose dependencies are given here (as nameko would inject them): the
-real repository on the given database, the real settings, and quiet stand-ins for what
-only talks to other services (events, the registry's county check, alerts).
+real repository on the given database, the real settings, a copy of the project registry
+filled by the province's project.upsert messages, and quiet stand-ins for what only talks
+to other services (events, alerts).
 
 Two shortcuts, each leaving the stored result unchanged:
 
@@ -33,13 +34,15 @@ from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
 
+from shared.nameko.registry import LocalRegistry
 from shared.pii import normalise_id_number
 from shared.province import Province
 from shared.province import generator as generate_module
+from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
 from shared import embedded_store
 from shared.storage import client_for, database_for, is_embedded
 from services.accounts.repository import AccountsRepository
-from services.accounts.app import Accounts
+from services.accounts.service import AccountsService
 from services.accounts.settings import AccountsSettings
 from services.complaints.repository import CaseRepository
 from services.complaints.service import ComplaintsService
@@ -50,10 +53,12 @@ from services.ingress.service import submission
 from services.payroll.repository import PayrollRepository
 from services.payroll.service import PayrollService
 from services.payroll.settings import PayrollSettings
+from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
-from services.projects.service import ProjectsService
+from services.projects.service import ProjectsService, facts
 from services.workers.repository import WorkersRepository
 from services.workers.app import Submission, Workers
+from services.workers.service import WorkersService, bootstrap
 from services.workers.settings import WorkersSettings
 
 SERVICES = ("projects", "payroll", "workers", "accounts", "complaints")
@@ -115,22 +120,16 @@ def _feed(province: Province, seeders, progress) -> None:
 
 # --- stand-ins for what a service only tells or asks other services ---------------------------
 
-class _Registry:
-    """``projects.get_projects``, or the ``ProjectRegistry`` port (``get``, ``get_many``), as
-    the owners use them when storing: only to check that the sending county registered the
-    project (``shared.projects.submission_problem``)."""
-
-    def __init__(self, province: Province):
-        self._division = {p.code: p.county for p in province.projects}
+class _NoProjects:
+    """The projects service as a seeded monitor's registry copy asks it: never, since each
+    project.upsert reaches the copy before the county's records (a code unknown here is
+    refused, and the seeding stops)."""
 
     def get_projects(self, codes):
-        return {code: {"project_code": code, "division": self._division[code]}
-                for code in codes if code in self._division}
+        return {}
 
-    get_many = get_projects
-
-    def get(self, code):
-        return self.get_projects([code]).get(code)
+    def list_projects(self):
+        return []
 
 
 class _Quiet:
@@ -184,11 +183,33 @@ class _Seeder:
         self.province = province
         self.stored = 0
         self.service = self.make(database, _config(pii_key), province)
+        self.registry = self._registry_copy(database)
+
+    def _registry_copy(self, database) -> LocalProjectRegistry | None:
+        """A monitor that keeps its own copy of the registry gets one: filled at start (from
+        an empty registry, as a service started before any county sent anything), then by
+        each project.upsert, as its ``project_registered`` event fills it."""
+        if not isinstance(getattr(type(self.service), "registry", None), LocalRegistry):
+            return None
+        store = RegistryRepository(database)
+        store.ensure_indexes()
+        store.mark_backfilled()
+        self.versions: dict[str, int] = {}
+        self.service.registry = LocalProjectRegistry(store, _NoProjects())
+        return self.service.registry
+
+    def _registered(self, env: dict) -> None:
+        code = env["payload"]["project_code"]
+        self.versions[code] = self.versions.get(code, 0) + 1
+        record = project_record(_read(env)["payload"], env["county"])
+        self.registry.store.apply(as_sent(facts({**record, "version": self.versions[code]})))
 
     def make(self, database, config: dict, province: Province):
         raise NotImplementedError
 
     def take(self, env: dict) -> None:
+        if self.registry is not None and env["type"] == "project.upsert":
+            self._registered(env)
         if env["type"] in self.types:
             _service_name, method = OWNERS[env["type"]]
             answer = getattr(self.service, method)(_read(env))
@@ -215,7 +236,7 @@ class _Payroll(_Seeder):
 
     def make(self, database, config, province):
         return _service(PayrollService, payrolls=PayrollRepository(database),
-                        settings=PayrollSettings.from_config(config), registry=_Registry(province),
+                        settings=PayrollSettings.from_config(config),
                         dispatch=_Quiet())
 
 
@@ -223,12 +244,9 @@ class _Accounts(_Seeder):
     types = ("account.opened", "allocation.received", "deposit.paid")
 
     def make(self, database, config, province):
-        """The service's use cases themselves (``services.accounts.app.Accounts``): recording
-        asks neither the payroll nor the workers service (only sweeps and coverage do)."""
-        ledger, settings = AccountsRepository(database), AccountsSettings.from_config(config)
-        ledger.ensure_indexes()
-        return Accounts(ledger, _Registry(province), _Quiet(), month_totals=None, enrolment_counts=None,
-                        rules=settings.rules, pii_key=settings.pii_key)
+        return _service(AccountsService, ledger=AccountsRepository(database),
+                        settings=AccountsSettings.from_config(config),
+                        dispatch=_Quiet())
 
 
 class _Complaints(_Seeder):
@@ -236,7 +254,7 @@ class _Complaints(_Seeder):
 
     def make(self, database, config, province):
         return _service(ComplaintsService, cases=CaseRepository(database),
-                        settings=ComplaintSettings.from_config(config), registry=_Registry(province),
+                        settings=ComplaintSettings.from_config(config),
                         dispatch=_Quiet(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
 
 
@@ -244,19 +262,22 @@ class _Workers(_Seeder):
     types = ("worker.enrol", "worker.exit")
 
     def make(self, database, config, province):
-        """The service's use cases themselves (``services.workers.app.Workers``), over its
-        repository; the payroll service is set when it is seeded alongside."""
-        records = WorkersRepository(database)
-        records.ensure_indexes()
-        app = Workers(records=records, registry=_Registry(province), payroll=None, alerts=_Quiet(),
-                      settings=WorkersSettings.from_config(config), today=lambda: province.spec.as_of)
-        # The keyed hash of an ID number never changes: worked out once per worker, not
-        # once per clock-in (a pure function, remembered on this instance only).
-        app.worker = functools.lru_cache(maxsize=None)(app.worker)
+        service = _service(WorkersService, records=WorkersRepository(database),
+                           settings=WorkersSettings.from_config(config), alerts=_Quiet(),
+                           clock=_Clock(province.spec.as_of))
         self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
         self.paid_months: list[tuple[str, str]] = []
         self.marked: dict[str, dict] = {}   # project-month key -> as marked by its payroll
         self.payroll = None                 # the payroll service, when seeded alongside
+        return service
+
+    @functools.cached_property
+    def app(self) -> Workers:
+        """The service's use cases, over its adapters (once its registry copy is wired)."""
+        app = bootstrap(self.service)
+        # The keyed hash of an ID number never changes: worked out once per worker, not
+        # once per clock-in (a pure function, remembered on this instance only).
+        app.worker = functools.lru_cache(maxsize=None)(app.worker)
         return app
 
     def take(self, env: dict) -> None:
@@ -265,11 +286,13 @@ class _Workers(_Seeder):
         elif env["type"] == "payroll.paid":
             self.paid_months.append((env["payload"]["project_code"], env["payload"]["month"]))
         elif env["type"] in self.types:
-            store = self.service.enrol if env["type"] == "worker.enrol" else self.service.record_exits
+            store = self.app.enrol if env["type"] == "worker.enrol" else self.app.record_exits
             answer = store(Submission.of(_read(env)))
             if answer["rejected"]:
                 raise ValueError(f"{env['message_id']}: refused: {answer}")
             self.stored += 1
+        else:
+            super().take(env)
 
     def _merge(self, env: dict) -> None:
         records = self.attendance[env["county"]]
@@ -282,23 +305,22 @@ class _Workers(_Seeder):
     def _store_attendance(self, county: str) -> None:
         records = self.attendance.pop(county, [])
         if records:
-            self.service.record_attendance(Submission(county, f"{county}-seeded-gate", list(enumerate(records))))
+            self.app.record_attendance(Submission(county, f"{county}-seeded-gate", list(enumerate(records))))
 
     def end_of_county(self) -> None:
         """The county's gate records, then its payroll's marks (payroll follows attendance)."""
         for county in list(self.attendance):
             self._store_attendance(county)
         for code, month in self.paid_months:
-            marked = self.service.records.mark_stale(code, month)
+            marked = self.app.records.mark_stale(code, month)
             self.marked[marked["_id"]] = marked
         self.paid_months.clear()
 
     def end(self) -> None:
         """Reconcile every project-month a payroll marked, as the handler does on arrival."""
         if self.payroll is not None and self.marked:
-            self.service.payroll = self.payroll
-            self.service.reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]),
-                                   clear_reason="payroll recorded")
+            self.app.payroll = self.payroll
+            self.app.reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]), clear_reason="payroll recorded")
 
 
 _SEEDERS = {"projects": _Projects, "payroll": _Payroll, "workers": _Workers, "accounts": _Accounts,

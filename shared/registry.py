@@ -162,7 +162,8 @@ class InMemoryRegistryStore:
 
 class RegistryRepository:
     """The :class:`RegistryStore` in the service's own database: collection ``registry``,
-    one document per project (unique ``project_code``), replaced only by a newer version."""
+    one document per project (``_id`` and a unique ``project_code``: the code), replaced
+    only by a newer version."""
 
     def __init__(self, database):
         self.projects = database["registry"]
@@ -173,11 +174,12 @@ class RegistryRepository:
 
     def apply(self, facts: dict) -> bool:
         """A guarded upsert: it matches only an older version of the project, so an equal
-        or older one finds nothing and its insert hits the unique index (and two instances
+        or older one finds nothing and its insert hits the unique key (and two instances
         applying the same event at once store it once)."""
         try:
-            self.projects.replace_one({"project_code": facts["project_code"], "version": {"$lt": facts["version"]}},
-                                      dict(facts), upsert=True)
+            code = facts["project_code"]
+            self.projects.replace_one({"_id": code, "version": {"$lt": facts["version"]}},
+                                      {"_id": code, **facts}, upsert=True)
             return True
         except DuplicateKeyError:
             return False

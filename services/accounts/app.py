@@ -21,8 +21,13 @@ from services.accounts.coverage import coverage, project_systems
 from services.accounts.domain import AccountRules, Facts, evaluate
 
 Dispatch = Callable[[str, dict], None]
-MonthTotals = Callable[[list[str] | None, list[str] | None], list[dict]]   # payroll.month_totals
 EnrolmentCounts = Callable[[list[str], str], "dict[str, int] | None"]     # None: not known now
+
+
+class PayrollTotals(Protocol):
+    """The payroll service's ``month_totals`` RPC."""
+
+    def month_totals(self, months: list[str] | None, project_codes: list[str] | None = None) -> list[dict]: ...
 
 
 class Ledger(Protocol):
@@ -44,7 +49,7 @@ class Accounts:
     ledger: Ledger
     registry: ProjectRegistry
     dispatch: Dispatch
-    month_totals: MonthTotals
+    payroll: PayrollTotals
     enrolment_counts: EnrolmentCounts
     rules: AccountRules
     pii_key: bytes
@@ -101,7 +106,7 @@ class Accounts:
         facts = self.ledger.facts(project_codes)
         months = {str(Month.of(as_of).shift(back)) for back in (-2, -1, 0)}
         paid: dict[str, int] = {}
-        for row in self.month_totals(None, project_codes):
+        for row in self.payroll.month_totals(None, project_codes):
             paid[row["project_code"]] = paid.get(row["project_code"], 0) + row["amount_paid_fen"]
             if row["month"] in months:
                 facts.payroll[(row["project_code"], row["month"])] = row
@@ -131,7 +136,7 @@ class Accounts:
 
     def _month_facts(self, codes: list[str], period: Month) -> Facts:
         facts = self.ledger.facts(codes)
-        facts.payroll = {(r["project_code"], r["month"]): r for r in self.month_totals([str(period)], codes)}
+        facts.payroll = {(r["project_code"], r["month"]): r for r in self.payroll.month_totals([str(period)], codes)}
         return facts
 
     def _enrolled(self, codes: list[str], month: str) -> dict[str, int] | None:

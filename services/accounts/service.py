@@ -48,7 +48,7 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
 
     def app(self) -> Accounts:
         """The use cases over this worker's adapters (the service's bootstrap)."""
-        return Accounts(self.ledger, self.registry, self.dispatch, self.payroll.month_totals,
+        return Accounts(self.ledger, self.registry, self.dispatch, self.payroll,
                         self._enrolment_counts, self.settings.rules, self.settings.pii_key)
 
     # --- records (owners of account.opened, allocation.received, deposit.paid) ----------

@@ -66,6 +66,10 @@ class LocalRegistry(DependencyProvider):
                          self.container.service_name, kept)
             except UnknownService:
                 eventlet.sleep(BACKFILL_PAUSE_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - a managed thread that raises kills the container
+                log.warning("%s: project registry not filled yet (%s); trying again",
+                            self.container.service_name, type(exc).__name__)
+                eventlet.sleep(BACKFILL_PAUSE_SECONDS)
 
     def get_dependency(self, worker_ctx):
         return LocalProjectRegistry(self.store, ServiceProxy(worker_ctx, PROJECTS, self.rpc_reply_listener))

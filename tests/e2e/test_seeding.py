@@ -20,9 +20,6 @@ SPEC = ProvinceSpec(as_of=date(2026, 11, 23), counties=2, projects_per_county=6,
 # Bookkeeping that counts deliveries, not what was delivered: the contract path marks a
 # project-month once per attendance batch, seeding once per county's merged batch.
 NOT_COMPARED = {("workers", "project_months"): ("changes",)}
-# A service's copy of the project registry (shared/registry.py) is the projects service's
-# data, fed by its events; a seeded service fills its copy from projects when it starts.
-COPIES = ("registry", "registry_state")
 
 
 def contents(uri: str) -> dict:
@@ -31,7 +28,7 @@ def contents(uri: str) -> dict:
     for service in SERVICES:
         database = database_for(uri, service)
         for name in database.list_collection_names():
-            if name in COPIES or not database[name].count_documents({}):
+            if not database[name].count_documents({}):
                 continue
             left_out = NOT_COMPARED.get((service, name), ())
             found[(service, name)] = {doc["_id"]: {k: v for k, v in doc.items() if k not in left_out}

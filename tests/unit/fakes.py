@@ -208,3 +208,14 @@ class FakeLedger:
             return {code: value for code, value in found.items() if project_codes is None or code in project_codes}
         return Facts(accounts=mine(self.kept.accounts), allocations=mine(self.kept.allocations),
                      deposits=mine(self.kept.deposits))
+
+
+class FakePayrollTotals:
+    """The payroll service's ``month_totals`` RPC over rows given (none by default)."""
+
+    def __init__(self, rows=()):
+        self.rows = list(rows)
+
+    def month_totals(self, months, project_codes=None):
+        return [r for r in self.rows if (months is None or r["month"] in months)
+                and (project_codes is None or r["project_code"] in project_codes)]

@@ -15,7 +15,7 @@ from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECOR
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from tests.factories import COUNTY, OTHER_COUNTY, account_opened, allocation, deposit, project_facts
-from tests.unit.fakes import FakeEvents, FakeLedger, FakeProjectSource
+from tests.unit.fakes import FakeEvents, FakeLedger, FakePayrollTotals, FakeProjectSource
 
 CODE = f"{COUNTY}-2026-0001"
 ELSEWHERE = f"{OTHER_COUNTY}-2026-0001"
@@ -32,7 +32,7 @@ def source():
 def use_cases(source):
     store = InMemoryRegistryStore([project_facts(1, funding="private"), project_facts(1, division=OTHER_COUNTY)])
     return Accounts(FakeLedger(), LocalProjectRegistry(store, source), FakeEvents(),
-                    month_totals=lambda months, codes: [], enrolment_counts=lambda codes, month: None,
+                    payroll=FakePayrollTotals(), enrolment_counts=lambda codes, month: None,
                     rules=AccountRules(), pii_key=b"unit-test-key")
 
 
