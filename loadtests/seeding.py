@@ -55,7 +55,8 @@ from services.payroll.service import PayrollService
 from services.payroll.settings import PayrollSettings
 from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
-from services.projects.service import ProjectsService, facts
+from services.projects.service import ProjectsService
+from services.projects.views import facts
 from services.workers.repository import WorkersRepository
 from services.workers.app import Submission, Workers
 from services.workers.service import WorkersService, bootstrap
@@ -228,7 +229,7 @@ class _Projects(_Seeder):
     types = ("project.upsert",)
 
     def make(self, database, config, province):
-        return _service(ProjectsService, projects=ProjectRepository(database), dispatch=_Quiet())
+        return _service(ProjectsService, repository=ProjectRepository(database), dispatch=_Quiet())
 
 
 class _Payroll(_Seeder):

@@ -137,9 +137,34 @@ def project_facts(version: int = 1, **overrides) -> dict:
     import json
 
     from services.projects.domain import project_record
-    from services.projects.service import facts
+    from services.projects.views import facts
     from shared.contract.messages import ProjectSchema
 
     payload = project(**overrides)
     record = project_record(ProjectSchema().load(payload), payload["division"])
     return json.loads(json.dumps(facts({**record, "version": version}), default=str))
+
+
+# An alert policy for the lifecycle tests (unit and integration): red repeats until
+# acknowledged and inhibits a yellow twin; acknowledgement within 1 (red) or 3 (orange)
+# working days.
+LIFECYCLE_POLICY = """
+notifications:
+  - group_by: [project_code]
+    group_wait: 1s
+    group_interval: 1s
+    repeat_interval: {red: 3s, yellow: never}
+inhibitions:
+  - source: {severity: red}
+    target: {severity: yellow}
+    equal: [project_code, type]
+acknowledgement:
+  within_working_days: {red: 1, orange: 3}
+"""
+
+
+def alert_condition(month="2026-10", severity="red", project="P1", alert_type="PAYROLL_MISSING", **overrides):
+    """A monitoring condition as a sweep reports it to the alerts service (water desk, 芙蓉区)."""
+    return {"type": alert_type, "fingerprint": f"{alert_type}:{project}:{month}", "severity": severity,
+            "division": "430102", "sector": "water", "funding": "private", "project_code": project,
+            "month": month, "summary": f"no payroll for {month}", "details": {}, **overrides}

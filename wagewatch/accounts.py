@@ -30,33 +30,37 @@ def read_password(from_stdin: bool) -> str:
 
 def run(config: dict, args) -> int:
     from services.console.accounts import MIN_PASSWORD, account_problems, hash_password
+    from shared.errors import RequestInvalid, travel_as_themselves
 
+    travel_as_themselves(RequestInvalid)
     try:
         with _cluster(config) as cluster:
             if args.console_action == "users":
                 return _print_users(cluster.console.list_accounts())
             if args.console_action == "disable":
-                return _answer(cluster.console.disable_account(args.username), f"disabled {args.username}")
+                cluster.console.disable_account(args.username)
+                return _done(f"disabled {args.username}")
             password = read_password(args.password_stdin)
             if len(password) < MIN_PASSWORD:
                 return _refuse({"password": [f"At least {MIN_PASSWORD} characters."]})
             if args.console_action == "set-password":
-                return _answer(cluster.console.set_password(args.username, hash_password(password)),
-                               f"password changed for {args.username}")
+                cluster.console.set_password(args.username, hash_password(password))
+                return _done(f"password changed for {args.username}")
             problems = account_problems(args.username, password, args.department, args.division)
             if problems:
                 return _refuse(problems)
-            added = cluster.console.add_account(args.username, hash_password(password), args.department,
-                                                args.division, args.name)
-            return _answer(added, f"added {args.username}: {args.department} desk at {args.division}")
+            cluster.console.add_account(args.username, hash_password(password), args.department,
+                                        args.division, args.name)
+            return _done(f"added {args.username}: {args.department} desk at {args.division}")
+    except RequestInvalid as refused:
+        return _refuse(refused.errors)
     except UnknownService:
         print("no console is running on this broker: start the platform (`wagewatch up`) first", file=sys.stderr)
         return 1
 
 
-def _answer(result: dict, done: str) -> int:
-    if "errors" in result:
-        return _refuse(result["errors"])
+def _done(done: str) -> int:
+    """The console stored the change (a refusal arrives as RequestInvalid)."""
     print(done)
     return 0
 

@@ -11,6 +11,7 @@ from typing import Callable, Protocol
 from shared.calendar import Month
 from shared.contract.fields import to_fen
 from shared.divisions import covers
+from shared.errors import RecordRefused
 from shared.expectations import last_month_due, works_in
 from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED
 from shared.pii import keyed_hash, mask_account
@@ -80,12 +81,12 @@ class Accounts:
                                                        county, message_id))
 
     def _record(self, submission: dict, event: str, details: dict, store: Callable) -> dict:
-        """Refuse a record the county may not send (naming the field), else store it and
-        announce it (a redelivery stores the same values again)."""
+        """Refuse a record the county may not send (RecordRefused, naming the field), else
+        store it and announce it (a redelivery stores the same values again)."""
         code, county = submission["payload"]["project_code"], submission["county"]
         problem = submission_problem(self.registry.get(code), county)
         if problem:
-            return {"errors": {"project_code": [problem]}}
+            raise RecordRefused({"project_code": [problem]})
         store(code, county, submission["message_id"])
         self.dispatch(event, {"project_code": code, **details})
         return {}

@@ -15,6 +15,7 @@ from nameko.rpc import RpcProxy, rpc
 from shared.calendar import Month
 from shared.contract.alerts import FIRING
 from shared.divisions import validate_division
+from shared.errors import RecordRefused
 from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, PAYROLL_RECORDED, RecordedSchema
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
@@ -53,17 +54,17 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
 
     # --- records (owners of account.opened, allocation.received, deposit.paid) ----------
 
-    @rpc
+    @rpc(expected_exceptions=RecordRefused)
     def record_account(self, submission: dict) -> dict:
         """Store an ``account.opened``: the number only as a keyed hash and a masked form."""
         return self.app().record_account(submission)
 
-    @rpc
+    @rpc(expected_exceptions=RecordRefused)
     def record_allocation(self, submission: dict) -> dict:
         """Store an ``allocation.received``; the same project, month and day replaces."""
         return self.app().record_allocation(submission)
 
-    @rpc
+    @rpc(expected_exceptions=RecordRefused)
     def record_deposit(self, submission: dict) -> dict:
         """Store a ``deposit.paid``; the same project, form and day replaces."""
         return self.app().record_deposit(submission)

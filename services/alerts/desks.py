@@ -28,7 +28,7 @@ def reaches(alert: dict, desk: dict) -> bool:
 
 class DeskNotifier:
     def __init__(self, repository, policy, clock, publish, dispatch):
-        self.alerts, self.policy, self.clock = repository, policy, clock
+        self.repository, self.policy, self.clock = repository, policy, clock
         self.publish, self.dispatch = publish, dispatch
 
     def changed(self, *alerts: dict) -> None:
@@ -38,7 +38,7 @@ class DeskNotifier:
         inhibiting = [alert.get("project_code") for alert in alerts
                       if any(matches(rule.source, labels_of(alert)) for rule in self.policy.inhibitions)]
         if inhibiting:
-            for other in self.alerts.open_on_projects(inhibiting):
+            for other in self.repository.open_on_projects(inhibiting):
                 concerned.setdefault(other["_id"], other)
         self.touch(list(concerned.values()))
 
@@ -53,18 +53,18 @@ class DeskNotifier:
         for group in groups.values():
             if group["rule"] < len(self.policy.desk_rules):
                 rule = self.policy.desk_rules[group["rule"]]
-                due = due_after_change(self.alerts.get_group(group["_id"]), rule, now)
-                self.alerts.touch_group(group, _not_before(due), now_iso(now))
+                due = due_after_change(self.repository.get_group(group["_id"]), rule, now)
+                self.repository.touch_group(group, _not_before(due), now_iso(now))
 
     def send_due(self) -> None:
         """Notify the groups that are due: claimed one by one (one instance per group),
         their projects' alerts read in one query for all of them."""
         now = self.clock.now()
         lease = now_iso(now + GROUP_LEASE)
-        claimed = [group for group in self.alerts.due_groups(now_iso(now)) if self.alerts.claim_group(group, lease)]
+        claimed = [group for group in self.repository.due_groups(now_iso(now)) if self.repository.claim_group(group, lease)]
         codes = {group["labels"].get("project_code") for group in claimed} - {None}
         by_project: dict[str, list[dict]] = {code: [] for code in codes}
-        for alert in self.alerts.on_projects(sorted(codes)) if codes else ():
+        for alert in self.repository.on_projects(sorted(codes)) if codes else ():
             by_project[alert["project_code"]].append(alert)
         for group in claimed:
             self._notify(group, lease, now, by_project.get(group["labels"].get("project_code")))
@@ -73,9 +73,9 @@ class DeskNotifier:
                    neighbours: list[dict] | None = None) -> dict[str, dict]:
         """fingerprint → why it is not notified to this desk, for the muted ones
         (``neighbours``: the open alerts on their projects, when already read)."""
-        silences = self.alerts.current_silences(now)
+        silences = self.repository.current_silences(now)
         if neighbours is None:
-            neighbours = self.alerts.open_on_projects([a.get("project_code") for a in alerts])
+            neighbours = self.repository.open_on_projects([a.get("project_code") for a in alerts])
         muted = {}
         for alert in alerts:
             why = suppression(alert, desk, neighbours, silences, self.policy.inhibitions, now)
@@ -88,7 +88,7 @@ class DeskNotifier:
         rule = self.policy.desk_rules[group["rule"]]
         code = group["labels"].get("project_code")
         if on_project is None:
-            reaching = self.alerts.for_desk(group["desk"], project_code=code)
+            reaching = self.repository.for_desk(group["desk"], project_code=code)
             neighbours = None
         else:   # as for_desk answers: those reaching the desk, newest change first
             reaching = sorted((a for a in on_project if reaches(a, group["desk"])),
@@ -101,9 +101,9 @@ class DeskNotifier:
                   "due_at": _not_before(state["due_at"]) if state["due_at"] else None}
         if reason:
             self._send(group, rule.name, reason, state, muted, now)
-        self.alerts.finish_group(group, stored, lease)
+        self.repository.finish_group(group, stored, lease)
         if not stored["notified"] and stored["due_at"] is None:
-            self.alerts.forget_idle_group(group["_id"])
+            self.repository.forget_idle_group(group["_id"])
 
     def _send(self, group: dict, rule_name: str, reason: str, state: dict, muted: dict, now) -> None:
         firing, resolved = state["firing"], state["resolved"]
@@ -114,7 +114,7 @@ class DeskNotifier:
             "firing": [view(a) for a in firing], "resolved": [view(a) for a in resolved],
             "suppressed": [{"fingerprint": fp, **why} for fp, why in sorted(muted.items())],
         }
-        self.alerts.record_notification(notification)   # the record first: what the desk was told
+        self.repository.record_notification(notification)   # the record first: what the desk was told
         self.publish(notification, routing_key=notification_key(group["desk"], colour))
         self.dispatch(DESK_NOTIFIED, notification)
 

@@ -1,6 +1,8 @@
 """Alerts as desks see them (the console, ``list_alerts``, internal events)."""
 from __future__ import annotations
 
+from shared.contract.alerts import FIRING
+
 VIEW_FIELDS = ("alert_id", "type", "severity", "status", "division", "level", "sector", "funding",
                "project_code", "month", "summary", "p1", "raised_at", "updated_at", "acknowledged_by",
                "acknowledged_at", "resolved_at", "resolved_by", "outcome", "resolution")
@@ -15,6 +17,21 @@ def view(alert: dict, suppressed: dict | None = None) -> dict:
     return shown
 
 
-def reaches(alert: dict, desk: dict) -> bool:
-    return any(r["department"] == desk["department"] and r["division"] == desk["division"]
-               for r in alert["routes"])
+def summary(alert: dict) -> dict:
+    """An alert in one line of a sweep's or a listing's answer."""
+    return {"alert_id": alert["alert_id"], "fingerprint": alert["_id"], "type": alert["type"],
+            "severity": alert["severity"], "status": alert["status"], "division": alert["division"],
+            "level": alert.get("level", "county"),
+            "project_code": alert.get("project_code"), "month": alert.get("month"),
+            "departments": list(dict.fromkeys(r["department"] for r in alert["routes"])),
+            "summary": alert["summary"], "raised_at": alert["raised_at"], "resolved_at": alert.get("resolved_at")}
+
+
+def planned(action: str, existing: dict | None, condition: dict, desks: list[dict]) -> dict:
+    """A what-if sweep's line for an alert it would raise or escalate (nothing stored)."""
+    return {"alert_id": existing["alert_id"] if existing else None, "fingerprint": condition["fingerprint"],
+            "type": condition["type"], "severity": condition["severity"], "status": FIRING,
+            "division": condition["division"], "level": condition.get("level", "county"),
+            "project_code": condition.get("project_code"), "month": condition.get("month"),
+            "departments": list(dict.fromkeys(d["department"] for d in desks)), "summary": condition["summary"],
+            "raised_at": None, "resolved_at": None, "action": action}

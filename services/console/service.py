@@ -7,6 +7,7 @@ it. Accounts are managed with ``wagewatch console …`` over RPC.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,12 +23,12 @@ from werkzeug.wrappers import Response
 from shared.calendar import now_iso
 from shared.contract.alerts import DEPARTMENTS
 from shared.divisions import covers, name_of
+from shared.errors import RequestInvalid, RequestRefused
 from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
 from shared.nameko.health import HealthCheck
-from shared.nameko.providers import ClockProvider, Repository, Settings
-from services.console.accounts import (
-    account_problems, desk_of, expires_at, new_session_token, password_matches, token_key,
-)
+from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
+from services.console import app
+from services.console.accounts import desk_of, expires_at, new_session_token, password_matches, token_key
 from services.console.feed import LiveFeed, alert_reaches, sse
 from services.console.repository import ConsoleRepository
 from services.console.schemas import (
@@ -36,7 +37,7 @@ from services.console.schemas import (
 from services.console.settings import ConsoleSettings
 from services.console.sign_in import BUSY, LOCKED, WRONG, source_address, try_sign_in
 from services.console.web import (
-    BadRequest, cleared_cookie, error, forged, json_response, read_json, session_cookie, session_token,
+    cleared_cookie, error, forged, json_response, read_json, refusal_response, session_cookie, session_token,
 )
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,27 @@ KEEPALIVE_SECONDS = 15
 OPTIONAL_TIMEOUT = 5
 # Compared against when a username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
+def for_a_desk(changing: bool = False, schema=None):
+    """An endpoint for the signed-in operator's desk: the session checked (and, for a
+    change, the CSRF header), the JSON body read by ``schema``, and every refusal mapped
+    to its status once (``refusal_response``). The method is called as
+    ``method(self, request, session[, body])`` and returns a dict (200) or a Response."""
+    def decorate(method):
+        @functools.wraps(method)
+        def endpoint(self, request):
+            session, denied = self._session(request, changing)
+            if denied:
+                return denied
+            try:
+                body = () if schema is None else (read_json(request, schema()),)
+                answer = method(self, request, session, *body)
+            except (RequestInvalid, RequestRefused) as refusal:
+                return refusal_response(refusal)
+            return answer if isinstance(answer, Response) else json_response(answer)
+        return endpoint
+    return decorate
 
 
 class ConsoleService:
@@ -57,39 +79,27 @@ class ConsoleService:
     feed = LiveFeed()
     clock = ClockProvider()
     config = Config()
-    alerts = RpcProxy("alerts")
-    projects = RpcProxy("projects")
-    payroll = RpcProxy("payroll")
+    alerts_rpc = RpcProxy("alerts")
+    projects_rpc = RpcProxy("projects")
+    payroll_rpc = RpcProxy("payroll")
+    refusals = RemoteErrors(RequestRefused, RequestInvalid)   # the alerts service's, as themselves
 
     # --- accounts (RPC, for `wagewatch console …`) ----------------------------------------
-    @rpc
+    @rpc(expected_exceptions=RequestInvalid)
     def add_account(self, username: str, password_hash: str, department: str, division: str,
                     display_name: str | None = None) -> dict:
         """Create an operator's account. The password arrives already hashed by the
         command line: it never crosses the broker in clear."""
-        problems = account_problems(username, "x" * 64, department, division)
-        if not str(password_hash).startswith("scrypt$"):
-            problems["password_hash"] = ["Must be an scrypt hash made by `wagewatch console add-user`."]
-        if problems:
-            return {"errors": problems}
-        account = {"username": username, "password": password_hash, "department": department,
-                   "division": division, "display_name": display_name or username,
-                   "created_at": self.clock.now_iso(), "disabled": False}
-        if not self.store.add_account(account):
-            return {"errors": {"username": ["Already taken."]}}
-        return {"account": _public(account)}
+        return {"account": _public(app.add_account(self.store, username, password_hash, department, division,
+                                                   display_name, self.clock.now_iso()))}
 
-    @rpc
+    @rpc(expected_exceptions=RequestInvalid)
     def set_password(self, username: str, password_hash: str) -> dict:
-        if not self.store.set_password(username, password_hash):
-            return {"errors": {"username": ["No such account."]}}
-        return {"account": _public(self.store.account(username))}
+        return {"account": _public(app.set_password(self.store, username, password_hash))}
 
-    @rpc
+    @rpc(expected_exceptions=RequestInvalid)
     def disable_account(self, username: str) -> dict:
-        if not self.store.disable(username):
-            return {"errors": {"username": ["No such account."]}}
-        return {"account": _public(self.store.account(username))}
+        return {"account": _public(app.disable_account(self.store, username))}
 
     @rpc
     def list_accounts(self) -> list[dict]:
@@ -110,8 +120,8 @@ class ConsoleService:
             return error(403, "missing the console's request header")
         try:
             body = read_json(request, SignInSchema())
-        except BadRequest as bad:
-            return json_response({"errors": bad.errors}, 400)
+        except RequestInvalid as bad:
+            return refusal_response(bad)
         account = self.store.account(body["username"])
         address = source_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
                                  self.settings.trust_forwarded_for)
@@ -150,12 +160,10 @@ class ConsoleService:
         return json_response({"signed_out": True}, headers={"Set-Cookie": cleared_cookie()})
 
     @http("GET", "/api/me")
-    def me(self, request):
-        session, denied = self._session(request)
-        if denied:
-            return denied
+    @for_a_desk()
+    def me(self, request, session):
         account = self.store.account(session["username"])
-        return json_response({"operator": _operator(account, session["expires_at"])})
+        return {"operator": _operator(account, session["expires_at"])}
 
     def _session(self, request, changing: bool = False) -> tuple[dict | None, Response | None]:
         """The signed-in operator's session, or the response that refuses the request."""
@@ -172,116 +180,91 @@ class ConsoleService:
 
     # --- the desk's alerts ------------------------------------------------------------------
     @http("GET", "/api/alerts")
-    def desk_alerts(self, request):
-        session, denied = self._session(request)
-        if denied:
-            return denied
+    @for_a_desk()
+    def desk_alerts(self, request, session):
         desk = session["desk"]
         args = request.args
-        found = self.alerts.desk_alerts(desk["department"], desk["division"], status=args.get("status") or None,
+        found = self.alerts_rpc.desk_alerts(desk["department"], desk["division"], status=args.get("status") or None,
                                         project_code=args.get("project") or None, since=_since(self.clock.now()))
         wanted = {k: args.get(k) for k in ("severity", "type") if args.get(k)}
         found = [a for a in found if all(a.get(k) == v for k, v in wanted.items())]
-        return json_response({"desk": desk, "alerts": found, "outcomes": self.alerts.outcomes()})
+        return {"desk": desk, "alerts": found, "outcomes": self.alerts_rpc.outcomes()}
 
     @http("GET", "/api/stream")
-    def stream(self, request):
+    @for_a_desk()
+    def stream(self, request, session):
         """Server-sent events: every change to an alert that reaches the desk, as it happens."""
-        session, denied = self._session(request)
-        if denied:
-            return denied
         request.environ["eventlet.minimum_write_chunk_size"] = 0   # send each event at once
         subscription = self.feed.subscribe(session["desk"])
         events = _events(subscription, session, self.store, self.clock, self.feed)
         return Response(events, mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
     @http("POST", "/api/alerts/acknowledge")
-    def acknowledge(self, request):
-        return self._act(request, AcknowledgeSchema(), lambda desk, who, body: self.alerts.acknowledge(
-            body["fingerprint"], desk["department"], desk["division"], who, body.get("note")))
+    @for_a_desk(changing=True, schema=AcknowledgeSchema)
+    def acknowledge(self, request, session, body):
+        desk = session["desk"]
+        return self.alerts_rpc.acknowledge(body["fingerprint"], desk["department"], desk["division"],
+                                           session["username"], body.get("note"))
 
     @http("POST", "/api/alerts/resolve")
-    def resolve(self, request):
-        return self._act(request, ResolveSchema(), lambda desk, who, body: self.alerts.resolve(
-            body["fingerprint"], desk["department"], desk["division"], who, body["outcome"], body.get("note")))
-
-    def _act(self, request, schema, action) -> Response:
-        session, denied = self._session(request, changing=True)
-        if denied:
-            return denied
-        try:
-            body = read_json(request, schema)
-        except BadRequest as bad:
-            return json_response({"errors": bad.errors}, 400)
-        result = action(session["desk"], session["username"], body)
-        if "error" in result:
-            return error(409, result["error"])
-        if "errors" in result:
-            return json_response(result, 400)
-        return json_response(result)
+    @for_a_desk(changing=True, schema=ResolveSchema)
+    def resolve(self, request, session, body):
+        desk = session["desk"]
+        return self.alerts_rpc.resolve(body["fingerprint"], desk["department"], desk["division"],
+                                       session["username"], body["outcome"], body.get("note"))
 
     # --- silences ---------------------------------------------------------------------------
     @http("GET", "/api/silences")
-    def list_silences(self, request):
-        session, denied = self._session(request)
-        if denied:
-            return denied
+    @for_a_desk()
+    def list_silences(self, request, session):
         desk = session["desk"]
-        return json_response({"silences": self.alerts.silences(desk["department"], desk["division"])})
+        return {"silences": self.alerts_rpc.silences(desk["department"], desk["division"])}
 
     @http("POST", "/api/silences")
-    def add_silence(self, request):
+    @for_a_desk(changing=True, schema=SilenceSchema)
+    def add_silence(self, request, session, body):
         """A desk silences only its own notifications: department and division are the desk's."""
-        session, denied = self._session(request, changing=True)
-        if denied:
-            return denied
-        try:
-            body = read_json(request, SilenceSchema())
-        except BadRequest as bad:
-            return json_response({"errors": bad.errors}, 400)
         chosen = {k: body[k] for k in SilenceSchema.MATCHED if body.get(k)}
         desk = session["desk"]
         matchers = {**chosen, "department": desk["department"], "desk_division": desk["division"]}
-        result = self.alerts.silence(matchers, session["username"], body["reason"], body["ends_at"],
-                                     body.get("starts_at"))
-        return json_response(result, 400 if "errors" in result else 200)
+        return self.alerts_rpc.silence(matchers, session["username"], body["reason"], body["ends_at"],
+                                       body.get("starts_at"))
 
     @http("POST", "/api/silences/expire")
-    def expire_silence(self, request):
-        return self._act(request, ExpireSilenceSchema(), lambda desk, who, body: self.alerts.expire_silence(
-            body["silence_id"], who, desk["department"], desk["division"]))
+    @for_a_desk(changing=True, schema=ExpireSilenceSchema)
+    def expire_silence(self, request, session, body):
+        desk = session["desk"]
+        return self.alerts_rpc.expire_silence(body["silence_id"], session["username"], desk["department"],
+                                              desk["division"])
 
     @http("GET", "/api/notifications")
-    def notifications(self, request):
-        session, denied = self._session(request)
-        if denied:
-            return denied
+    @for_a_desk()
+    def notifications(self, request, session):
         desk = session["desk"]
-        return json_response({"notifications": self.alerts.desk_notifications(desk["department"], desk["division"])})
+        return {"notifications": self.alerts_rpc.desk_notifications(desk["department"], desk["division"])}
 
     # --- a project ----------------------------------------------------------------------------
     @http("GET", "/api/project")
-    def project(self, request):
+    @for_a_desk()
+    def project(self, request, session):
         """A project in the desk's scope: its facts, its alerts on this desk, its payroll
         months and its coverage; a part whose service is absent says so."""
-        session, denied = self._session(request)
-        if denied:
-            return denied
         code, desk = request.args.get("code", ""), session["desk"]
-        project = self.projects.get_projects([code]).get(code)
+        project = self.projects_rpc.get_projects([code]).get(code)
         if project is None or not self._in_scope(project, desk):
             return error(404, f"项目 {code} 不在本岗位范围内 (not in this desk's scope)")
-        alerts = [a for a in self.alerts.desk_alerts(desk["department"], desk["division"], project_code=code)
+        alerts = [a for a in self.alerts_rpc.desk_alerts(desk["department"], desk["division"], project_code=code)
                   if alert_reaches(a, desk)]
-        return json_response({"project": project, "alerts": alerts,
-                              "payroll": self._optional(lambda: self.payroll.project_months(code), "payroll"),
-                              "coverage": self._coverage(code)})
+        return {"project": project, "alerts": alerts,
+                "payroll": self._optional(lambda: self.payroll_rpc.project_months(code), "payroll"),
+                "coverage": self._coverage(code)}
 
     def _in_scope(self, project: dict, desk: dict) -> bool:
         """Within the desk's division, and a project whose alerts this department receives."""
         if not covers(desk["division"], project["division"]):
             return False
-        return desk["department"] in self.alerts.project_departments(project.get("sector"), project.get("funding"))
+        return desk["department"] in self.alerts_rpc.project_departments(project.get("sector"), project.get("funding"))
 
     def _coverage(self, code: str) -> dict:
         service, method = self.settings.coverage_service, self.settings.coverage_method

@@ -9,6 +9,8 @@ from http.cookies import SimpleCookie
 from marshmallow import Schema, ValidationError
 from werkzeug.wrappers import Response
 
+from shared.errors import RequestInvalid, RequestRefused
+
 COOKIE = "wagewatch_session"
 # Every request that changes something must carry this header. A browser sends a custom
 # header cross-site only after a CORS preflight, which the console never grants, so a
@@ -16,10 +18,8 @@ COOKIE = "wagewatch_session"
 CSRF_HEADER = "X-WageWatch-Console"
 
 
-class BadRequest(ValueError):
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__(errors)
+class BadRequest(RequestInvalid):
+    """The request's JSON does not fit the endpoint's schema (400, field by field)."""
 
 
 def json_response(data, status: int = 200, headers: dict | None = None) -> Response:
@@ -38,6 +38,14 @@ def _plain(value):
 
 def error(status: int, message: str, **extra) -> Response:
     return json_response({"error": message, **extra}, status)
+
+
+def refusal_response(refusal: RequestInvalid | RequestRefused) -> Response:
+    """The one mapping of a refusal (shared/errors.py) to HTTP: a wrong field is 400 with
+    ``errors`` by field; a request the state does not allow is 409 with its ``error``."""
+    if isinstance(refusal, RequestInvalid):
+        return json_response({"errors": refusal.errors}, 400)
+    return error(409, str(refusal))
 
 
 def read_json(request, schema: Schema) -> dict:

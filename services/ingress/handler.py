@@ -1,10 +1,10 @@
 """The ingress use case: one delivery in, its effects stored, exactly one receipt out.
 
-Collaborators are passed in (a log repository, a dispatcher to the owning services, a
-receipt publisher), so this module is tested with fakes and runs under nameko unchanged.
-Order matters for at-least-once delivery: the owning service stores the records, then
-the log stores the outcome and its receipt, then the receipt is published, and only then
-does the caller acknowledge the delivery.
+Collaborators are passed in (the message log, a repository; a dispatcher to the owning
+services; a receipt publisher), so this module is tested with fakes and runs under nameko
+unchanged. Order matters for at-least-once delivery: the owning service stores the
+records, then the message log stores the outcome and its receipt, then the receipt is
+published, and only then does the caller acknowledge the delivery.
 """
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ from typing import Callable, Protocol
 
 from shared.contract.envelope import ACCEPTED, REJECTED
 from shared.contract.window import Window
+from shared.errors import RecordRefused
 from shared.projects import UNKNOWN_PROJECT
 from services.ingress.domain import (
     Delivery, Envelope, PayloadCheck, Unreadable, batch_status, check_payload, compose_receipt,
     duplicate_receipt, merge_rejections, minimal_receipt, read_envelope,
 )
-
-
-class OwnerOutcome(dict):
-    """What the owning service answered: ``errors`` (single) or ``rejected`` (batch)."""
 
 
 class IngressLog(Protocol):
@@ -30,7 +27,7 @@ class IngressLog(Protocol):
     def quarantine(self, delivery: Delivery, receipt: dict, reason: str) -> None: ...
 
 
-Dispatch = Callable[[Envelope, PayloadCheck], dict]
+Dispatch = Callable[[Envelope, PayloadCheck], dict]   # raises RecordRefused for a refused single record
 Publish = Callable[[dict, str | None], None]   # raises UnpublishableReceipt for the receipt's own fault
 
 
@@ -46,7 +43,7 @@ class WaitForRegistry(Exception):
     refusing it (the caller retries, then answers with ``hold_unknown=False``)."""
 
 
-def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
+def handle_delivery(delivery: Delivery, *, message_log: IngressLog, dispatch: Dispatch,
                     publish: Publish, received_at: str, hold_unknown: bool = True,
                     window: Window | None = None) -> dict:
     """Answer one delivery; returns the receipt that was published. Dates are judged from
@@ -56,30 +53,30 @@ def handle_delivery(delivery: Delivery, *, log: IngressLog, dispatch: Dispatch,
     if isinstance(reading, Unreadable):
         receipt = compose_receipt(message_id=reading.message_id, message_type=reading.type,
                                   status=REJECTED, errors=reading.errors, received_at=received_at)
-        return _reject(delivery, receipt, log, publish, delivery.key_division, "unreadable envelope")
+        return _reject(delivery, receipt, message_log, publish, delivery.key_division, "unreadable envelope")
     envelope = reading
-    prior = log.find(envelope.county, envelope.message_id)
+    prior = message_log.find(envelope.county, envelope.message_id)
     if prior is not None:
-        return _answer_again(prior, envelope, delivery, log, publish, received_at)
+        return _answer_again(prior, envelope, delivery, message_log, publish, received_at)
     check = check_payload(envelope, window)
-    outcome = dispatch(envelope, check) if check.has_valid_records else {}
+    outcome = _ask_owner(dispatch, envelope, check) if check.has_valid_records else {}
     receipt = _receipt_for(envelope, check, outcome, received_at)
     if receipt["status"] == REJECTED:
         if hold_unknown and delivery.redelivered and _names_unknown_project(outcome):
             raise WaitForRegistry(envelope.message_id)
-        return _reject(delivery, receipt, log, publish, envelope.county, "rejected payload")
+        return _reject(delivery, receipt, message_log, publish, envelope.county, "rejected payload")
     if receipt["status"] != ACCEPTED:
         # Before the record: a redelivery after a crash finds the record and goes no further.
-        log.quarantine(delivery, receipt, "rejected records")
-    if not log.record(envelope, receipt):
+        message_log.quarantine(delivery, receipt, "rejected records")
+    if not message_log.record(envelope, receipt):
         # Another consumer stored the same message_id a moment ago: this one is the re-send.
         receipt = duplicate_receipt(envelope, received_at)
     _send(publish, receipt, envelope.county)
-    log.mark_receipt_sent(envelope.county, envelope.message_id)
+    message_log.mark_receipt_sent(envelope.county, envelope.message_id)
     return receipt
 
 
-def give_up(delivery: Delivery, *, log: IngressLog, publish: Publish, received_at: str,
+def give_up(delivery: Delivery, *, message_log: IngressLog, publish: Publish, received_at: str,
             attempts: int) -> dict:
     """A message that failed ``attempts`` times is answered and kept, so the queue flows."""
     reading = read_envelope(delivery)
@@ -90,7 +87,7 @@ def give_up(delivery: Delivery, *, log: IngressLog, publish: Publish, received_a
         errors={"_platform": [f"Processing failed {attempts} times; the message is kept for "
                               "investigation. Contact the platform operators before re-sending."]},
     )
-    return _reject(delivery, receipt, log, publish, delivery.key_division, "processing failed")
+    return _reject(delivery, receipt, message_log, publish, delivery.key_division, "processing failed")
 
 
 def _receipt_for(envelope: Envelope, check: PayloadCheck, outcome: dict, received_at: str) -> dict:
@@ -107,12 +104,22 @@ def _receipt_for(envelope: Envelope, check: PayloadCheck, outcome: dict, receive
                            rejected=rejected, **common)
 
 
+def _ask_owner(dispatch: Dispatch, envelope: Envelope, check: PayloadCheck) -> dict:
+    """What the owning service answered: ``{}``, ``{"rejected": [...]}`` for a batch, or
+    the field errors of a refused record. Owners raise RecordRefused (shared/errors.py);
+    during the move to it, an owner may still answer ``{"errors": {...}}``: both read alike."""
+    try:
+        return dispatch(envelope, check)
+    except RecordRefused as refused:
+        return {"errors": refused.errors}
+
+
 def _names_unknown_project(outcome: dict) -> bool:
     return UNKNOWN_PROJECT in outcome.get("errors", {}).get("project_code", ())
 
 
-def _reject(delivery, receipt, log, publish, division, reason) -> dict:
-    log.quarantine(delivery, receipt, reason)
+def _reject(delivery, receipt, message_log, publish, division, reason) -> dict:
+    message_log.quarantine(delivery, receipt, reason)
     _send(publish, receipt, division)
     return receipt
 
@@ -126,7 +133,7 @@ def _send(publish: Publish, receipt: dict, division: str | None) -> None:
         publish(minimal_receipt(receipt, str(exc)), division)
 
 
-def _answer_again(prior: dict, envelope: Envelope, delivery: Delivery, log, publish, received_at):
+def _answer_again(prior: dict, envelope: Envelope, delivery: Delivery, message_log, publish, received_at):
     """A message_id already stored: a re-send gets ``duplicate``; a redelivery whose first
     receipt may not have gone out gets that same receipt again."""
     if prior.get("receipt_sent") and not delivery.redelivered:
@@ -134,5 +141,5 @@ def _answer_again(prior: dict, envelope: Envelope, delivery: Delivery, log, publ
         _send(publish, receipt, envelope.county)
         return receipt
     _send(publish, prior["receipt"], envelope.county)
-    log.mark_receipt_sent(envelope.county, envelope.message_id)
+    message_log.mark_receipt_sent(envelope.county, envelope.message_id)
     return prior["receipt"]

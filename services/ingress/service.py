@@ -16,7 +16,8 @@ from shared.contract.topology import ingress_exchange, ingress_queue, parked_que
 from shared.contract.window import Window
 from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from shared.nameko.health import HealthCheck
-from shared.nameko.providers import ClockProvider, Repository, Settings
+from shared.errors import RecordRefused
+from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
 from services.ingress.consumer import Requeue, raw_consume
 from services.ingress.domain import Delivery, Envelope, PayloadCheck
 from services.ingress.handler import UnpublishableReceipt, WaitForRegistry, give_up, handle_delivery
@@ -56,7 +57,8 @@ def submission(envelope: Envelope, check: PayloadCheck, received_at: str) -> dic
 class IngressService:
     name = "ingress"
 
-    log = Repository(IngressRepository)
+    message_log = Repository(IngressRepository)   # what each county message got (``log`` is the logger)
+    refusals = RemoteErrors(RecordRefused)        # owners refuse a record by raising it
     health = HealthCheck()
     clock = ClockProvider()
     window_settings = Settings(lambda config: config.get("INGRESS_WINDOW") or {})
@@ -72,7 +74,7 @@ class IngressService:
     def handle_county_message(self, delivery: Delivery):
         received_at = self.clock.now_iso()
         try:
-            handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
+            handle_delivery(delivery, message_log=self.message_log, dispatch=self._dispatch_to_owner(received_at),
                             publish=self._publish, received_at=received_at,
                             window=Window.arriving(received_at, self.window_settings))
         except WaitForRegistry:
@@ -84,7 +86,7 @@ class IngressService:
             time.sleep(1)
             raise Requeue() from None
         except Exception:  # noqa: BLE001 - a message is never dropped: retry, then answer
-            attempts = self.log.count_failure(delivery)
+            attempts = self.message_log.count_failure(delivery)
             log.exception("ingress failed on %s (attempt %d)", delivery.routing_key, attempts)
             if attempts < MAX_ATTEMPTS:
                 time.sleep(min(2 ** attempts / 4, RETRY_PAUSE_SECONDS))
@@ -94,21 +96,21 @@ class IngressService:
     def _wait_for_registry(self, delivery: Delivery, received_at: str) -> None:
         """Back to the queue a few times (its project.upsert may be behind it after a
         crash), then refused as the owner said: the project is unknown."""
-        if self.log.count_failure(delivery) < REGISTRY_WAITS:
+        if self.message_log.count_failure(delivery) < REGISTRY_WAITS:
             time.sleep(0.5)
             raise Requeue()
-        handle_delivery(delivery, log=self.log, dispatch=self._dispatch_to_owner(received_at),
+        handle_delivery(delivery, message_log=self.message_log, dispatch=self._dispatch_to_owner(received_at),
                         publish=self._publish, received_at=received_at, hold_unknown=False,
                         window=Window.arriving(received_at, self.window_settings))
-        self.log.forget_failures(delivery)
+        self.message_log.forget_failures(delivery)
 
     def _give_up(self, delivery: Delivery, received_at: str, attempts: int) -> None:
         """Answer and quarantine a message that keeps failing; if even that fails, it
         stays queued (the broker parks it after INGRESS_DELIVERY_LIMIT deliveries)."""
         try:
-            give_up(delivery, log=self.log, publish=self._publish, received_at=received_at,
+            give_up(delivery, message_log=self.message_log, publish=self._publish, received_at=received_at,
                     attempts=attempts)
-            self.log.forget_failures(delivery)
+            self.message_log.forget_failures(delivery)
         except Exception:  # noqa: BLE001 - acknowledging now would lose it unanswered
             log.exception("could not answer %s after %d attempts; it stays queued",
                           delivery.routing_key, attempts)
@@ -117,13 +119,13 @@ class IngressService:
     @rpc
     def quarantined(self, county: str | None = None, limit: int = 100) -> list[dict]:
         """Recently quarantined messages (without their bodies), newest first."""
-        return self.log.quarantined_messages(county, limit)
+        return self.message_log.quarantined_messages(county, limit)
 
     @rpc
     def quarantined_sealed(self, quarantine_id: str) -> dict | None:
         """One quarantined message with its body still sealed (``wagewatch quarantine show``
         opens it where the auditor holds QUARANTINE_KEY; this service never returns it open)."""
-        return self.log.sealed_body(quarantine_id)
+        return self.message_log.sealed_body(quarantine_id)
 
     def _publish(self, receipt: dict, division: str | None) -> None:
         """Properties only from values that fit them; a receipt the wire cannot carry

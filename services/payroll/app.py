@@ -8,6 +8,7 @@ from datetime import date
 from typing import Callable, Protocol
 
 from shared.contract.fields import to_fen
+from shared.errors import RecordRefused
 from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import submission_problem
@@ -37,12 +38,13 @@ class Payroll:
 
     def record(self, submission: dict) -> dict:
         """Store a ``payroll.paid``; several messages for one project-month merge by worker
-        (a redelivery writes the same values again). ``{"errors": …}`` when refused."""
+        (a redelivery writes the same values again). A sheet the county may not send
+        raises RecordRefused, naming the field."""
         payroll, county = submission["payload"], submission["county"]
         code, month = payroll["project_code"], payroll["month"]
         problem = submission_problem(self.registry.get(code), county)
         if problem:
-            return {"errors": {"project_code": [problem]}}
+            raise RecordRefused({"project_code": [problem]})
         lines = {keyed_hash(line["id_number"], self.pii_key): sheet_line(line, payroll, submission["message_id"])
                  for line in payroll["lines"]}
         self.payrolls.record(code, month, county, submission["message_id"], lines)

@@ -8,6 +8,7 @@ from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
 from shared.contract.alerts import PAYROLL_MISSING
+from shared.errors import RecordRefused
 from shared.internal import PayrollLineFactsSchema
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
@@ -36,7 +37,7 @@ class PayrollService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
         """The use cases over this worker's adapters (the service's bootstrap)."""
         return Payroll(self.payrolls, self.registry, self.dispatch, self.settings.rules, self.settings.pii_key)
 
-    @rpc
+    @rpc(expected_exceptions=RecordRefused)
     def record_payroll(self, submission: dict) -> dict:
         """Store a ``payroll.paid``; several messages for one project-month merge by worker."""
         return self.app().record(submission)

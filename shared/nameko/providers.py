@@ -82,3 +82,20 @@ class Kept(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.kept
+
+
+class RemoteErrors(DependencyProvider):
+    """Declares the domain exceptions a service expects back from the services it calls
+    (``shared/errors.py``): registered when the container starts, they arrive as
+    themselves instead of nameko's ``RemoteError``. Injects nothing."""
+
+    def __init__(self, *exception_types):
+        self.exception_types = exception_types
+
+    def setup(self):
+        from shared.errors import travel_as_themselves
+
+        travel_as_themselves(*self.exception_types)
+
+    def get_dependency(self, worker_ctx):
+        return None

@@ -64,3 +64,16 @@ def test_a_payroll_for_another_countys_project_is_refused(platform, county, list
     [receipt] = [r["body"] for r in receipts.wait_for(2)[1:]]
     assert receipt["status"] == "rejected"
     assert receipt["errors"] == {"payload.project_code": ["Belongs to another county's project registry."]}
+
+
+def test_a_project_code_another_county_registered_is_refused_by_field(platform, county, listen):
+    """The projects service raises RecordRefused; over RPC the ingress gets it back as
+    itself and answers exactly as when owners returned ``{"errors"}``."""
+    receipts = listen("receipts", COUNTY, "430121")
+    publish_and_confirm(county, receipts, message("project.upsert", project()))
+    county.publish(message("project.upsert", project(division="430121", project_code=CODE), county="430121",
+                           message_id="foreign-upsert-1"))
+    [receipt] = [r["body"] for r in receipts.wait_for(2)[1:]]
+    assert (receipt["status"], receipt["message_id"]) == ("rejected", "foreign-upsert-1")
+    assert receipt["errors"] == {"payload.project_code": [
+        "Already registered by another county; project codes are unique province-wide."]}

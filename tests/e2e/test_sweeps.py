@@ -15,7 +15,7 @@ import pytest
 from services.payroll.repository import PayrollRepository
 from services.projects.domain import TRACKED_FIELDS, project_record
 from services.projects.repository import ProjectRepository
-from services.projects.service import facts
+from services.projects.views import facts
 from services.workers.repository import WorkersRepository
 from shared.calendar import today
 from shared.contract.client import Listener

@@ -14,34 +14,17 @@ from services.alerts.service import AlertsService
 from shared.calendar import today
 from shared.contract.alerts import AlertSchema, NotificationSchema
 from shared.contract.client import Listener, alerts_listener
+from shared.errors import RequestInvalid, RequestRefused
 from shared.workdays import WorkingCalendar
+from tests.factories import LIFECYCLE_POLICY, alert_condition
 
-POLICY = """
-notifications:
-  - group_by: [project_code]
-    group_wait: 1s
-    group_interval: 1s
-    repeat_interval: {red: 3s, yellow: never}
-inhibitions:
-  - source: {severity: red}
-    target: {severity: yellow}
-    equal: [project_code, type]
-acknowledgement:
-  within_working_days: {red: 1, orange: 3}
-"""
 WATER = {"department": "water", "division": "430102"}
-
-
-def condition(month="2026-10", severity="red", project="P1", alert_type="PAYROLL_MISSING", **overrides):
-    return {"type": alert_type, "fingerprint": f"{alert_type}:{project}:{month}", "severity": severity,
-            "division": "430102", "sector": "water", "funding": "private", "project_code": project,
-            "month": month, "summary": f"no payroll for {month}", "details": {}, **overrides}
 
 
 @pytest.fixture
 def policy_config(config, tmp_path):
     path = tmp_path / "policy.yml"
-    path.write_text(POLICY, encoding="utf-8")
+    path.write_text(LIFECYCLE_POLICY, encoding="utf-8")
     return {**config, "ALERT_POLICY": str(path)}
 
 
@@ -67,14 +50,12 @@ def overdue_date() -> str:
 
 
 def test_acknowledging_stops_the_clock_and_only_the_desk_it_reaches_may_do_it(alerts):
-    report(alerts, condition())
+    report(alerts, alert_condition())
     fingerprint = "PAYROLL_MISSING:P1:2026-10"
-    refused = call(alerts, "acknowledge", fingerprint, "housing", "430102", "李四")
+    with pytest.raises(RequestRefused, match=f"^no alert {fingerprint} reaches housing@430102$"):
+        call(alerts, "acknowledge", fingerprint, "housing", "430102", "李四")
     acked = call(alerts, "acknowledge", fingerprint, "water", "430102", "张三", "已联系总包")
-    again = call(alerts, "acknowledge", fingerprint, "water", "430102", "王五")
-    assert refused == {"error": f"no alert {fingerprint} reaches housing@430102"}
     assert (acked["alert"]["acknowledged_by"], acked["alert"]["status"]) == ("张三", "firing")
-    assert again == {"error": f"alert {fingerprint} was already acknowledged by 张三"}
     assert call(alerts, "sweep", overdue_date())["escalated"] == []
 
 
@@ -84,7 +65,7 @@ def test_an_unacknowledged_red_escalates_to_the_city_once_even_with_two_instance
     second.start()
     city = alerts_listener(config["AMQP_URI"], department="water", division="430100")
     county = alerts_listener(config["AMQP_URI"], department="water", division="430102")
-    report(alerts, condition(), condition("2026-09", severity="orange"))
+    report(alerts, alert_condition(), alert_condition("2026-09", severity="orange"))
     sweeps = [eventlet.spawn(call, container, "sweep", overdue_date()) for container in (alerts, second)]
     outcomes = [s.wait() for s in sweeps]
     escalated = [a["fingerprint"] for o in outcomes for a in o["escalated"]]
@@ -103,12 +84,13 @@ def test_an_unacknowledged_red_escalates_to_the_city_once_even_with_two_instance
 
 def test_an_operator_resolves_with_an_outcome_and_the_desks_see_resolved(alerts, config):
     desk = alerts_listener(config["AMQP_URI"], department="water", division="430102")
-    report(alerts, condition())
-    bad = call(alerts, "resolve", "PAYROLL_MISSING:P1:2026-10", "water", "430102", "张三", "sorted")
+    report(alerts, alert_condition())
+    with pytest.raises(RequestInvalid) as bad:
+        call(alerts, "resolve", "PAYROLL_MISSING:P1:2026-10", "water", "430102", "张三", "sorted")
     done = call(alerts, "resolve", "PAYROLL_MISSING:P1:2026-10", "water", "430102", "张三", "paid", "补发到位")
     statuses = [(m["body"]["status"], m["routing_key"]) for m in desk.wait_for(2)]
     desk.close()
-    assert bad["error"].startswith("outcome: unknown outcome 'sorted'")
+    assert str(bad.value).startswith("outcome: unknown outcome 'sorted'")
     assert (done["alert"]["outcome"], done["alert"]["resolved_by"]) == ("paid", "张三")
     assert "已足额支付" in done["alert"]["resolution"]
     assert statuses == [("firing", "alert.water.430102.red"), ("resolved", "alert.water.430102.red")]
@@ -124,7 +106,8 @@ def notified(config):
 def test_a_burst_on_one_project_is_one_notification_and_the_contract_stream_keeps_every_alert(
         alerts, notified, config):
     desk = alerts_listener(config["AMQP_URI"], department="water", division="430102")
-    report(alerts, *[condition(f"2026-{m:02d}", severity="yellow", alert_type="WORKER_UNPAID") for m in range(1, 11)])
+    report(alerts, *[alert_condition(f"2026-{m:02d}", severity="yellow", alert_type="WORKER_UNPAID")
+                     for m in range(1, 11)])
     [notification] = notified.wait_for(1)
     assert len(desk.wait_for(10)) == 10, "the contract stream carries every alert"
     desk.close()
@@ -136,7 +119,7 @@ def test_a_burst_on_one_project_is_one_notification_and_the_contract_stream_keep
 
 
 def test_a_red_group_repeats_until_acknowledged_and_a_yellow_twin_is_inhibited(alerts, notified):
-    report(alerts, condition("2026-09"), condition("2026-10", severity="yellow"))
+    report(alerts, alert_condition("2026-09"), alert_condition("2026-10", severity="yellow"))
     first, repeat = [m["body"] for m in notified.wait_for(2)]
     assert (first["reason"], repeat["reason"]) == ("new", "repeat")
     assert [a["fingerprint"] for a in first["firing"]] == ["PAYROLL_MISSING:P1:2026-09"]
@@ -151,37 +134,32 @@ def test_a_red_group_repeats_until_acknowledged_and_a_yellow_twin_is_inhibited(a
 
 def test_a_silence_mutes_a_desk_records_who_and_why_and_ends_when_expired(alerts, notified):
     ends = (date.today() + timedelta(days=3)).isoformat()
-    refused = call(alerts, "silence", {"colour": "red"}, "张三", "", ends)
+    with pytest.raises(RequestInvalid) as refused:
+        call(alerts, "silence", {"colour": "red"}, "张三", "", ends)
     made = call(alerts, "silence", {"department": "water", "desk_division": "430102", "project_code": "P1"},
                 "张三", "春节停工，已备案", ends)
     silence_id = made["silence"]["silence_id"]
-    report(alerts, condition())
+    report(alerts, alert_condition())
     assert notified.drain(2.5) == []
     [shown] = call(alerts, "desk_alerts", "water", "430102")
     assert shown["silenced_by"] == silence_id
     assert [s["reason"] for s in call(alerts, "silences", "water", "430102")] == ["春节停工，已备案"]
     assert call(alerts, "silences", "hrss", "430102") == []
-    assert set(refused["errors"]) == {"matchers.colour", "reason"}
+    assert set(refused.value.errors) == {"matchers.colour", "reason"}
 
-    assert call(alerts, "expire_silence", silence_id, "李四", "hrss", "430102")["error"].startswith("no silence")
+    with pytest.raises(RequestRefused, match="^no silence"):
+        call(alerts, "expire_silence", silence_id, "李四", "hrss", "430102")
     assert call(alerts, "expire_silence", silence_id, "张三", "water", "430102")["silence"]["expired_by"] == "张三"
     [after] = notified.wait_for(1)
     assert [a["fingerprint"] for a in after["body"]["firing"]] == ["PAYROLL_MISSING:P1:2026-10"]
 
 
-def test_a_sweep_as_of_a_later_date_starts_the_clock_on_that_date(alerts):
-    as_of = WorkingCalendar().add_working_days(today(), 10)
-    call(alerts, "reconcile", "payroll", ["PAYROLL_MISSING"], as_of.isoformat(), [condition()])
-    assert call(alerts, "sweep", as_of.isoformat())["escalated"] == [], "not overdue the day it was raised"
-    later = WorkingCalendar().add_working_days(as_of, 2).isoformat()
-    assert [a["level"] for a in call(alerts, "sweep", later)["escalated"]] == ["city"]
-
-
 def test_two_instances_send_a_groups_notification_once(alerts, container_factory, policy_config, notified):
     second = container_factory(AlertsService, policy_config)
     second.start()
-    report(alerts, *[condition(f"2026-{m:02d}", severity="yellow", alert_type="WAGES_SHORT") for m in range(1, 6)])
-    report(second, condition("2026-06", severity="yellow", alert_type="WAGES_SHORT"))
+    report(alerts, *[alert_condition(f"2026-{m:02d}", severity="yellow", alert_type="WAGES_SHORT")
+                     for m in range(1, 6)])
+    report(second, alert_condition("2026-06", severity="yellow", alert_type="WAGES_SHORT"))
     [first] = notified.wait_for(1)
     assert notified.drain(3.0) == [first], "whichever instance claimed the group sent it, once"
     assert len(first["body"]["firing"]) == 6

@@ -8,7 +8,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.alerts.service import AlertsService
 from shared.contract.client import alerts_listener
-from shared.internal import CONDITIONS_CLEARED, ConditionSchema
+from shared.internal import CONDITIONS_CLEARED
 
 
 def condition(month="2026-10", severity="yellow", sector="water", **overrides):
@@ -82,25 +82,11 @@ def test_a_conditions_cleared_event_resolves_at_once(alerts, desk, config):
     assert resolved["resolved_at"] is not None
 
 
-def test_a_malformed_cleared_event_is_logged_and_dropped_not_retried_forever(alerts, config, caplog):
+def test_a_malformed_cleared_event_is_parked_at_once_with_its_error(alerts, config, caplog):
     with entrypoint_waiter(alerts, "handle_payroll_conditions_cleared"):
         event_dispatcher(config)("payroll", CONDITIONS_CLEARED, {"reason": "no fingerprints"})
-    assert "ignoring malformed conditions_cleared event" in caplog.text
-
-
-def test_a_stored_change_whose_publish_was_lost_is_relayed(alerts, desk, config):
-    from services.alerts.repository import AlertRepository
-    from shared.storage import database_for
-
-    repository = AlertRepository(database_for(config["MONGO_URI"], "alerts"))
-    stale = "2026-11-20T08:00:00+08:00"      # stored, then the publisher died
-    desks = [{"department": "water", "division": "430102", "level": "county"}]
-    repository.raise_new(ConditionSchema().load(condition()), desks, stale)
-    with entrypoint_hook(alerts, "relay_unpublished") as relay:
-        relay()
-    [relayed] = desk.wait_for(1)
-    assert relayed["body"]["fingerprint"] == "PAYROLL_MISSING:P1:2026-10"
-    assert repository.unpublished() == []
+    assert "parking conditions_cleared event after 1 attempt(s)" in caplog.text
+    assert "'fingerprints': ['Missing data for required field.']" in caplog.text
 
 
 def test_report_raises_without_resolving_and_clear_resolves_by_fingerprint(alerts, desk):

@@ -7,6 +7,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from services.projects.service import ProjectsService
 from shared.contract.messages import ProjectSchema
+from shared.errors import RecordRefused
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
 from tests.factories import COUNTY, OTHER_COUNTY, project
 
@@ -54,25 +55,17 @@ def test_registering_then_changing_a_project_publishes_past_tense_events(registr
     assert changed["project"]["pay_day"] == 15
 
 
-def test_a_replayed_upsert_changes_nothing_but_repeats_its_event_identically(registry):
-    """A crash between the store and the dispatch redelivers the request: the replay must
-    announce exactly what the first delivery would have (not "nothing changed")."""
-    container, watcher = registry
-    with entrypoint_waiter(watcher, "on_registered"):
-        submit(container, project())
-    with entrypoint_waiter(watcher, "on_registered"):
-        submit(container, project())
-    first, replay = (body for _, body in ProjectWatcher.seen)
-    assert replay == first and first["project"]["version"] == 1 and "status" in first["changed"]
-
-
-def test_another_county_cannot_replace_a_project(registry):
+def test_a_refused_project_reaches_the_rpc_caller_as_record_refused(registry):
+    """The rule is unit-tested (test_project_registration); here, the edge: the RPC lets
+    RecordRefused through as an expected exception, and nothing is stored."""
     container, _ = registry
     submit(container, project())
-    answer = submit(container, project(division=OTHER_COUNTY, project_code=project()["project_code"]),
-                    county=OTHER_COUNTY)
-    assert answer == {"errors": {"project_code": [
-        "Already registered by another county; project codes are unique province-wide."]}}
+    with pytest.raises(RecordRefused) as refused:
+        submit(container, project(division=OTHER_COUNTY, project_code=project()["project_code"]),
+               county=OTHER_COUNTY)
+    assert list(refused.value.errors) == ["project_code"]
+    (rpc_entrypoint,) = ProjectsService.register_project.nameko_entrypoints   # not logged as a failure
+    assert rpc_entrypoint.expected_exceptions is RecordRefused
     with entrypoint_hook(container, "get_projects") as get:
         assert get([project()["project_code"]])[project()["project_code"]]["division"] == COUNTY
 

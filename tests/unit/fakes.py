@@ -219,3 +219,76 @@ class FakePayrollTotals:
     def month_totals(self, months, project_codes=None):
         return [r for r in self.rows if (months is None or r["month"] in months)
                 and (project_codes is None or r["project_code"] in project_codes)]
+
+
+class FakeProjects:
+    """The projects service's repository (services/projects/repository.py), in a dict."""
+
+    def __init__(self):
+        self.records: dict[str, dict] = {}
+
+    def get(self, project_code):
+        return self.records.get(project_code)
+
+    def save(self, record, version, changed):
+        self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
+
+
+class FixedClock:
+    """The platform clock, standing where a test puts it (Asia/Shanghai)."""
+
+    def __init__(self, now: str):
+        self.at = datetime.fromisoformat(now)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()
+
+    def now_iso(self) -> str:
+        return self.at.isoformat()
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+class FakePublisher:
+    """A nameko Publisher: remembers each (body, routing key) published."""
+
+    def __init__(self):
+        self.sent: list[tuple[dict, str]] = []
+
+    def __call__(self, body, routing_key):
+        self.sent.append((body, routing_key))
+
+    def keys(self) -> list[str]:
+        return [key for _, key in self.sent]
+
+
+class FakeAccounts:
+    """The console's accounts (services/console/repository.ConsoleRepository), in a dict."""
+
+    def __init__(self):
+        self.accounts: dict[str, dict] = {}
+
+    def add_account(self, account):
+        if account["username"] in self.accounts:
+            return False
+        self.accounts[account["username"]] = dict(account)
+        return True
+
+    def set_password(self, username, password_hash):
+        return self._change(username, password=password_hash)
+
+    def disable(self, username):
+        return self._change(username, disabled=True)
+
+    def account(self, username):
+        return self.accounts.get(username)
+
+    def _change(self, username, **fields):
+        if username not in self.accounts:
+            return False
+        self.accounts[username].update(fields)
+        return True

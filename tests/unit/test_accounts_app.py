@@ -11,6 +11,7 @@ from services.accounts.app import Accounts
 from services.accounts.domain import AccountRules
 from shared.calendar import Month
 from shared.contract.messages import AccountOpenedSchema, AllocationSchema, DepositSchema
+from shared.errors import RecordRefused
 from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
@@ -69,8 +70,9 @@ def test_an_account_number_is_kept_only_hashed_and_masked(use_cases):
 ])
 def test_a_record_the_county_may_not_send_is_refused_naming_the_field(use_cases, message_type, payload,
                                                                       code, county, problem):
-    assert submit(use_cases, message_type, payload(project_code=code), county) == {
-        "errors": {"project_code": [problem]}}
+    with pytest.raises(RecordRefused) as refused:
+        submit(use_cases, message_type, payload(project_code=code), county)
+    assert refused.value.errors == {"project_code": [problem]}
     assert use_cases.dispatch.sent == [] and use_cases.ledger.kept == FakeLedger().kept
 
 

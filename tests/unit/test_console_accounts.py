@@ -13,7 +13,9 @@ from services.console.sign_in import (
 )
 from services.console.feed import Hub
 from shared.calendar import SHANGHAI
-from tests.unit.fakes import FakeAttempts
+from services.console import app as console_app
+from shared.errors import RequestInvalid
+from tests.unit.fakes import FakeAccounts, FakeAttempts
 
 
 def test_a_password_is_kept_as_a_salted_scrypt_hash_and_checked_against_it():
@@ -130,3 +132,29 @@ def test_a_tab_that_stops_reading_is_told_to_reload_rather_than_growing_without_
     for number in range(1200):
         hub.alert_changed(view("water", "430102", str(number)))
     assert tab.next(0.01) == ("reload", {})
+
+
+HASH = "scrypt$16384$8$1$c2FsdA==$aGFzaA=="
+
+
+def test_an_account_is_refused_field_by_field_and_a_name_is_taken_once():
+    store = FakeAccounts()
+    with pytest.raises(RequestInvalid) as bad:
+        console_app.add_account(store, "water-fr", "plain text", "water", "430102", None, "2026-11-02T09:00:00+08:00")
+    assert list(bad.value.errors) == ["password_hash"]
+    added = console_app.add_account(store, "water-fr", HASH, "water", "430102", None, "2026-11-02T09:00:00+08:00")
+    assert (added["display_name"], added["disabled"]) == ("water-fr", False)
+    with pytest.raises(RequestInvalid) as taken:
+        console_app.add_account(store, "water-fr", HASH, "water", "430102", None, "2026-11-02T09:00:00+08:00")
+    assert taken.value.errors == {"username": ["Already taken."]}
+
+
+def test_only_an_existing_account_has_its_password_changed_or_is_disabled():
+    store = FakeAccounts()
+    console_app.add_account(store, "water-fr", HASH, "water", "430102", None, "2026-11-02T09:00:00+08:00")
+    assert console_app.disable_account(store, "water-fr")["disabled"] is True
+    for change in (lambda: console_app.set_password(store, "nobody", HASH),
+                   lambda: console_app.disable_account(store, "nobody")):
+        with pytest.raises(RequestInvalid) as missing:
+            change()
+        assert missing.value.errors == {"username": ["No such account."]}

@@ -25,7 +25,7 @@ def deliver(env: dict, receipts=None, owner=None):
     receipts, owner, log = receipts or FakeReceipts(), owner or FakeOwner(), FakeIngressLog()
     body = json.dumps(env).encode()      # \u escapes: a lone surrogate arrives as one
     delivery = Delivery(body=body, routing_key=f"county.{env['county']}.{env['type']}")
-    receipt = handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+    receipt = handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW)
     assert [r for r, _ in receipts.sent] == [receipt], "exactly one receipt"
     assert ReceiptSchema().validate(receipt) == {}
     return receipt, owner, log
@@ -170,7 +170,7 @@ def test_a_receipt_the_wire_cannot_carry_is_replaced_by_a_minimal_one():
     log, owner = FakeIngressLog(), FakeOwner()
     env = message("project.upsert", project(), message_id="x" * 10240)
     delivery = Delivery(body=json.dumps(env).encode(), routing_key=f"county.{COUNTY}.project.upsert")
-    handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+    handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW)
     [(sent, division)] = receipts.sent
     assert division == COUNTY and ReceiptSchema().validate(sent) == {}
     assert (sent["message_id"], sent["type"], sent["status"]) == (None, "project.upsert", "rejected")
@@ -182,7 +182,7 @@ def test_giving_up_on_a_message_with_an_unfit_message_id_still_answers_it():
     receipts = FakeReceipts(refuse=_wire_refuses)
     env = message("project.upsert", project(), message_id="编" * 90)
     delivery = Delivery(body=json.dumps(env).encode(), routing_key=f"county.{COUNTY}.project.upsert")
-    give_up(delivery, log=FakeIngressLog(), publish=receipts, received_at=NOW, attempts=5)
+    give_up(delivery, message_log=FakeIngressLog(), publish=receipts, received_at=NOW, attempts=5)
     [(sent, _)] = receipts.sent
     assert sent["status"] == "rejected" and sent["message_id"] is None
 

@@ -24,7 +24,7 @@ EXAMPLES = 1200
 def answer(case: Case):
     log, owner, receipts = FakeIngressLog(), FakeOwner(), FakeReceipts()
     delivery = Delivery(body=case.body, routing_key=case.routing_key, message_id_property=case.message_id)
-    returned = handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+    returned = handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW)
     return returned, log, owner, receipts
 
 

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from services.ingress.domain import Delivery
+from shared.errors import RecordRefused
 from services.ingress.handler import give_up, handle_delivery
 from tests.factories import COUNTY, message, payroll, project, worker_id
 from tests.unit.fakes import FakeIngressLog, FakeOwner, FakeReceipts
@@ -16,7 +17,7 @@ NOW = "2026-11-23T08:00:01+08:00"
 def deliver(env, log, owner, receipts, redelivered=False):
     delivery = Delivery(body=json.dumps(env).encode(), routing_key=f"county.{env['county']}.{env['type']}",
                         redelivered=redelivered)
-    return handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+    return handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW)
 
 
 def test_a_valid_message_is_stored_by_its_owner_then_answered_accepted():
@@ -77,7 +78,7 @@ def test_a_partial_batch_counts_edge_and_owner_rejections_in_index_order():
 def test_garbage_is_answered_on_the_routing_keys_county_and_quarantined():
     log, owner, receipts = FakeIngressLog(), FakeOwner(), FakeReceipts()
     delivery = Delivery(body=b"\x00garbage", routing_key="county.430121.payroll.paid", message_id_property="p-9")
-    receipt = handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+    receipt = handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW)
     assert receipts.sent == [(receipt, "430121")]
     assert (receipt["status"], receipt["message_id"], receipt["type"]) == ("rejected", "p-9", "payroll.paid")
     assert log.quarantined[0]["body"] == b"\x00garbage" and owner.stored == []
@@ -87,7 +88,7 @@ def test_a_message_that_keeps_failing_is_answered_and_kept():
     log, receipts = FakeIngressLog(), FakeReceipts()
     env = message("project.upsert", project(), message_id="m-7")
     delivery = Delivery(body=json.dumps(env).encode(), routing_key=f"county.{COUNTY}.project.upsert")
-    receipt = give_up(delivery, log=log, publish=receipts, received_at=NOW, attempts=5)
+    receipt = give_up(delivery, message_log=log, publish=receipts, received_at=NOW, attempts=5)
     assert receipt["status"] == "rejected" and receipt["message_id"] == "m-7"
     assert "failed 5 times" in receipt["errors"]["_platform"][0]
     assert log.quarantined[0]["reason"] == "processing failed"
@@ -127,10 +128,27 @@ def test_a_redelivered_message_for_an_unknown_project_waits_for_the_registry_bef
     env = message("payroll.paid", payroll(), message_id="m-9")
     delivery = Delivery(body=json.dumps(env).encode(), routing_key=f"county.{COUNTY}.payroll.paid", redelivered=True)
     with pytest.raises(WaitForRegistry):
-        handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW)
+        handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW)
     assert receipts.sent == [] and log.quarantined == []      # nothing answered yet
-    final = handle_delivery(delivery, log=log, dispatch=owner, publish=receipts, received_at=NOW,
+    final = handle_delivery(delivery, message_log=log, dispatch=owner, publish=receipts, received_at=NOW,
                             hold_unknown=False)
     assert final["status"] == "rejected"
     assert final["errors"] == {"payload.project_code": [UNKNOWN_PROJECT]}
     assert receipts.sent == [(final, COUNTY)]
+
+
+@pytest.mark.parametrize("refuse", ["raises RecordRefused", "answers the old errors dict"])
+def test_an_owner_refusing_a_record_either_way_gives_the_same_field_errors(refuse):
+    """Owners move from answering ``{"errors"}`` to raising RecordRefused (shared/errors.py);
+    the receipt a county gets does not change."""
+    errors = {"project_code": ["Already registered by another county; project codes are unique province-wide."]}
+
+    def owner(envelope, check):
+        if refuse == "raises RecordRefused":
+            raise RecordRefused(errors)
+        return {"errors": errors}
+
+    log = FakeIngressLog()
+    receipt = deliver(message("project.upsert", project(), message_id="m-1"), log, owner, FakeReceipts())
+    assert (receipt["status"], receipt["errors"]) == ("rejected", {"payload.project_code": errors["project_code"]})
+    assert log.quarantined[0]["reason"] == "rejected payload"

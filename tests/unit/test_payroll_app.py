@@ -9,6 +9,7 @@ import pytest
 from services.payroll.app import Payroll
 from services.payroll.domain import PayrollRules
 from shared.contract.messages import PayrollSchema
+from shared.errors import RecordRefused
 from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
@@ -57,7 +58,9 @@ def test_messages_for_one_month_merge_by_worker(use_cases):
     (payroll("2026-08"), OTHER_COUNTY, "Belongs to another county's project registry."),
 ])
 def test_a_sheet_the_county_may_not_send_is_refused_naming_the_field(use_cases, payload, county, problem):
-    assert use_cases.record(submission(payload, county)) == {"errors": {"project_code": [problem]}}
+    with pytest.raises(RecordRefused) as refused:
+        use_cases.record(submission(payload, county))
+    assert refused.value.errors == {"project_code": [problem]}
     assert use_cases.payrolls.sheets == {} and use_cases.dispatch.sent == []
 
 

@@ -9,7 +9,7 @@ import pytest
 from marshmallow import ValidationError
 
 from services.projects.domain import project_record
-from services.projects.service import facts
+from services.projects.views import facts
 from shared.contract.messages import ProjectSchema
 from shared.internal import ProjectFactsSchema
 from shared.projects import load_facts

@@ -1,0 +1,44 @@
+"""The projects service's use case (工程项目登记): a county registers or changes a project.
+
+Plain Python over two ports, a repository and a dispatcher of internal events, so it is
+unit-tested with fakes (tests/unit/test_project_registration.py); the nameko class only
+translates the RPC into this call. A refusal raises RecordRefused (shared/errors.py).
+"""
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from shared.errors import RecordRefused
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from services.projects.domain import changed_fields, ownership_problem, project_record
+from services.projects.views import facts
+
+
+class ProjectStore(Protocol):
+    def get(self, project_code: str) -> dict | None: ...
+    def save(self, record: dict, version: int, changed: list[str]) -> None: ...
+
+
+Dispatch = Callable[[str, dict], None]
+
+
+def register_project(submission: dict, *, repository: ProjectStore, dispatch: Dispatch) -> None:
+    """Store a ``project.upsert`` as its next version and announce it; a project code
+    another county registered is refused (RecordRefused, keyed by field)."""
+    county = submission["county"]
+    record = project_record(submission["payload"], county)
+    existing = repository.get(record["project_code"])
+    problem = ownership_problem(existing, county)
+    if problem:
+        raise RecordRefused({"project_code": [problem]})
+    changed = changed_fields(existing, record)
+    if changed or existing is None:
+        version = 1 if existing is None else existing["version"] + 1
+        repository.save(record, version, changed)
+    else:   # a replay, or a re-send of the same data: announce the stored version again
+        version, changed = existing["version"], existing["changed"]
+    # Dispatched on every delivery, even a replay, so a crash between the store and
+    # the dispatch cannot lose the event: the request is redelivered and the stored
+    # version is announced again, identically. Consumers compare versions.
+    event = PROJECT_REGISTERED if version == 1 else PROJECT_CHANGED
+    dispatch(event, {"project": facts({**record, "version": version}), "changed": changed})
