@@ -6,10 +6,8 @@ The rules and use cases are in ``app.py``; this class only turns entrypoints int
 project registry, the payroll and alerts services' RPC)."""
 from __future__ import annotations
 
-import logging
 from datetime import date
 
-from marshmallow import ValidationError
 from nameko.rpc import RpcProxy, rpc
 
 from shared.calendar import Month
@@ -26,7 +24,6 @@ from services.workers.repository import WorkersRepository
 from services.workers.settings import WorkersSettings
 from services.workers.site_rules import SITE_TYPES
 
-log = logging.getLogger(__name__)
 _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
@@ -86,15 +83,11 @@ class WorkersService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
         # Only sweeps call it: records re-evaluate nothing here but what they clear.
         return bootstrap(self).evaluate(day, isolation)
 
-    # Retried on error (then parked, like every reliable handler): marking the month is a
-    # single write that fails only with storage away. A malformed event is logged and dropped.
+    # Retried on error, then parked (marking the month is a single write that fails only
+    # with storage away); a malformed event is parked at once with its error.
     @reliable_event_handler("payroll", PAYROLL_RECORDED)
     def handle_payroll_recorded(self, body):
-        try:
-            event = _PAYROLL_RECORDED.load(body)
-        except ValidationError as exc:
-            log.error("ignoring malformed %s event: %s", PAYROLL_RECORDED, exc.messages)
-            return
+        event = _PAYROLL_RECORDED.load(body)
         bootstrap(self).payroll_recorded(event["project_code"], event["month"])
 
     def _sweep_log(self):
