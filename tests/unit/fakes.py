@@ -234,25 +234,6 @@ class FakeProjects:
         self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
 
 
-class FixedClock:
-    """The platform clock, standing where a test puts it (Asia/Shanghai)."""
-
-    def __init__(self, now: str):
-        self.at = datetime.fromisoformat(now)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def today(self) -> date:
-        return self.at.date()
-
-    def now_iso(self) -> str:
-        return self.at.isoformat()
-
-    def advance(self, **delta) -> None:
-        self.at += timedelta(**delta)
-
-
 class FakePublisher:
     """A nameko Publisher: remembers each (body, routing key) published."""
 
