@@ -6,8 +6,9 @@ have stored had the province arrived over the contract, by running the services'
 code: every message is read as the ingress reads it (``check_payload`` and
 ``submission``) and handed to the owning service's RPC method, called on an instance of
 the service class whose dependencies are given here (as nameko would inject them): the
-real repository on the given database, the real settings, and quiet stand-ins for what
-only talks to other services (events, the registry's county check, alerts).
+real repository on the given database, the real settings, a copy of the project registry
+filled by the province's project.upsert messages, and quiet stand-ins for what only talks
+to other services (events, alerts).
 
 Two shortcuts, each leaving the stored result unchanged:
 
@@ -35,7 +36,6 @@ from pathlib import Path
 
 from shared.nameko.registry import LocalRegistry
 from shared.pii import normalise_id_number
-from shared.projects import ProjectDivisions
 from testkit.province import Province
 from testkit.province import generator as generate_module
 from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
@@ -58,7 +58,8 @@ from services.projects.repository import ProjectRepository
 from services.projects.service import ProjectsService
 from services.projects.views import facts
 from services.workers.repository import WorkersRepository
-from services.workers.service import WorkersService
+from services.workers.app import Submission, Workers
+from services.workers.service import WorkersService, bootstrap
 from services.workers.settings import WorkersSettings
 
 SERVICES = ("projects", "payroll", "workers", "accounts", "complaints")
@@ -119,18 +120,6 @@ def _feed(province: Province, seeders, progress) -> None:
 
 
 # --- stand-ins for what a service only tells or asks other services ---------------------------
-
-class _Registry:
-    """``projects.get_projects`` as the owners use it when storing: only to check that the
-    sending county registered the project (``shared.projects.submission_problem``)."""
-
-    def __init__(self, province: Province):
-        self._division = {p.code: p.county for p in province.projects}
-
-    def get_projects(self, codes):
-        return {code: {"project_code": code, "division": self._division[code]}
-                for code in codes if code in self._division}
-
 
 class _NoProjects:
     """The projects service as a seeded monitor's registry copy asks it: never, since each
@@ -266,7 +255,7 @@ class _Complaints(_Seeder):
 
     def make(self, database, config, province):
         return _service(ComplaintsService, cases=CaseRepository(database),
-                        settings=ComplaintSettings.from_config(config), projects=_Registry(province),
+                        settings=ComplaintSettings.from_config(config),
                         dispatch=_Quiet(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
 
 
@@ -275,22 +264,34 @@ class _Workers(_Seeder):
 
     def make(self, database, config, province):
         service = _service(WorkersService, records=WorkersRepository(database),
-                           settings=WorkersSettings.from_config(config), projects=_Registry(province),
-                           divisions=ProjectDivisions(), alerts=_Quiet(), clock=_Clock(province.spec.as_of))
-        # The keyed hash of an ID number never changes: worked out once per worker, not
-        # once per clock-in (a pure function, remembered on this instance only).
-        service._worker = functools.lru_cache(maxsize=None)(service._worker)
+                           settings=WorkersSettings.from_config(config), alerts=_Quiet(),
+                           clock=_Clock(province.spec.as_of))
         self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
         self.paid_months: list[tuple[str, str]] = []
         self.marked: dict[str, dict] = {}   # project-month key -> as marked by its payroll
         self.payroll = None                 # the payroll service, when seeded alongside
         return service
 
+    @functools.cached_property
+    def app(self) -> Workers:
+        """The service's use cases, over its adapters (once its registry copy is wired)."""
+        app = bootstrap(self.service)
+        # The keyed hash of an ID number never changes: worked out once per worker, not
+        # once per clock-in (a pure function, remembered on this instance only).
+        app.worker = functools.lru_cache(maxsize=None)(app.worker)
+        return app
+
     def take(self, env: dict) -> None:
         if env["type"] == ATTENDANCE:
             self._merge(env)
         elif env["type"] == "payroll.paid":
             self.paid_months.append((env["payload"]["project_code"], env["payload"]["month"]))
+        elif env["type"] in self.types:
+            store = self.app.enrol if env["type"] == "worker.enrol" else self.app.record_exits
+            answer = store(Submission.of(_read(env)))
+            if answer["rejected"]:
+                raise ValueError(f"{env['message_id']}: refused: {answer}")
+            self.stored += 1
         else:
             super().take(env)
 
@@ -305,25 +306,22 @@ class _Workers(_Seeder):
     def _store_attendance(self, county: str) -> None:
         records = self.attendance.pop(county, [])
         if records:
-            self.service.record_attendance({"county": county, "message_id": f"{county}-seeded-gate",
-                                            "type": ATTENDANCE,
-                                            "records": [{"index": i, "record": r} for i, r in enumerate(records)]})
+            self.app.record_attendance(Submission(county, f"{county}-seeded-gate", list(enumerate(records))))
 
     def end_of_county(self) -> None:
         """The county's gate records, then its payroll's marks (payroll follows attendance)."""
         for county in list(self.attendance):
             self._store_attendance(county)
         for code, month in self.paid_months:
-            marked = self.service.records.mark_stale(code, month)
+            marked = self.app.records.mark_stale(code, month)
             self.marked[marked["_id"]] = marked
         self.paid_months.clear()
 
     def end(self) -> None:
         """Reconcile every project-month a payroll marked, as the handler does on arrival."""
         if self.payroll is not None and self.marked:
-            self.service.payroll = self.payroll
-            self.service._reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]),
-                                    clear_reason="payroll recorded")
+            self.app.payroll = self.payroll
+            self.app.reconcile(sorted(self.marked.values(), key=lambda m: m["_id"]), clear_reason="payroll recorded")
 
 
 _SEEDERS = {"projects": _Projects, "payroll": _Payroll, "workers": _Workers, "accounts": _Accounts,

@@ -20,6 +20,11 @@ NOT_ENROLLED = "Not enrolled on this project."
 UNREGISTERED, BEFORE_ENTRY, AFTER_EXIT, NO_CONTRACT = "not_enrolled", "before_entry", "after_exit", "no_contract"
 
 
+def project_month_key(project_code: str, month: str) -> str:
+    """``"<project_code>:<month>"``: also the payroll service's key for a month's sheet."""
+    return f"{project_code}:{month}"
+
+
 @dataclass(frozen=True)
 class Stint:
     """One period on a project: from the entry date to the exit date (open while on site)."""
@@ -220,14 +225,25 @@ class BatchOutcome:
     rejected: list[dict] = field(default_factory=list)
 
 
-def apply_batch(items: list[tuple[int, str, str, object]], current: dict[tuple[str, str], dict],
+@dataclass(frozen=True)
+class RecordChange:
+    """One enrolment or exit of a batch, the worker already pseudonymised; ``change`` is what
+    ``enrolment_after``/``enrolment_after_exit`` applies (the enrolment kept, or an exit date)."""
+
+    index: int
+    project_code: str
+    worker: str          # keyed hash of the ID number
+    change: object
+
+
+def apply_batch(items: list[RecordChange], current: dict[tuple[str, str], dict],
                 refused_projects: dict[str, str], apply) -> BatchOutcome:
-    """Apply ``worker.enrol`` or ``worker.exit`` records in order: ``items`` are (index,
-    project_code, worker, change) and ``apply(enrolment or None, change)`` answers the new
-    enrolment or a :class:`Refused`. A later record for the same worker sees the earlier."""
+    """Apply ``worker.enrol`` or ``worker.exit`` records in order: ``apply(enrolment or
+    None, change)`` answers the new enrolment or a :class:`Refused`. A later record for the
+    same worker sees the earlier."""
     outcome = BatchOutcome()
     state = dict(current)
-    for index, code, worker, change in items:
+    for index, code, worker, change in ((i.index, i.project_code, i.worker, i.change) for i in items):
         if code in refused_projects:
             outcome.rejected.append({"index": index, "errors": {"project_code": [refused_projects[code]]}})
             continue

@@ -15,12 +15,7 @@ from pymongo import DeleteMany, ReplaceOne, UpdateOne
 
 from shared.calendar import Month
 from shared.sweeps import SweepLog
-from services.workers.domain import AttendancePlan, Stint
-
-
-def project_month_key(project_code: str, month: str) -> str:
-    """``"<project_code>:<month>"``: also the payroll service's key for a month's sheet."""
-    return f"{project_code}:{month}"
+from services.workers.domain import AttendancePlan, Stint, project_month_key
 
 
 def _enrolment_id(project_code: str, worker: str) -> str:

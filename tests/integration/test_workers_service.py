@@ -167,7 +167,8 @@ def test_the_sweep_raises_once_recomputes_only_what_changed_and_payroll_clears_a
     assert repository.project_month(CODE, "2026-10")["has_findings"] is False
 
 
-def test_a_malformed_payroll_recorded_event_is_logged_and_dropped(services, config, caplog):
+def test_a_malformed_payroll_recorded_event_is_parked_at_once_with_its_error(services, config, caplog):
     with entrypoint_waiter(services["workers"], "handle_payroll_recorded"):
         event_dispatcher(config)("payroll", PAYROLL_RECORDED, {"month": "2026-10"})
-    assert "ignoring malformed payroll_recorded event" in caplog.text
+    assert "parking payroll_recorded event after 1 attempt(s)" in caplog.text
+    assert "'project_code': ['Missing data for required field.']" in caplog.text

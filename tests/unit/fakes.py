@@ -92,6 +92,70 @@ class FakeProjectSource:
         return list(self.projects.values())
 
 
+class Unreachable(Exception):
+    """Another service cannot be reached (its RPC times out)."""
+
+
+class FakeAlerts:
+    """The alerts service's RPC as other services call it (report, clear): records the calls;
+    while ``away`` every call raises."""
+
+    def __init__(self):
+        self.reported: list[dict] = []
+        self.cleared: list[tuple[list[str], str]] = []
+        self.away = False
+
+    def report(self, source, conditions):
+        self._reachable()
+        self.reported.extend(conditions)
+
+    def clear(self, source, fingerprints, reason):
+        self._reachable()
+        self.cleared.append((list(fingerprints), reason))
+
+    def cleared_fingerprints(self) -> list[str]:
+        return [fp for fps, _reason in self.cleared for fp in fps]
+
+    def _reachable(self):
+        if self.away:
+            raise Unreachable("alerts")
+
+
+class FakePayroll:
+    """The payroll service's ``payroll_lines`` RPC: lines per project-month key; counts what
+    it was asked; while ``away`` it raises."""
+
+    def __init__(self, lines: dict | None = None):
+        self.lines = dict(lines or {})
+        self.asked: list[list[str]] = []
+        self.away = False
+
+    def payroll_lines(self, keys):
+        if self.away:
+            raise Unreachable("payroll")
+        self.asked.append(list(keys))
+        return {key: self.lines[key] for key in keys if key in self.lines}
+
+
+class FixedClock:
+    """The platform clock, standing where a test puts it (Asia/Shanghai)."""
+
+    def __init__(self, now: str):
+        self.at = datetime.fromisoformat(now)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()
+
+    def now_iso(self) -> str:
+        return self.at.isoformat()
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
 class FakeEvents:
     """An event dispatcher: keeps (event type, body) in order."""
 
@@ -168,25 +232,6 @@ class FakeProjects:
 
     def save(self, record, version, changed):
         self.records[record["project_code"]] = {**record, "version": version, "changed": list(changed)}
-
-
-class FixedClock:
-    """The platform clock, standing where a test puts it (Asia/Shanghai)."""
-
-    def __init__(self, now: str):
-        self.at = datetime.fromisoformat(now)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def today(self) -> date:
-        return self.at.date()
-
-    def now_iso(self) -> str:
-        return self.at.isoformat()
-
-    def advance(self, **delta) -> None:
-        self.at += timedelta(**delta)
 
 
 class FakePublisher:

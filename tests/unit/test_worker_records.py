@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from services.workers.domain import (
-    AFTER_EXIT, BEFORE_ENTRY, NO_CONTRACT, UNREGISTERED, ClockIn, Refused, Stint, apply_batch, clock_in_problem,
-    enrolled_during, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry, stints_after_entry,
+    AFTER_EXIT, BEFORE_ENTRY, NO_CONTRACT, UNREGISTERED, ClockIn, RecordChange, Refused, Stint, apply_batch,
+    clock_in_problem, enrolled_during, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry, stints_after_entry,
     stints_after_exit,
 )
 from shared.calendar import SHANGHAI, Month
@@ -77,8 +77,9 @@ def test_enrolled_during_a_month_means_any_stint_overlaps_it(month, expected):
 def test_an_enrolment_keeps_the_details_and_a_batch_sees_its_own_earlier_records():
     record = {"project_code": "P1", "worker": "w1", "id_masked": "430***********0011", "name": "李建国",
               "trade": "rebar", "contract_signed": True, "entry_date": D("2026-10-01")}
-    items = [(0, "P1", "w1", record), (1, "P1", "w1", {**record, "entry_date": D("2026-10-02"), "trade": "mason"}),
-             (2, "P9", "w1", record)]
+    items = [RecordChange(0, "P1", "w1", record),
+             RecordChange(1, "P1", "w1", {**record, "entry_date": D("2026-10-02"), "trade": "mason"}),
+             RecordChange(2, "P9", "w1", record)]
     outcome = apply_batch(items, {}, {"P9": "Unknown project: register it with project.upsert first."},
                           enrolment_after)
     [saved] = outcome.changed.values()
@@ -86,7 +87,7 @@ def test_an_enrolment_keeps_the_details_and_a_batch_sees_its_own_earlier_records
     assert "entry_date" not in saved
     assert outcome.rejected == [{"index": 2, "errors": {"project_code": [
         "Unknown project: register it with project.upsert first."]}}]
-    exits = apply_batch([(0, "P1", "w1", D("2026-10-31")), (1, "P1", "w2", D("2026-10-31"))],
+    exits = apply_batch([RecordChange(0, "P1", "w1", D("2026-10-31")), RecordChange(1, "P1", "w2", D("2026-10-31"))],
                         {("P1", "w1"): saved}, {}, enrolment_after_exit)
     assert exits.changed[("P1", "w1")]["stints"] == [Stint(D("2026-10-02"), D("2026-10-31"))]
     assert exits.rejected == [{"index": 1, "errors": {"id_number": ["Not enrolled on this project."]}}]
