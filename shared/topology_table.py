@@ -85,9 +85,9 @@ SERVICES: tuple[Service, ...] = (
         "workers",
         offers=("enrol_workers", "record_exits", "record_attendance", "roster", "attendance_summary",
                 "enrolment_counts", *MONITOR_RPC),
-        calls={"projects": ("get_projects", "list_projects"), "payroll": ("payroll_lines",),
+        calls={"projects": REGISTRY_CALLS, "payroll": ("payroll_lines",),
                "alerts": ("clear", *SWEEP_CALLS)},
-        handles=_handled("payroll", PAYROLL_RECORDED),
+        handles=(*_handled("payroll", PAYROLL_RECORDED), *REGISTRY_FEED),
     ),
     Service(
         "accounts",
@@ -111,8 +111,9 @@ SERVICES: tuple[Service, ...] = (
         "complaints",
         offers=("file_complaint", "accept", "refuse", "investigate", "suspend", "resume", "resolve", "close",
                 "transfer", "reopen", "extend", "get_case", "list_cases", "figures", *MONITOR_RPC),
-        calls={"projects": ("get_projects",), "alerts": ("report", "clear", *SWEEP_CALLS)},
+        calls={"projects": REGISTRY_CALLS, "alerts": ("report", "clear", *SWEEP_CALLS)},
         emits=COMPLAINT_EVENTS,
+        handles=REGISTRY_FEED,
     ),
     Service(
         "ingress",   # hands each county message to its owner (services/ingress/owners.py)
