@@ -2,18 +2,15 @@
 a county may speak for it, and which registry changes matter to their rules."""
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 from decimal import Decimal
 
-from marshmallow import ValidationError
 
 from shared.expectations import affects_expectations
 from shared.internal import ProjectEvent, ProjectFactsSchema
 
 _FACTS = ProjectFactsSchema()
-log = logging.getLogger(__name__)
 
 
 def load_facts(facts: dict) -> dict:
@@ -99,10 +96,7 @@ class ProjectDivisions:
 def changed_project(body: dict) -> str | None:
     """The code of the project a ``project_changed`` event is about, when the change can
     change what the project owes (its status, dates, pay day, funding or amount); None
-    for other changes, replays (nothing changed) and malformed events."""
-    try:
-        event = ProjectEvent.load(body)
-    except ValidationError as exc:
-        log.error("ignoring malformed project event: %s", exc.messages)
-        return None
+    for other changes and replays (nothing changed). A malformed event raises
+    ``ValidationError``, so its reliable handler parks it with the error."""
+    event = ProjectEvent.load(body)
     return event.project.project_code if affects_expectations(event.changed) else None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from marshmallow import ValidationError
 from nameko.events import EventDispatcher
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
@@ -104,9 +103,8 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     def on_project_changed(self, body):
         self.project_changed(body)
 
-    def _records_arrived(self, code: str | None) -> None:
-        if code is not None:
-            self.reevaluate([code], resolve_only=True)
+    def _records_arrived(self, code: str) -> None:
+        self.reevaluate([code], resolve_only=True)
 
     # --- the coverage report -------------------------------------------------------------
 
@@ -136,12 +134,10 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
             return None
 
 
-def _project_of(body: dict) -> str | None:
-    try:
-        return _RECORDED.load(body)["project_code"]
-    except ValidationError as exc:
-        log.error("ignoring malformed record event: %s", exc.messages)
-        return None
+def _project_of(body: dict) -> str:
+    """The project a record event is about; a malformed event raises ``ValidationError``,
+    so its reliable handler parks it with the error."""
+    return _RECORDED.load(body)["project_code"]
 
 
 def _month(text: str) -> Month:

@@ -101,5 +101,7 @@ def test_a_project_change_is_about_the_project_only_when_it_can_change_what_it_o
     assert changed_project(body) == expected
 
 
-def test_a_malformed_project_change_is_about_no_project():
-    assert changed_project({"project": {"project_code": "P-1"}, "changed": ["status"]}) is None
+def test_a_malformed_project_change_is_refused_naming_the_field_so_its_handler_parks_it():
+    with pytest.raises(ValidationError) as refused:
+        changed_project({"project": {"project_code": "P-1"}, "changed": ["status"]})
+    assert "project" in refused.value.messages
