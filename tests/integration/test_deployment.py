@@ -77,7 +77,19 @@ def test_compose_checks_each_services_health_and_starts_the_ingress_after_its_ow
         assert compose[name]["depends_on"]["rabbitmq-setup"] == {"condition": "service_completed_successfully"}
     owners = {name: {"condition": "service_healthy"} for name in platform_services - {"ingress"}}
     assert owners.items() <= compose["ingress"]["depends_on"].items()
-    assert compose["rabbitmq-setup"]["command"] == ["wagewatch", "broker", "setup"]
+    assert compose["rabbitmq-setup"]["command"][:3] == ["wagewatch", "broker", "setup"]
+
+
+def test_compose_sets_up_the_broker_from_the_definitions_the_image_holds():
+    """``pip install .`` puts wagewatch in site-packages, where no deploy/ lies beside it: the
+    set-up container must name the definitions where the Dockerfile copies them."""
+    import yaml
+
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["rabbitmq-setup"]["command"]
+    assert command[:3] == ["wagewatch", "broker", "setup"]
+    definitions = command[command.index("--definitions") + 1]
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "WORKDIR /app" in dockerfile and f"./{definitions}" in dockerfile
 
 
 def test_compose_runs_mongodb_as_a_replica_set_it_initiates_and_services_write_with_majority_and_retries():
