@@ -6,6 +6,8 @@ registers them with nameko, and a client that calls it (the service does, and so
 """
 from __future__ import annotations
 
+from shared import errors as shared_errors
+
 
 class CaseError(Exception):
     """A request the complaints service refuses; the message says why."""
@@ -41,7 +43,4 @@ class ConcurrentChange(CaseError):
 
 
 def travel_as_themselves() -> None:
-    from nameko.exceptions import deserialize_to_instance
-
-    for exc_type in (CaseNotFound, InvalidTransition, InvalidChange, ConcurrentChange):
-        deserialize_to_instance(exc_type)
+    shared_errors.travel_as_themselves(CaseNotFound, InvalidTransition, InvalidChange, ConcurrentChange)
