@@ -18,6 +18,7 @@ from typing import Callable, Protocol
 from shared.calendar import now_iso
 from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.divisions import validate_division
+from shared.errors import RecordRefused
 from shared.registry import ProjectRegistry
 from shared.sweeps import Isolation
 from services.complaints import domain
@@ -93,10 +94,11 @@ class Complaints:
 
     def file(self, submission: dict) -> dict:
         """Open the case for a ``complaint.filed`` and tell the desks at once. The same
-        complaint again (same county and complaint_id) changes nothing."""
+        complaint again (same county and complaint_id) changes nothing; a refused one
+        raises RecordRefused naming its fields."""
         problems = intake_problems(submission["payload"], submission["received_at"])
         if problems:
-            return {"errors": problems}
+            raise RecordRefused(problems)
         case = self._new_case(submission)
         if not self.cases.insert(case):
             case = self.cases.get(case["_id"])

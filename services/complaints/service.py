@@ -20,6 +20,7 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
 from shared.contract.alerts import COMPLAINT_OVERDUE
+from shared.errors import RecordRefused
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
@@ -56,7 +57,7 @@ class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
 
     # ---- intake: the owner of complaint.filed -------------------------------------------
 
-    @rpc(sensitive_arguments=_PERSONAL)
+    @rpc(sensitive_arguments=_PERSONAL, expected_exceptions=RecordRefused)
     def file_complaint(self, submission: dict) -> dict:
         """Open the case for a ``complaint.filed`` and tell the desks at once. The same
         complaint again (same county and complaint_id) changes nothing."""

@@ -106,8 +106,8 @@ def _receipt_for(envelope: Envelope, check: PayloadCheck, outcome: dict, receive
 
 def _ask_owner(dispatch: Dispatch, envelope: Envelope, check: PayloadCheck) -> dict:
     """What the owning service answered: ``{}``, ``{"rejected": [...]}`` for a batch, or
-    the field errors of a refused record. Owners raise RecordRefused (shared/errors.py);
-    during the move to it, an owner may still answer ``{"errors": {...}}``: both read alike."""
+    the field errors of a refused record. Every owner raises RecordRefused (shared/errors.py);
+    an answer of ``{"errors": {...}}``, the form before it, still reads alike."""
     try:
         return dispatch(envelope, check)
     except RecordRefused as refused:

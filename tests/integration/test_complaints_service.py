@@ -14,6 +14,7 @@ from shared import internal
 from shared.calendar import now_iso
 from shared.contract.client import alerts_listener
 from shared.contract.messages import ComplaintSchema, ProjectSchema
+from shared.errors import RecordRefused
 from shared.storage import database_for
 from testkit.synthetic import credit_code
 from tests.complaint_seed import SEEDED, seeded_complaint
@@ -124,8 +125,9 @@ class TestIntake:
         assert len(desks["hrss"].wait_for(2, timeout=2)) == 1, "and no second alert"
 
     def test_a_complaint_filed_after_it_was_received_is_refused(self, services):
-        answer = file(services, complaint(filed_at="2099-01-01T09:00:00+08:00"))
-        assert list(answer["errors"]) == ["filed_at"]
+        with pytest.raises(RecordRefused) as refused:
+            file(services, complaint(filed_at="2099-01-01T09:00:00+08:00"))
+        assert list(refused.value.errors) == ["filed_at"]
 
     def test_complaints_on_one_project_within_30_days_are_related_both_ways(self, services):
         file(services, complaint(complaint_id="A", filed_at="2026-09-01T09:00:00+08:00"), message_id="a")
