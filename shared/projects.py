@@ -6,7 +6,6 @@ import re
 from datetime import date
 from decimal import Decimal
 
-
 from shared.expectations import affects_expectations
 from shared.internal import ProjectEvent, ProjectFactsSchema
 

@@ -11,8 +11,14 @@ from nameko.timer import timer
 from shared.contract.alerts import RULE_FAILED
 from shared.nameko.providers import Settings
 from shared.projects import changed_project
-from shared.sweeps import project_subject  # noqa: F401 - where services import it from
-from shared.sweeps import Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood
+from shared.sweeps import (
+    Isolation,
+    SweepRefused,
+    SweepSettings,
+    backwards_refusal,
+    fold_flood,
+    project_subject,  # noqa: F401 - where services import it from
+)
 
 log = logging.getLogger(__name__)
 
