@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from services.alerts.matchers import labels_of, matches
 from services.alerts.notify import compose, due_after_change, group_of, in_group, notification_key
@@ -45,7 +46,7 @@ class DeskNotifier:
     def touch(self, alerts: list[dict]) -> None:
         """Each group once, however many of its alerts changed (a silence may touch thousands)."""
         now = self.clock.now()
-        groups = {}
+        groups: dict[str, dict[str, Any]] = {}
         for alert in alerts:
             for desk in alert["routes"]:
                 group = group_of(alert, desk, self.policy)
