@@ -117,4 +117,4 @@ topology: $(STAMP)
 	$(BIN)/python -m wagewatch.topology
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis .ruff_cache .mypy_cache
