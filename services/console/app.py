@@ -36,13 +36,20 @@ def add_account(store: AccountStore, username: str, password_hash: str, departme
     return account
 
 
-def set_password(store: AccountStore, username: str, password_hash: str) -> dict[str, Any] | None:
+def set_password(store: AccountStore, username: str, password_hash: str) -> dict[str, Any]:
     if not store.set_password(username, password_hash):
         raise RequestInvalid(NO_SUCH_ACCOUNT)
-    return store.account(username)
+    return _account(store, username)
 
 
-def disable_account(store: AccountStore, username: str) -> dict[str, Any] | None:
+def disable_account(store: AccountStore, username: str) -> dict[str, Any]:
     if not store.disable(username):
         raise RequestInvalid(NO_SUCH_ACCOUNT)
-    return store.account(username)
+    return _account(store, username)
+
+
+def _account(store: AccountStore, username: str) -> dict[str, Any]:
+    account = store.account(username)
+    if account is None:     # removed meanwhile
+        raise RequestInvalid(NO_SUCH_ACCOUNT)
+    return account
