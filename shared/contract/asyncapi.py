@@ -75,7 +75,7 @@ def _json_schema_hints(converter: OpenAPIConverter, field: fields.Field[Any], **
 def _inline(schema: type[Schema]) -> str:
     """No name for any schema: apispec inlines nested schemas (its annotation says str; its
     documentation says a resolver may return None for this)."""
-    return None  # type: ignore[return-value]
+    return None  # type: ignore[return-value]  # apispec: None inlines (its annotation says str)
 
 
 def _converter() -> OpenAPIConverter:
