@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import amqp.exceptions
 import kombu.exceptions
@@ -51,7 +52,7 @@ MESSAGE_THREAD = re.compile(r"^\w+\.handle_message\[.*\]$", re.DOTALL)
 
 
 class ResilientContainer(ServiceContainer):
-    def _handle_worker_thread_exited(self, gt, worker_ctx):
+    def _handle_worker_thread_exited(self, gt: Any, worker_ctx: Any) -> None:   # eventlet and nameko: untyped
         try:
             gt.wait()
         except BROKER_CONNECTION_ERRORS as exc:
@@ -64,7 +65,7 @@ class ResilientContainer(ServiceContainer):
             pass
         super()._handle_worker_thread_exited(gt, worker_ctx)
 
-    def _handle_managed_thread_exited(self, gt, identifier):
+    def _handle_managed_thread_exited(self, gt: Any, identifier: Any) -> None:
         if isinstance(identifier, str) and MESSAGE_THREAD.match(identifier):
             try:
                 gt.wait()
