@@ -91,7 +91,7 @@ def test_a_broker_restart_mid_stream_loses_nothing(private_broker, mongo_uri, ru
     stream = Stream(projects=8, months=10)
     before, during = stream.messages[:44], stream.messages[44:]
     receipts = DurableReceipts(config["AMQP_URI"], COUNTY)
-    wagewatch_platform.start(config, runner_factory(config))
+    runner = wagewatch_platform.start(config, runner_factory(config))
     county = CountyClient(config["AMQP_URI"])
     started = time.monotonic()
     for env in before:
@@ -123,11 +123,13 @@ def test_a_broker_restart_mid_stream_loses_nothing(private_broker, mongo_uri, ru
                                                                       "wagewatch.ingress.parked")}
     wait_until(lambda: set(left().values()) == {0}, timeout=30, interval=1)
     depths = left()
+    died = sorted(c.service_name for c in runner.containers if c._died.ready())
     report("broker restart", {"sent": len(stream.messages), "answered_before_outage": answered_before,
                               "outage_seconds": round(outage, 1), **effects, "receipts": tally["receipts"],
                               "repeated_receipts": tally["repeated"], "statuses": dict(tally["statuses"]),
-                              "reader_reconnects": receipts.reconnects,
+                              "reader_reconnects": receipts.reconnects, "services_died": died,
                               "seconds": round(time.monotonic() - started, 1)})
+    assert died == []            # every service rode out the outage (none had to be restarted)
     assert tally["unanswered"] == []
     # A publish whose confirm the outage swallowed is sent again by the county's client:
     # that second copy is answered "duplicate", never applied twice.
