@@ -38,11 +38,17 @@ def payroll_conditions() -> list[dict]:
 
 
 def wage_conditions() -> list[dict]:
-    attended = {w: {"id_masked": f"430***********{w[-4:]}", "days": 20} for w in ("w-0001", "w-0002", "w-0003")}
+    attended = {w: {"id_masked": f"430***********{w[-4:]}", "days": 20}
+                for w in ("w-0001", "w-0002", "w-0003", "w-0004")}
     lines = {"w-0002": {"id_masked": "430***********0002", "amount_due_fen": 720000, "amount_paid_fen": 500000},
              "w-0009": {"id_masked": "430***********0009", "amount_due_fen": 720000, "amount_paid_fen": 720000}}
-    found = findings(attended, lines, {w: "李**" for w in attended})
-    return conditions(PROJECT, "2026-10", found, AS_OF, ReconciliationRules())
+    rules = ReconciliationRules.from_config(load_config())
+    october = rules.minimum_wage.for_month(COUNTY, "2026-10", WorkingCalendar())
+    for worker in attended.values():
+        worker["dates"] = sorted(october.working_days)
+    lines["w-0004"] = {"id_masked": "430***********0004", "amount_due_fen": 150000, "amount_paid_fen": 150000}
+    found = findings(attended, lines, {w: "李**" for w in attended}, october)
+    return conditions(PROJECT, "2026-10", found, AS_OF, rules)
 
 
 def site_conditions() -> list[dict]:
