@@ -85,9 +85,9 @@ def project_snapshot(project: dict | None) -> dict | None:
 
 def employer_role(employer: dict, project: dict | None) -> str | None:
     """The employer's part in the project: ``general_contractor`` (施工总承包, who pays
-    every worker through the dedicated account and clears a subcontractor's arrears
-    first, Art 30), ``owner`` (建设单位), ``other`` (a subcontractor or someone the
-    registry does not name), or None when the project is unknown."""
+    every worker through the dedicated account, Art 31, and clears a subcontractor's
+    arrears first, Art 30), ``owner`` (建设单位), ``other`` (a subcontractor or someone
+    the registry does not name), or None when the project is unknown."""
     if project is None:
         return None
     for role in ("general_contractor", "owner"):
