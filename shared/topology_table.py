@@ -18,11 +18,28 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from shared.internal import (
-    ACCOUNT_RECORDED, ALERT_CHANGED, ALLOCATION_RECORDED, COMPLAINT_ACCEPTED, COMPLAINT_CLOSED,
-    COMPLAINT_DEADLINE_EXTENDED, COMPLAINT_INVESTIGATION_STARTED, COMPLAINT_RECEIVED, COMPLAINT_REFUSED,
-    COMPLAINT_PAYMENT_ORDERED, COMPLAINT_PAYMENT_RECORDED,
-    COMPLAINT_REOPENED, COMPLAINT_RESOLVED, COMPLAINT_RESUMED, COMPLAINT_SUSPENDED, COMPLAINT_TRANSFERRED,
-    CONDITIONS_CLEARED, DEPOSIT_RECORDED, DESK_NOTIFIED, PAYROLL_RECORDED, PROJECT_CHANGED, PROJECT_REGISTERED,
+    ACCOUNT_RECORDED,
+    ALERT_CHANGED,
+    ALLOCATION_RECORDED,
+    COMPLAINT_ACCEPTED,
+    COMPLAINT_CLOSED,
+    COMPLAINT_DEADLINE_EXTENDED,
+    COMPLAINT_INVESTIGATION_STARTED,
+    COMPLAINT_PAYMENT_ORDERED,
+    COMPLAINT_PAYMENT_RECORDED,
+    COMPLAINT_RECEIVED,
+    COMPLAINT_REFUSED,
+    COMPLAINT_REOPENED,
+    COMPLAINT_RESOLVED,
+    COMPLAINT_RESUMED,
+    COMPLAINT_SUSPENDED,
+    COMPLAINT_TRANSFERRED,
+    CONDITIONS_CLEARED,
+    DEPOSIT_RECORDED,
+    DESK_NOTIFIED,
+    PAYROLL_RECORDED,
+    PROJECT_CHANGED,
+    PROJECT_REGISTERED,
     SILENCES_CHANGED,
 )
 
@@ -111,7 +128,8 @@ SERVICES: tuple[Service, ...] = (
     Service(
         "complaints",
         offers=("file_complaint", "accept", "refuse", "investigate", "suspend", "resume", "resolve", "close",
-                "transfer", "reopen", "extend", "order_payment", "record_payment", "get_case", "list_cases", "figures", *MONITOR_RPC),
+                "transfer", "reopen", "extend", "order_payment", "record_payment", "get_case", "list_cases",
+                "figures", *MONITOR_RPC),
         calls={"projects": REGISTRY_CALLS, "alerts": ("report", "clear", *SWEEP_CALLS)},
         emits=COMPLAINT_EVENTS,
         handles=REGISTRY_FEED,

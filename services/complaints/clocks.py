@@ -8,8 +8,8 @@ Two clocks, one after the other:
   Guaranteeing Payment of Wages to Migrant Workers Art 10). It runs while the case is
   ``received``.
 - **investigation** (办结): close within 60 working days of acceptance (立案), 90 once
-  extended with approval (Regulation on Labour Security Supervision, 劳动保障监察条例, Art 17). It runs while the case is ``accepted``, ``investigating`` or
-  ``resolved``.
+  extended with approval (Regulation on Labour Security Supervision, 劳动保障监察条例,
+  Art 17). It runs while the case is ``accepted``, ``investigating`` or ``resolved``.
 
 Neither runs while the case is ``waiting`` (the clock is paused), nor once it is closed or
 refused; reopening resumes the clock where it stopped. A change that takes effect on day
@@ -26,11 +26,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from shared.workdays import WorkingCalendar
 from services.complaints.domain import (
-    ACCEPTED, CLOSED, EXTEND, FILE, FINAL_STATUSES, INVESTIGATING, RECEIVED, RESOLVED, TRANSFER,
+    ACCEPTED,
+    CLOSED,
+    EXTEND,
+    FILE,
+    FINAL_STATUSES,
+    INVESTIGATING,
+    RECEIVED,
+    RESOLVED,
+    TRANSFER,
     since_acceptance,
 )
+from shared.workdays import WorkingCalendar
 
 ACCEPTANCE, INVESTIGATION = "acceptance", "investigation"
 RUNS_IN = {ACCEPTANCE: (RECEIVED,), INVESTIGATION: (ACCEPTED, INVESTIGATING, RESOLVED)}
@@ -113,7 +121,7 @@ def _since_reset(entries: list[dict]) -> list[dict]:
 def _measure(entries: list[dict], until: date, stage: str, allowed: int, calendar: WorkingCalendar) -> Clock:
     runs, days = RUNS_IN[stage], _counter(calendar)
     elapsed, reached = 0, None
-    for entry, following in zip(entries, [*entries[1:], None]):
+    for entry, following in zip(entries, [*entries[1:], None], strict=True):
         if entry["to_status"] not in runs:
             continue
         start = date.fromisoformat(entry["on"])

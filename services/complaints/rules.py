@@ -27,16 +27,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
+from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, Clock, ClockLimits
+from services.complaints.domain import ACCEPTED, INVESTIGATING, RECEIVED, REFUSED, WAITING, Order, is_open, order_of
 from shared.contract.alerts import (
-    COMPLAINT_FILED, COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE, GROUP_ARREARS, ORANGE, RED, REPEAT_DEFAULTER,
+    COMPLAINT_FILED,
+    COMPLAINT_OVERDUE,
+    CRIMINAL_REFERRAL_DUE,
+    GROUP_ARREARS,
+    ORANGE,
+    RED,
+    REPEAT_DEFAULTER,
     fingerprint,
 )
 from shared.contract.fields import from_fen
 from shared.divisions import CITY, COUNTY, PROVINCE, city_of
-from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, Clock, ClockLimits
-from services.complaints.domain import (
-    ACCEPTED, INVESTIGATING, RECEIVED, REFUSED, WAITING, Order, is_open, order_of,
-)
 
 # A referral is due while the case is being handled; a resolved case carries the desk's
 # decision (referred to the police, or an outcome it answers for), a closed one is done.
@@ -85,7 +89,7 @@ class ComplaintRules:
     referral: ReferralThreshold = field(default_factory=ReferralThreshold)
 
     @classmethod
-    def from_config(cls, config: dict) -> "ComplaintRules":
+    def from_config(cls, config: dict) -> ComplaintRules:
         section = (config.get("RULES") or {}).get("complaints") or {}
         referral = section.get("referral") or {}
         default, limits = cls(), ClockLimits()
@@ -272,7 +276,8 @@ def _repeat_window(cases: list[dict], rules: ComplaintRules) -> list[dict]:
     """Every complaint that belongs to some run of enough complaints within the days."""
     counted = sorted((c for c in cases if c["status"] != REFUSED), key=lambda c: (c["filed_on"], c["_id"]))
     days = [date.fromisoformat(c["filed_on"]) for c in counted]
-    chosen, first = set(), 0
+    chosen: set[int] = set()
+    first = 0
     for last in range(len(counted)):
         while (days[last] - days[first]).days > rules.repeat_defaulter_within_days:
             first += 1

@@ -14,6 +14,7 @@ Plain Python: no nameko, no pymongo.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
@@ -39,6 +40,10 @@ class MonthlyMinimum:
         return worked if worked >= self.required_days else None
 
 
+# (project code, month) → what the project-month's lines are held to, or None.
+MinimumFor = Callable[[str, str], "MonthlyMinimum | None"]
+
+
 @dataclass(frozen=True)
 class MinimumWage:
     monthly_yuan_by_class: dict[str, Decimal] = field(default_factory=dict)
@@ -47,7 +52,7 @@ class MinimumWage:
     source: str = ""
 
     @classmethod
-    def from_config(cls, config: dict) -> "MinimumWage":
+    def from_config(cls, config: dict) -> MinimumWage:
         section = (config.get("RULES") or {}).get("minimum_wage") or {}
         classes = {str(k): Decimal(str(v)) for k, v in (section.get("monthly_yuan_by_class") or {}).items()}
         counties = {str(code): str(grade) for grade, codes in (section.get("counties_by_class") or {}).items()

@@ -37,18 +37,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from services.workers.domain import enrolled_during
+from services.workers.minimum_wage import MinimumFor, MinimumWage, MonthlyMinimum
 from shared.calendar import Month
-from shared.expectations import due_date
-from shared.funding import PublicFunding
 from shared.contract.alerts import (
-    BELOW_MINIMUM_WAGE, HEADCOUNT_MISMATCH, ORANGE, PAYEE_NOT_ENROLLED, RED, WAGES_SHORT, WORKER_UNPAID, YELLOW,
+    BELOW_MINIMUM_WAGE,
+    HEADCOUNT_MISMATCH,
+    ORANGE,
+    PAYEE_NOT_ENROLLED,
+    RED,
+    WAGES_SHORT,
+    WORKER_UNPAID,
+    YELLOW,
     fingerprint,
 )
 from shared.contract.fields import from_fen
+from shared.expectations import due_date
+from shared.funding import PublicFunding
 from shared.internal import project_condition
 from shared.pii import mask_name
-from services.workers.domain import enrolled_during
-from services.workers.minimum_wage import MinimumWage, MonthlyMinimum
 
 RECONCILED_TYPES = (WORKER_UNPAID, WAGES_SHORT, HEADCOUNT_MISMATCH, PAYEE_NOT_ENROLLED, BELOW_MINIMUM_WAGE)
 
@@ -63,7 +70,7 @@ class ReconciliationRules:
     minimum_wage: MinimumWage = field(default_factory=MinimumWage)   # BELOW_MINIMUM_WAGE; none configured: off
 
     @classmethod
-    def from_config(cls, config: dict) -> "ReconciliationRules":
+    def from_config(cls, config: dict) -> ReconciliationRules:
         rules = (config.get("RULES") or {}).get("attendance_vs_payroll") or {}
         return cls(headcount_red_share=float(rules.get("headcount_red_share", 0.10)),
                    group_arrears_workers=int(rules.get("group_arrears_workers", 10)),
@@ -219,7 +226,7 @@ def enrolled_names(enrolments: list[dict], month: str) -> dict[str, str]:
 
 
 def reconcile_months(months: list[dict], attended: dict[str, dict], lines: dict[str, dict],
-                     enrolments: dict[str, list[dict]], minimum_for=lambda code, month: None) -> list[dict]:
+                     enrolments: dict[str, list[dict]], minimum_for: MinimumFor = lambda code, month: None) -> list[dict]:
     """Fresh findings for project-months (``{_id, project_code, month, changes,
     findings?, stale?}``): each result says what to store, which fingerprints its new
     findings no longer stand for (data that cleared them), and whether storing is needed
@@ -251,7 +258,7 @@ def month_summary(project_code: str, month: str, rows: list[dict], names: dict[s
     workers.sort(key=lambda w: (w["id_masked"], w["worker_ref"]))
     reconciliation = None
     if found:
-        reconciliation = {"current": not stored.get("stale", False), "attended": found["attended"],
+        reconciliation = {"current": not (stored or {}).get("stale", False), "attended": found["attended"],
                           "paid": found["paid"], "unpaid": len(found["unpaid"]), "short": len(found["short"]),
                           "not_enrolled": len(found["not_enrolled"]), "has_payroll": found["has_payroll"]}
     return {"project_code": project_code, "month": month, "attended": len(workers),

@@ -10,10 +10,15 @@ import jsonschema
 import pytest
 
 from services.accounts.domain import AccountRules, Facts, evaluate
-from services.complaints.clocks import clock_at
 from services.complaints import domain
+from services.complaints.clocks import clock_at
 from services.complaints.rules import (
-    ComplaintRules, filed_condition, group_arrears, overdue_condition, referral_condition, repeat_defaulter,
+    ComplaintRules,
+    filed_condition,
+    group_arrears,
+    overdue_condition,
+    referral_condition,
+    repeat_defaulter,
 )
 from services.payroll.domain import PayrollRules, payroll_missing
 from services.workers.reconciliation import ReconciliationRules, conditions, findings
@@ -21,8 +26,8 @@ from services.workers.site_rules import SiteRules, attendance_unregistered, no_a
 from shared.contract import alerts
 from shared.contract.alert_details import ALERT_DETAILS, LIFECYCLE_DETAILS, details_schema
 from shared.sweeps import Isolation, fold_flood
-from testkit.synthetic import credit_code
 from shared.workdays import WorkingCalendar
+from testkit.synthetic import credit_code
 from tests.factories import COUNTY
 from tests.unit.complaint_cases import a_case, run
 from wagewatch.config import load_config

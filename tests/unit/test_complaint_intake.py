@@ -1,7 +1,6 @@
 """A complaint as it arrives: the case it opens, first contact, and the complainant masked."""
 from __future__ import annotations
 
-
 import pytest
 
 from services.complaints.intake import employer_role, intake_problems, scrub
