@@ -28,10 +28,9 @@ import pymongo
 from marshmallow import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from shared.internal import ProjectEventSchema, ProjectFactsSchema
+from shared.internal import ProjectEvent, ProjectFactsSchema
 from shared.projects import load_facts
 
-_EVENT = ProjectEventSchema()
 _FACTS = ProjectFactsSchema()
 
 
@@ -72,11 +71,9 @@ def supersedes(incoming: dict, stored: dict | None) -> bool:
     return stored is None or incoming["version"] > stored["version"]
 
 
-def event_facts(body: dict) -> dict:
-    """The facts a ``project_registered``/``project_changed`` event carries, as sent.
-    A malformed event raises ``ValidationError`` naming the field (a reliable handler parks it)."""
-    _EVENT.load(body)
-    return as_sent(body["project"])
+def event_facts(event: ProjectEvent) -> dict:
+    """The facts a ``project_registered``/``project_changed`` event carries, as sent."""
+    return as_sent(event.project.dump())
 
 
 def as_sent(facts: dict) -> dict:
@@ -96,9 +93,9 @@ class LocalProjectRegistry:
         self.store = store
         self.source = source
 
-    def apply_event(self, body: dict) -> bool:
+    def apply_event(self, event: ProjectEvent) -> bool:
         """Keep a project event's facts if they are newer; True when they were."""
-        return self.store.apply(event_facts(body))
+        return self.store.apply(event_facts(event))
 
     def get(self, code: str) -> dict | None:
         return self.get_many([code]).get(code)

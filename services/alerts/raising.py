@@ -3,10 +3,11 @@ resolve what is no longer reported), its what-if ``preview``, ``report`` (raise 
 sweep) and ``clear`` (resolve what new data cleared)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 
 from shared.calendar import SHANGHAI, now_iso
+from shared.internal import Condition
 from services.alerts.domain import ESCALATE, KEEP, RAISE, RERAISE, decide, higher_level, routes, to_resolve
 from services.alerts.publication import Publication
 from services.alerts.views import planned, summary
@@ -14,11 +15,16 @@ from services.alerts.views import planned, summary
 Plan = tuple[str, dict | None, dict, list[dict]]
 
 
+def _as_stored(conditions: list[Condition], **extra: str) -> list[dict]:
+    """Conditions as the lifecycle rules and the repository read them."""
+    return [{**asdict(c), **extra} for c in conditions]
+
+
 @dataclass
 class Conditions:
     out: Publication
 
-    def reconcile(self, source: str, types: list[str], as_of: str, reported: list[dict],
+    def reconcile(self, source: str, types: list[str], as_of: str, reported: list[Condition],
                   project_codes: list[str] | None = None, unevaluated: list[str] | None = None,
                   resolve_only: bool = False) -> dict:
         """Make the open alerts of ``types`` match what a sweep as of ``as_of`` reported:
@@ -32,25 +38,25 @@ class Conditions:
         cleared = self._cleared(source, types, reported, project_codes, unevaluated)
         with self.out.desks_told_once() as changed:
             raised = [] if resolve_only else [
-                a for a in (self._apply({**c, "clock_from": clock_from}, changed) for c in reported) if a]
+                a for a in (self._apply(c, changed) for c in _as_stored(reported, clock_from=clock_from)) if a]
             resolved = [a for a in (self.out.resolve(fp, f"not reported by the {source} sweep as of {as_of}", changed)
                                     for fp in sorted(cleared)) if a]
         return {"source": source, "as_of": as_of, "reported": len(reported),
                 "raised": [summary(a) for a in raised], "resolved": [summary(a) for a in resolved]}
 
-    def preview(self, source: str, types: list[str], as_of: str, reported: list[dict],
+    def preview(self, source: str, types: list[str], as_of: str, reported: list[Condition],
                 unevaluated: list[str] | None = None) -> dict:
         """What ``reconcile`` would raise and resolve, changing and publishing nothing."""
-        plans = [plan for plan in map(self._plan, reported) if plan[0] != KEEP]
+        plans = [plan for plan in map(self._plan, _as_stored(reported)) if plan[0] != KEEP]
         cleared = self._cleared(source, types, reported, None, unevaluated)
         return {"source": source, "as_of": as_of, "reported": len(reported), "what_if": True,
                 "raised": [planned(*plan) for plan in plans],
                 "resolved": [summary(a) for a in self.out.repository.by_fingerprints(sorted(cleared))]}
 
-    def report(self, source: str, reported: list[dict]) -> dict:
+    def report(self, source: str, reported: list[Condition]) -> dict:
         """Raise (or escalate) conditions found outside a sweep; resolves nothing."""
         with self.out.desks_told_once() as changed:
-            raised = [a for a in (self._apply(c, changed) for c in reported) if a]
+            raised = [a for a in (self._apply(c, changed) for c in _as_stored(reported)) if a]
         return {"source": source, "raised": [summary(a) for a in raised]}
 
     def clear(self, source: str, fingerprints: list[str], reason: str) -> dict:
@@ -59,10 +65,10 @@ class Conditions:
             resolved = [a for a in (self.out.resolve(fp, reason, changed) for fp in fingerprints) if a]
         return {"source": source, "resolved": [summary(a) for a in resolved]}
 
-    def _cleared(self, source: str, types: list[str], reported: list[dict], project_codes: list[str] | None,
+    def _cleared(self, source: str, types: list[str], reported: list[Condition], project_codes: list[str] | None,
                  unevaluated: list[str] | None) -> set[str]:
         return to_resolve(self.out.repository.open_fingerprints(types, project_codes),
-                          {c["fingerprint"] for c in reported}, source, unevaluated)
+                          {c.fingerprint for c in reported}, source, unevaluated)
 
     def _plan(self, condition: dict) -> Plan:
         """What a reported condition does to its alert, and the desks it would reach."""

@@ -17,7 +17,7 @@ from nameko.timer import timer
 from shared.contract.alerts import FIRING
 from shared.contract.topology import alerts_exchange
 from shared.errors import RequestInvalid, RequestRefused
-from shared.internal import CONDITIONS_CLEARED, ConditionSchema, ConditionsClearedSchema
+from shared.internal import CONDITIONS_CLEARED, Condition, ConditionsCleared
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
@@ -29,8 +29,6 @@ from services.alerts.policy import AlertPolicy
 from services.alerts.repository import AlertRepository
 from services.alerts.views import summary
 
-_CONDITIONS = ConditionSchema(many=True)
-_CLEARED = ConditionsClearedSchema()
 REFUSALS = (RequestRefused, RequestInvalid)
 
 
@@ -64,7 +62,7 @@ class AlertsService:
         ``unevaluated``: subjects (project codes, case ids) the sweep had to skip; their
         open alerts stay as they are. ``resolve_only``: a record arrived, which can only
         show that a duty was met: resolve what no longer holds, raise nothing."""
-        return self.app.conditions.reconcile(source, types, as_of, _CONDITIONS.load(conditions),
+        return self.app.conditions.reconcile(source, types, as_of, Condition.load_many(conditions),
                                   project_codes, unevaluated, resolve_only)
 
     @rpc
@@ -72,13 +70,13 @@ class AlertsService:
                 unevaluated: list[str] | None = None) -> dict:
         """What ``reconcile`` would raise and resolve, changing and publishing nothing (a
         what-if sweep)."""
-        return self.app.conditions.preview(source, types, as_of, _CONDITIONS.load(conditions), unevaluated)
+        return self.app.conditions.preview(source, types, as_of, Condition.load_many(conditions), unevaluated)
 
     @rpc
     def report(self, source: str, conditions: list[dict]) -> dict:
         """Raise (or escalate) conditions found outside a sweep, e.g. a complaint as it
         arrives. Unlike ``reconcile`` it resolves nothing."""
-        return self.app.conditions.report(source, _CONDITIONS.load(conditions))
+        return self.app.conditions.report(source, Condition.load_many(conditions))
 
     @rpc
     def clear(self, source: str, fingerprints: list[str], reason: str) -> dict:
@@ -90,8 +88,8 @@ class AlertsService:
     # times, then the event is parked (shared/nameko/events.py).
     @reliable_event_handler("payroll", CONDITIONS_CLEARED)
     def handle_payroll_conditions_cleared(self, body):
-        cleared = _CLEARED.load(body)
-        self.app.conditions.clear("payroll", cleared["fingerprints"], cleared["reason"])
+        cleared = ConditionsCleared.load(body)
+        self.app.conditions.clear("payroll", cleared.fingerprints, cleared.reason)
 
     # --- the lifecycle desks work with ----------------------------------------------------
     @rpc(expected_exceptions=REFUSALS)

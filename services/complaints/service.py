@@ -21,6 +21,7 @@ from nameko.timer import timer
 
 from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.errors import RecordRefused
+from shared.internal import Submission
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
@@ -61,7 +62,7 @@ class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     def file_complaint(self, submission: dict) -> dict:
         """Open the case for a ``complaint.filed`` and tell the desks at once. The same
         complaint again (same county and complaint_id) changes nothing."""
-        return bootstrap(self).file(submission)
+        return bootstrap(self).file(Submission.load(submission))
 
     # ---- a desk's changes -----------------------------------------------------------------
 

@@ -3,11 +3,9 @@ complainant masked (the stored hashes never leave)."""
 from __future__ import annotations
 
 from shared.contract.fields import from_fen
-from shared.internal import ComplaintEventSchema
+from shared.internal import CaseChange, ComplaintEvent
 from services.complaints.clocks import Clock
 from services.complaints.rules import shown_complainant
-
-_EVENT = ComplaintEventSchema()
 
 
 def summary(case: dict, clock: Clock | None) -> dict:
@@ -50,12 +48,13 @@ def _entry(entry: dict) -> dict:
     return {**entry, "details": details}
 
 
-def event_body(case: dict, entry: dict) -> dict:
-    """The body of the ``complaint_*`` event for one change (no personal data)."""
-    return _EVENT.dump({
-        "case_id": case["_id"], "county": case["county"], "complaint_id": case["complaint_id"],
-        "division": entry["division"], "department": entry["department"], "status": entry["to_status"],
-        "filed_on": case["filed_on"], "month": case["month"], "project_code": case.get("project_code"),
-        "employer_uscc": case.get("employer_uscc"), "workers_affected": case["workers_affected"],
-        "change": _entry(entry),
-    })
+def complaint_event(case: dict, entry: dict) -> ComplaintEvent:
+    """The ``complaint_*`` event for one change (no personal data)."""
+    change = _entry(entry)
+    return ComplaintEvent(
+        case_id=case["_id"], county=case["county"], complaint_id=case["complaint_id"],
+        division=entry["division"], department=entry["department"], status=entry["to_status"],
+        filed_on=case["filed_on"], month=case["month"], project_code=case.get("project_code"),
+        employer_uscc=case.get("employer_uscc"), workers_affected=case["workers_affected"],
+        change=CaseChange(**{name: change.get(name) for name in CaseChange.SCHEMA.fields}))
+

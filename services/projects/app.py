@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from shared.errors import RecordRefused
-from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectEvent, Submission
 from services.projects.domain import changed_fields, ownership_problem, project_record
-from services.projects.views import facts
+from services.projects.views import project_facts
 
 
 class ProjectStore(Protocol):
@@ -22,11 +22,11 @@ class ProjectStore(Protocol):
 Dispatch = Callable[[str, dict], None]
 
 
-def register_project(submission: dict, *, repository: ProjectStore, dispatch: Dispatch) -> None:
+def register_project(submission: Submission, *, repository: ProjectStore, dispatch: Dispatch) -> None:
     """Store a ``project.upsert`` as its next version and announce it; a project code
     another county registered is refused (RecordRefused, keyed by field)."""
-    county = submission["county"]
-    record = project_record(submission["payload"], county)
+    county = submission.county
+    record = project_record(submission.payload or {}, county)
     existing = repository.get(record["project_code"])
     problem = ownership_problem(existing, county)
     if problem:
@@ -41,4 +41,4 @@ def register_project(submission: dict, *, repository: ProjectStore, dispatch: Di
     # the dispatch cannot lose the event: the request is redelivered and the stored
     # version is announced again, identically. Consumers compare versions.
     event = PROJECT_REGISTERED if version == 1 else PROJECT_CHANGED
-    dispatch(event, {"project": facts({**record, "version": version}), "changed": changed})
+    dispatch(event, ProjectEvent(project=project_facts({**record, "version": version}), changed=changed).dump())

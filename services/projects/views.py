@@ -4,9 +4,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from shared.internal import ProjectFactsSchema
+from shared.internal import ProjectFacts, ProjectFactsSchema
 
 _FACTS = ProjectFactsSchema()
+
+
+def project_facts(record: dict) -> ProjectFacts:
+    """A stored project as the ``project_registered``/``project_changed`` events carry it."""
+    return ProjectFacts(**{name: record.get(name) for name in _FIELDS})
 
 
 def facts(record: dict) -> dict:

@@ -8,11 +8,11 @@ adapters; ``tests/unit/test_workers_app.py`` drives them with fakes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Protocol
 
 from shared.calendar import Month
+from shared.internal import PayrollRecorded, Submission
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
@@ -28,20 +28,6 @@ from services.workers.site_rules import attendance_unregistered, no_attendance, 
 log = logging.getLogger(__name__)
 SOURCE = "workers"
 RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write during a sweep
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A batch the ingress hands over (``worker.enrol``, ``worker.exit``, ``attendance.batch``):
-    the sending county, its message_id and the valid records by their index in the message."""
-
-    county: str
-    message_id: str
-    records: list[tuple[int, dict]]
-
-    @classmethod
-    def of(cls, body: dict) -> "Submission":
-        return cls(body["county"], body["message_id"], [(r["index"], r["record"]) for r in body["records"]])
 
 
 class WorkerRecords(Protocol):
@@ -89,13 +75,13 @@ class Workers:
     def enrol(self, submission: Submission) -> dict:
         """Store a ``worker.enrol`` batch; answers the refused records by index."""
         changes = [RecordChange(index, r["project_code"], self.worker(r["id_number"]), self._enrolment(r, submission))
-                   for index, r in submission.records]
+                   for index, r in submission.indexed()]
         return self._apply(changes, submission.county, enrolment_after)
 
     def record_exits(self, submission: Submission) -> dict:
         """Store a ``worker.exit`` batch; answers the refused records by index."""
         changes = [RecordChange(index, r["project_code"], self.worker(r["id_number"]), r["exit_date"])
-                   for index, r in submission.records]
+                   for index, r in submission.indexed()]
         return self._apply(changes, submission.county, enrolment_after_exit)
 
     def record_attendance(self, submission: Submission) -> dict:
@@ -103,9 +89,9 @@ class Workers:
         enrolled on the project that day are refused by index (and counted for the
         ATTENDANCE_UNREGISTERED warning)."""
         people = {number: (self.worker(number), mask_id_number(number))   # each worker clocks in twice a day
-                  for number in {r["id_number"] for _i, r in submission.records}}
+                  for number in {r["id_number"] for _i, r in submission.indexed()}}
         clock_ins = [ClockIn(index, r["project_code"], *people[r["id_number"]], r["at"])
-                     for index, r in submission.records]
+                     for index, r in submission.indexed()]
         refused = self.refused_projects({c.project_code for c in clock_ins}, submission.county)
         enrolments = self.records.enrolments_by_worker(
             {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused},
@@ -224,10 +210,11 @@ class Workers:
             self.records.save_findings([(r["key"], r["changes"], r["findings"], r["flagged"])
                                         for r in results if not r["unchanged"]])
 
-    def payroll_recorded(self, project_code: str, month: str) -> None:
+    def payroll_recorded(self, event: PayrollRecorded) -> None:
         """A payroll that arrives clears what it pays at once, not at the next sweep. Marking
         the month is one write (it raises only with storage away: the event is retried);
         a reconciliation that fails after it is left to the next sweep."""
+        project_code, month = event.project_code, event.month
         marked = self.records.mark_stale(project_code, month)
         try:
             self.reconcile([marked], clear_reason=f"payroll for {month} recorded")

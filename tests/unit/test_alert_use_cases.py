@@ -10,7 +10,7 @@ import yaml
 
 from shared.calendar import SHANGHAI
 from shared.errors import RequestInvalid, RequestRefused
-from shared.internal import ALERT_CHANGED, SILENCES_CHANGED, ConditionSchema
+from shared.internal import ALERT_CHANGED, SILENCES_CHANGED, Condition
 from shared.storage import client_for, forget_embedded
 from shared.workdays import WorkingCalendar
 from services.alerts.app import Alerts
@@ -43,7 +43,7 @@ def sent(events, event_type):
 
 def loaded(*conditions):
     """As the entrypoint hands them to the use case (levels defaulted)."""
-    return ConditionSchema(many=True).load(list(conditions))
+    return Condition.load_many(list(conditions))
 
 
 def test_a_new_condition_is_published_to_each_desk_and_the_console_and_its_group_is_due(alerts):

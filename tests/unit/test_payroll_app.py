@@ -8,6 +8,7 @@ import pytest
 
 from services.payroll.app import Payroll
 from services.payroll.domain import PayrollRules
+from shared.internal import Submission
 from shared.contract.messages import PayrollSchema
 from shared.errors import RecordRefused
 from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
@@ -32,8 +33,8 @@ def use_cases(source):
 
 
 def submission(payload, county=COUNTY, message_id="m1"):
-    return {"county": county, "message_id": message_id, "type": "payroll.paid",
-            "payload": PayrollSchema().load(payload)}
+    return Submission(county=county, message_id=message_id, type="payroll.paid", sent_at="", received_at="",
+                      payload=PayrollSchema().load(payload))
 
 
 def test_a_sheet_is_stored_by_keyed_hash_with_masked_ids_and_announced(use_cases, source):

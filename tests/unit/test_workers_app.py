@@ -9,10 +9,11 @@ from datetime import date
 from shared import embedded_store
 from shared.contract.alerts import NO_ATTENDANCE
 from shared.contract.messages import AttendanceSchema, WorkerEnrolmentSchema, WorkerExitSchema
+from shared.internal import PayrollRecorded, Submission
 from shared.projects import UNKNOWN_PROJECT
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
-from services.workers.app import Submission, Workers
+from services.workers.app import Workers
 from services.workers.repository import WorkersRepository
 from services.workers.settings import WorkersSettings
 from tests.factories import COUNTY, OTHER_COUNTY, clock_in, enrolment, project_facts
@@ -38,7 +39,7 @@ class Province:
                            settings=WorkersSettings.from_config({"PII_HASH_KEY": "unit"}), today=self.clock.today)
 
     def submit(self, kind: str, records: list[dict], county: str = COUNTY) -> dict:
-        submission = Submission.of({"county": county, "message_id": "m1", "records": [
+        submission = Submission.load({"county": county, "message_id": "m1", "type": kind, "records": [
             {"index": i, "record": SCHEMAS[kind].load(r)} for i, r in enumerate(records)]})
         use_case = {"enrol": self.app.enrol, "exit": self.app.record_exits, "attendance": self.app.record_attendance}
         return use_case[kind](submission)
@@ -94,7 +95,7 @@ def test_a_payroll_whose_reconciliation_fails_leaves_its_month_to_the_next_sweep
         province.app.evaluate(day, Isolation("workers"))
     assert province.payroll.asked == [[f"{CODE}:2026-10"]]
     province.payroll.away = True
-    province.app.payroll_recorded(CODE, "2026-10")   # does not raise: the event is done with
+    province.app.payroll_recorded(PayrollRecorded(project_code=CODE, month="2026-10"))   # does not raise: the event is done with
     province.payroll.away = False
     province.app.evaluate(date(2026, 12, 22), Isolation("workers"))
     assert province.payroll.asked[1:] == [[f"{CODE}:2026-10"]]
