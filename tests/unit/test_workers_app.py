@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared import embedded_store
 from shared.contract.alerts import NO_ATTENDANCE
 from shared.contract.messages import AttendanceSchema, WorkerEnrolmentSchema, WorkerExitSchema
 from shared.internal import PayrollRecorded, Submission
@@ -14,9 +13,9 @@ from shared.projects import UNKNOWN_PROJECT
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from services.workers.app import Workers
-from services.workers.repository import WorkersRepository
 from services.workers.settings import WorkersSettings
 from tests.factories import COUNTY, OTHER_COUNTY, clock_in, enrolment, project_facts
+from tests.unit.fake_worker_records import FakeWorkerRecords
 from tests.unit.fakes import FakeAlerts, FakePayroll, FakeProjectSource, FixedClock
 
 CODE = f"{COUNTY}-2026-0001"
@@ -26,14 +25,13 @@ SCHEMAS = {"enrol": WorkerEnrolmentSchema(), "exit": WorkerExitSchema(), "attend
 
 
 class Province:
-    """The use cases with a fresh store, a local registry copy and fake neighbours."""
+    """The use cases over fakes: their storage, a local registry copy and their neighbours."""
 
     def __init__(self, *stored: dict, known_to_projects: tuple[dict, ...] = (), backfilled: bool = True,
                  now: str = "2026-10-20T09:00:00+08:00"):
         self.source = FakeProjectSource(*stored, *known_to_projects)
         self.registry = LocalProjectRegistry(InMemoryRegistryStore(stored, backfilled), self.source)
-        self.records = WorkersRepository(embedded_store.new_client()["wagewatch_workers"])
-        self.records.ensure_indexes()
+        self.records = FakeWorkerRecords()
         self.alerts, self.payroll, self.clock = FakeAlerts(), FakePayroll(), FixedClock(now)
         self.app = Workers(records=self.records, registry=self.registry, payroll=self.payroll, alerts=self.alerts,
                            settings=WorkersSettings.from_config({"PII_HASH_KEY": "unit"}), today=self.clock.today)
