@@ -1,6 +1,6 @@
-"""The alerts service's use cases (services/alerts/app.py) without a broker: fakes for
-the clock, the publishers and the dispatcher; the alert repository on the embedded store
-(its verbs are proven by tests/repositories, against MongoDB too)."""
+"""The alerts service's use cases (services/alerts/app.py) without a broker or a store:
+hand-written fakes of the alert storage, the clock, the publishers and the dispatcher (the
+repository's verbs are proven by tests/repositories, against MongoDB too)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,11 +11,10 @@ import yaml
 from shared.calendar import SHANGHAI
 from shared.errors import RequestInvalid, RequestRefused
 from shared.internal import ALERT_CHANGED, SILENCES_CHANGED, Condition
-from shared.storage import client_for, forget_embedded
 from shared.workdays import WorkingCalendar
 from services.alerts.app import Alerts
 from services.alerts.policy import parse
-from services.alerts.repository import AlertRepository
+from tests.unit.fake_alert_store import FakeAlertStore
 from tests.unit.fakes import FixedClock, FakeEvents, FakePublisher
 from tests.factories import LIFECYCLE_POLICY, alert_condition
 
@@ -25,12 +24,8 @@ MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)
 
 @pytest.fixture
 def alerts():
-    uri = f"mongomock://alerts-unit-{id(object())}"
-    repository = AlertRepository(client_for(uri)["alerts"])
-    repository.ensure_indexes()
-    yield Alerts(repository, parse(yaml.safe_load(LIFECYCLE_POLICY)), WorkingCalendar(), FixedClock(MONDAY.isoformat()),
-                 FakePublisher(), FakePublisher(), FakeEvents())
-    forget_embedded(uri)
+    return Alerts(FakeAlertStore(), parse(yaml.safe_load(LIFECYCLE_POLICY)), WorkingCalendar(),
+                  FixedClock(MONDAY.isoformat()), FakePublisher(), FakePublisher(), FakeEvents())
 
 
 def sweep(alerts, *conditions, as_of="2026-11-02", **scope):
