@@ -151,3 +151,85 @@ def test_the_desks_are_told_once_per_call_however_many_alerts_it_changes(alerts)
     sweep(alerts, *[alert_condition(project=f"P{n}") for n in range(5)])
     assert asked == [[f"P{n}" for n in range(5)]]
     assert len(alerts.repository.due_groups("2026-11-03T00:00:00+08:00")) == 5, "each project's group is due"
+
+
+# --- moved here from tests/integration (the rules, without a broker) -------------------------
+
+def test_a_condition_fires_once_and_a_worse_one_republishes_the_same_alert(alerts):
+    first = sweep(alerts, alert_condition(severity="yellow"))
+    again = sweep(alerts, alert_condition(severity="yellow"))
+    worse = sweep(alerts, alert_condition(severity="red"))
+    assert (len(first["raised"]), len(again["raised"]), len(worse["raised"])) == (1, 0, 1)
+    assert alerts.publish_alert.keys() == ["alert.water.430102.yellow", "alert.water.430102.red"]
+    yellow, red = [body for body, _ in alerts.publish_alert.sent]
+    assert red["alert_id"] == yellow["alert_id"] and red["details"]["previous_severity"] == "yellow"
+
+
+def test_a_higher_level_goes_to_the_city_desk_under_the_city_code_and_never_back_down(alerts):
+    sweep(alerts, alert_condition(severity="yellow"))
+    sweep(alerts, alert_condition(severity="yellow", level="city"))
+    sweep(alerts, alert_condition(severity="red", level="county"))
+    assert alerts.publish_alert.keys() == [
+        "alert.water.430102.yellow",
+        "alert.water.430102.yellow", "alert.water.430100.yellow",
+        "alert.water.430102.red", "alert.water.430100.red"]
+    assert {(b["division"], b["level"]) for b, key in alerts.publish_alert.sent if ".430100." in key} == {
+        ("430100", "city")}
+
+
+def test_a_resolved_condition_reported_again_fires_as_a_new_alert(alerts):
+    sweep(alerts, alert_condition("2026-09"), alert_condition("2026-10"))
+    outcome = sweep(alerts, alert_condition("2026-10"))
+    assert [a["fingerprint"] for a in outcome["resolved"]] == ["PAYROLL_MISSING:P1:2026-09"]
+    refired = sweep(alerts, alert_condition("2026-09"), alert_condition("2026-10"))
+    assert [(b["month"], b["status"]) for b, _ in alerts.publish_alert.sent] == [
+        ("2026-09", "firing"), ("2026-10", "firing"), ("2026-09", "resolved"), ("2026-09", "firing")]
+    assert refired["raised"][0]["alert_id"] != outcome["resolved"][0]["alert_id"]
+
+
+def test_report_raises_without_resolving_and_clear_resolves_only_open_fingerprints(alerts):
+    sweep(alerts, alert_condition("2026-09"))
+    raised = alerts.conditions.report("complaints", loaded(alert_condition("2026-10")))
+    cleared = alerts.conditions.clear("payroll", ["PAYROLL_MISSING:P1:2026-09", "PAYROLL_MISSING:P1:1999-01"], "paid")
+    assert [a["month"] for a in raised["raised"]] == ["2026-10"]
+    assert [a["month"] for a in cleared["resolved"]] == ["2026-09"]
+    assert [(b["month"], b["status"]) for b, _ in alerts.publish_alert.sent] == [
+        ("2026-09", "firing"), ("2026-10", "firing"), ("2026-09", "resolved")]
+
+
+def test_an_acknowledged_alert_does_not_escalate(alerts):
+    sweep(alerts, alert_condition())
+    alerts.desk_actions.acknowledge("PAYROLL_MISSING:P1:2026-10", WATER, "张三", "已联系总包")
+    assert alerts.escalation.escalate_overdue(MONDAY.date() + timedelta(days=30)) == []
+
+
+def notify_after(alerts, seconds):
+    alerts.clock.advance(seconds=seconds)
+    alerts.publication.desks.send_due()
+    return [(body, key) for body, key in alerts.publish_notification.sent]
+
+
+def test_a_burst_on_one_project_is_one_notification_while_the_contract_stream_keeps_every_alert(alerts):
+    alerts.conditions.report("test", loaded(*[alert_condition(f"2026-{m:02d}", severity="yellow",
+                                                              alert_type="WORKER_UNPAID") for m in range(1, 11)]))
+    assert len(alerts.publish_alert.sent) == 10
+    assert notify_after(alerts, 0) == [], "the group waits"
+    [(body, key)] = notify_after(alerts, 2)
+    assert key == "notify.water.430102.yellow"
+    assert (body["reason"], body["group"], len(body["firing"])) == ("new", {"project_code": "P1"}, 10)
+    assert notify_after(alerts, 60)[1:] == [], "yellow does not repeat"
+
+
+def test_a_red_group_repeats_until_acknowledged_and_its_yellow_twin_is_inhibited(alerts):
+    alerts.conditions.report("test", loaded(alert_condition("2026-09"), alert_condition("2026-10", severity="yellow")))
+    [(first, _)] = notify_after(alerts, 2)
+    assert first["reason"] == "new"
+    assert [a["fingerprint"] for a in first["firing"]] == ["PAYROLL_MISSING:P1:2026-09"]
+    assert first["suppressed"] == [{"fingerprint": "PAYROLL_MISSING:P1:2026-10", "silenced_by": None,
+                                    "inhibited_by": "PAYROLL_MISSING:P1:2026-09"}]
+    assert [body["reason"] for body, _ in notify_after(alerts, 4)] == ["new", "repeat"]
+    alerts.desk_actions.acknowledge("PAYROLL_MISSING:P1:2026-09", WATER, "张三")
+    settled = len(notify_after(alerts, 2))
+    assert len(notify_after(alerts, 10)) == settled, "an acknowledged group is not repeated"
+    [shown] = [a for a in alerts.views.desk_alerts(WATER) if a["month"] == "2026-10"]
+    assert shown["inhibited_by"] == "PAYROLL_MISSING:P1:2026-09"
