@@ -35,15 +35,14 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+from loadtests.bench_processes import baseline_queue
+from loadtests.bench_rig import ROOT, BenchMessage, Publisher, Receipts, Rig, Vhost
+from loadtests.figures import percentile
 from shared.contract.client import DEFAULT_AMQP_URI, envelope
 from shared.contract.topology import ingress_exchange, ingress_key, receipts_exchange
 from testkit.province import builders as build
 from testkit.province.generator import hunan_counties
 from wagewatch.broker import DEFAULT_MANAGEMENT_URL
-
-from loadtests.bench_processes import baseline_queue
-from loadtests.bench_rig import ROOT, BenchMessage, Publisher, Receipts, Rig, Vhost
-from loadtests.figures import percentile
 
 OWNERS = ("projects", "payroll", "workers", "accounts", "alerts", "complaints")
 PROJECT_START = date(2026, 9, 1)
@@ -252,7 +251,7 @@ class Bench:
         arrived = receipts.wait([m.message_id for m in messages], RECEIPT_TIMEOUT,
                                 progress(label, len(messages), time.monotonic()))
         pacer.join()
-        latencies = [t - publisher.sent[m.message_id] for m, (t, _s) in zip(messages, arrived)]
+        latencies = [t - publisher.sent[m.message_id] for m, (t, _s) in zip(messages, arrived, strict=True)]
         figures = {"offered_per_s": round(rate, 1), "published_per_s": round(pacer.achieved or 0, 1),
                    **latency_figures(latencies)}
         self.say(f"      {label}: receipt latency p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms "
@@ -271,14 +270,16 @@ class Bench:
         rate = single["max"]["messages_per_s"]
         single["at_max_rate"] = self.paced(publisher, receipts, self.messages.singles(self.fixed_rate_count(rate, 1)), rate,
                                            "at the max rate")
-        single["at_half_rate"] = self.paced(publisher, receipts, self.messages.singles(self.fixed_rate_count(rate / 2, 1)), rate / 2,
+        single["at_half_rate"] = self.paced(publisher, receipts,
+                                            self.messages.singles(self.fixed_rate_count(rate / 2, 1)), rate / 2,
                                             "at half the max rate")
         self.say(f"  (b) platform, attendance.batch of {self.args.records} records: {len(batches)} messages")
         batch = figures["batch"]
         batch["max"] = self.max_rate(publisher, receipts, batches, "receipts")
         rate = batch["max"]["messages_per_s"]
-        batch["at_half_rate"] = self.paced(publisher, receipts, self.messages.batches(self.fixed_rate_count(rate / 2, self.args.records)), rate / 2,
-                                           "at half the max rate")
+        batch["at_half_rate"] = self.paced(publisher, receipts,
+                                           self.messages.batches(self.fixed_rate_count(rate / 2, self.args.records)),
+                                           rate / 2, "at half the max rate")
         return figures
 
     # (f) ------------------------------------------------------------------------------------
@@ -297,7 +298,7 @@ class Bench:
         singles = self.messages.singles(args.singles)
         batches = self.messages.batches(args.batches)
         self.batches_for_scale = batches
-        self.say(f"(a) raw baselines on the same messages")
+        self.say("(a) raw baselines on the same messages")
         self.results["baseline"] = self.baselines(singles, batches)
         self.say("(b) the platform end to end (publish to receipt)")
         self.start_platform()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,9 +18,8 @@ from pathlib import Path
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from wagewatch.broker import ManagementApi
-
 from loadtests.bench_processes import NAMEKO_END_HEADER, NAMEKO_SENT_HEADER
+from wagewatch.broker import ManagementApi
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +46,7 @@ class Vhost:
         self.name = f"wagewatch_bench_{uuid.uuid4().hex[:8]}"
         self.uri = f"{parts.scheme}://{parts.netloc}/{self.name}"
 
-    def create(self) -> "Vhost":
+    def create(self) -> Vhost:
         self.api.call("PUT", f"vhosts/{self.name}", {})
         self.api.call("PUT", f"permissions/{self.name}/{self.api.quote(self.user)}",
                       {"configure": ".*", "write": ".*", "read": ".*"})
@@ -253,7 +251,7 @@ class Receipts:
         while not self._stop:
             try:
                 self.connection.drain_events(timeout=0.2)
-            except socket.timeout:
+            except TimeoutError:
                 pass
 
     def wait(self, ids: list[str], timeout: float, progress=None) -> list[tuple[float, str]]:

@@ -216,7 +216,8 @@ def summary() -> str:
     good = sum(count for (meant, got), count in tracker.statuses.items() if meant == got)
     lines = ["", "=== WageWatch load summary ===",
              f"run: {seconds:.1f}s, {published} messages published ({published / seconds:.1f}/s), "
-             f"receipts as meant: {good}/{published}, missing: {Run.missing}, cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
+             f"receipts as meant: {good}/{published}, missing: {Run.missing}, "
+             f"cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
              "receipts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
              f"records in batches accepted: {tracker.records_accepted} ({tracker.records_accepted / seconds:.0f}/s)"]
     for phase, latencies in tracker.latencies.items():

@@ -34,14 +34,6 @@ from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
 
-from shared.nameko.registry import LocalRegistry
-from shared.internal import Submission
-from shared.pii import normalise_id_number
-from testkit.province import Province
-from testkit.province import generator as generate_module
-from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
-from shared import embedded_store
-from shared.storage import client_for, database_for, is_embedded
 from services.accounts.repository import AccountsRepository
 from services.accounts.service import AccountsService
 from services.accounts.settings import AccountsSettings
@@ -58,10 +50,18 @@ from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
 from services.projects.service import ProjectsService
 from services.projects.views import facts
-from services.workers.repository import WorkersRepository
 from services.workers.app import Workers
+from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService, bootstrap
 from services.workers.settings import WorkersSettings
+from shared import embedded_store
+from shared.internal import Submission
+from shared.nameko.registry import LocalRegistry
+from shared.pii import normalise_id_number
+from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
+from shared.storage import client_for, database_for, is_embedded
+from testkit.province import Province
+from testkit.province import generator as generate_module
 
 SERVICES = ("projects", "payroll", "workers", "accounts", "complaints")
 ATTENDANCE = "attendance.batch"
@@ -86,7 +86,8 @@ def seed_all_cached(mongo_uri: str, province: Province, *, pii_key: bytes, cache
     if not is_embedded(mongo_uri):
         raise ValueError("Only the embedded store (mongomock://) can be cached; seed_all seeds MongoDB.")
     made_by = Path(generate_module.__file__).parent   # what makes the messages (not the expectations)
-    code = [Path(__file__), Path(embedded_store.__file__)] + [made_by / name for name in ("generator.py", "builders.py", "spec.py")]
+    code = [Path(__file__), Path(embedded_store.__file__)]
+    code += [made_by / name for name in ("generator.py", "builders.py", "spec.py")]
     fingerprint = hashlib.sha256(repr((province.spec, hashlib.sha256(pii_key).hexdigest(),
                                        [f.read_bytes() for f in code])).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"province-{fingerprint}.pickle"

@@ -23,20 +23,20 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         match = _MONTH.match(text or "")
         if not match:
             raise ValueError(f"Not a month in YYYY-MM form: {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def of(cls, day: date) -> "Month":
+    def of(cls, day: date) -> Month:
         return cls(day.year, day.month)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
-    def shift(self, months: int) -> "Month":
+    def shift(self, months: int) -> Month:
         index = self.year * 12 + (self.month - 1) + months
         return Month(index // 12, index % 12 + 1)
 

@@ -7,7 +7,6 @@ from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 
-
 from shared.expectations import affects_expectations
 from shared.internal import ProjectEvent, ProjectFacts
 

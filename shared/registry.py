@@ -21,8 +21,9 @@ loaded on the way out (:func:`shared.projects.load_facts`: dates as ``date``, mo
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable, Protocol
+from typing import Protocol
 
 import pymongo
 from marshmallow import ValidationError

@@ -33,7 +33,7 @@ class Sealer:
         self._fernet = MultiFernet([Fernet(k.strip().encode("ascii")) for k in keys.split(",") if k.strip()])
 
     @classmethod
-    def from_config(cls, config: dict) -> "Sealer":
+    def from_config(cls, config: dict) -> Sealer:
         return cls(str(config.get(QUARANTINE_KEY) or ""))
 
     def seal(self, data: bytes) -> str:

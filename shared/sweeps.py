@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from pymongo.errors import DuplicateKeyError
 
@@ -69,7 +69,7 @@ class SweepSettings:
     flood_limit: int = DEFAULT_FLOOD_LIMIT   # alerts one rule may raise for one project in one sweep
 
     @classmethod
-    def from_config(cls, config: dict) -> "SweepSettings":
+    def from_config(cls, config: dict) -> SweepSettings:
         guard = (config.get("RULES") or {}).get("flood_guard") or {}
         return cls(flood_limit=max(1, int(guard.get("max_alerts_per_rule_and_project", DEFAULT_FLOOD_LIMIT))))
 

@@ -23,7 +23,7 @@ class WorkingCalendar:
     workdays: frozenset[date] = field(default_factory=frozenset)   # configured make-up working days
 
     @classmethod
-    def from_config(cls, config: dict) -> "WorkingCalendar":
+    def from_config(cls, config: dict) -> WorkingCalendar:
         """``WORKING_CALENDAR: {holidays: [YYYY-MM-DD…], workdays: [YYYY-MM-DD…]}``."""
         section = config.get("WORKING_CALENDAR") or {}
         as_dates = lambda values: frozenset(date.fromisoformat(str(v)) for v in values or ())  # noqa: E731

@@ -7,8 +7,8 @@ import sys
 import time
 
 from shared.calendar import today
-from wagewatch import platform
 from shared.storage import is_embedded
+from wagewatch import platform
 from wagewatch.config import ensure_pii_key, load_config
 
 EMBEDDED_STORE_NOTICE = (

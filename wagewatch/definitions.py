@@ -11,9 +11,8 @@ import sys
 from collections.abc import Iterable
 
 from shared.contract.access import DEFAULT_VHOST, Scope
-from shared.contract.definitions import (
-    binding_definition, definitions as contract_definitions, exchange_definition, queue_definition,
-)
+from shared.contract.definitions import binding_definition, exchange_definition, queue_definition
+from shared.contract.definitions import definitions as contract_definitions
 from shared.internal import parked_events_queue
 from shared.topology_table import SERVICES, Service
 

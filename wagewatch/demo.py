@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from shared.calendar import Month
 from shared.contract.alerts import DEPARTMENTS
 from shared.contract.client import CountyClient, Listener, envelope, receipts_listener
-from shared.contract.topology import alert_binding, alerts_exchange
 from shared.contract.messages import DEFAULT_PAY_DAY
+from shared.contract.topology import alert_binding, alerts_exchange
 from testkit.province import builders as build
 from testkit.synthetic import BIRTHPLACES, resident_id
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from testkit.province import Province, ProvinceSpec, generate
+from testkit.province import Province, ProvinceSpec
 
 PROGRESS_EVERY = 5.0  # seconds between progress lines
 
@@ -100,9 +100,10 @@ def check(config: dict, province: Province, say=print) -> bool:
 
     expected = province.alerts_routed_by(default_routing(policy_path(config)))
     missing, extra = expected - received, received - expected
+    verdict = ("exact match" if not (missing or extra) else
+               f"{sum(missing.values())} missing, {sum(extra.values())} unexpected")
     say(f"sweep as of {province.spec.as_of}: {swept:.1f}s; desks received {sum(received.values())} firing alert "
-        f"message(s), expected {sum(expected.values())}: " + ("exact match" if not (missing or extra) else
-                                                              f"{sum(missing.values())} missing, {sum(extra.values())} unexpected"))
+        f"message(s), expected {sum(expected.values())}: " + verdict)
     for label, rows in (("missing", missing), ("unexpected", extra)):
         for (dept, division, alert_type, code), n in sorted(rows.items())[:20]:
             say(f"  {label:<10} {n} x {alert_type} {code} → {dept}@{division}")

@@ -15,7 +15,13 @@ from decimal import ROUND_CEILING, Decimal
 
 from shared.calendar import Month
 from shared.contract.alerts import (
-    ACCOUNT_NOT_OPENED, BALANCE_LOW, DEPOSIT_MISSING, LABOUR_COST_NOT_ALLOCATED, ORANGE, RED, YELLOW,
+    ACCOUNT_NOT_OPENED,
+    BALANCE_LOW,
+    DEPOSIT_MISSING,
+    LABOUR_COST_NOT_ALLOCATED,
+    ORANGE,
+    RED,
+    YELLOW,
     fingerprint,
 )
 from shared.contract.fields import from_fen, to_fen
@@ -39,7 +45,7 @@ class AccountRules:
     public_funding: PublicFunding = field(default_factory=PublicFunding)
 
     @classmethod
-    def from_config(cls, config: dict) -> "AccountRules":
+    def from_config(cls, config: dict) -> AccountRules:
         rules = config.get("RULES") or {}
         account = rules.get("account_not_opened") or {}
         labour = rules.get("labour_cost_not_allocated") or {}

@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from shared.calendar import now_iso
-from shared.contract.alerts import FIRING, severity_rank
-from shared.internal import DESK_NOTIFIED
 from services.alerts.matchers import labels_of, matches
 from services.alerts.notify import compose, due_after_change, group_of, in_group, notification_key
 from services.alerts.suppression import suppression
 from services.alerts.views import view
+from shared.calendar import now_iso
+from shared.contract.alerts import FIRING, severity_rank
+from shared.internal import DESK_NOTIFIED
 
 GROUP_LEASE = timedelta(seconds=60)   # a claimed group comes back if its instance dies
 FOR_DESK_LIMIT = 500                  # AlertRepository.for_desk's default limit

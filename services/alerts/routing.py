@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.contract.alerts import HRSS
 from services.alerts.matchers import matches
+from shared.contract.alerts import HRSS
 
 SECTOR = "sector"  # the receiver that stands for the project's sector department
 DEFAULT_SECTORS = {

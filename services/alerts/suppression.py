@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.divisions import covers
 from services.alerts.matchers import ALERT_LABELS, DESK_LABELS, labels_of, matcher_problems, matches, normalise
 from services.alerts.policy import Inhibition
+from shared.divisions import covers
 
 SILENCE_LABELS = ALERT_LABELS + DESK_LABELS
 MAX_SILENCE_DAYS = 90

@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
+from services.complaints.clocks import ClockLimits, clock_at, closed_on_time, entries_until
+from services.complaints.domain import ACCEPT, CLOSED, OPEN_STATUSES, REFUSED, RESOLVE
 from shared.contract.fields import from_fen
 from shared.divisions import PROVINCE, city_of, covers, level_of, name_of
 from shared.workdays import WorkingCalendar
-from services.complaints.clocks import ClockLimits, clock_at, closed_on_time, entries_until
-from services.complaints.domain import ACCEPT, CLOSED, OPEN_STATUSES, REFUSED, RESOLVE
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Tally:
     amount_recovered_fen: int = 0
     workers_helped: int = 0
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 

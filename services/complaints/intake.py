@@ -16,12 +16,12 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from services.complaints.domain import FILE, RECEIVED, TRANSFER
 from shared.calendar import SHANGHAI
 from shared.contract.alerts import HRSS
 from shared.contract.fields import to_fen
 from shared.contract.window import CLOCK_TOLERANCE
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone, normalise_id_number
-from services.complaints.domain import FILE, RECEIVED, TRANSFER
 
 if TYPE_CHECKING:   # the message's type only: the rules import no messaging
     from shared.internal import Submission

@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from shared.contract.alerts import (
-    COMPLAINT_FILED, COMPLAINT_OVERDUE, GROUP_ARREARS, ORANGE, RED, REPEAT_DEFAULTER, fingerprint,
-)
-from shared.contract.fields import from_fen
-from shared.divisions import CITY, COUNTY, PROVINCE, city_of
 from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, Clock, ClockLimits
 from services.complaints.domain import REFUSED, is_open
+from shared.contract.alerts import COMPLAINT_FILED, COMPLAINT_OVERDUE, GROUP_ARREARS, ORANGE, RED, REPEAT_DEFAULTER, fingerprint
+from shared.contract.fields import from_fen
+from shared.divisions import CITY, COUNTY, PROVINCE, city_of
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class ComplaintRules:
     referral: ReferralThreshold = field(default_factory=ReferralThreshold)
 
     @classmethod
-    def from_config(cls, config: dict) -> "ComplaintRules":
+    def from_config(cls, config: dict) -> ComplaintRules:
         section = (config.get("RULES") or {}).get("complaints") or {}
         referral = section.get("referral") or {}
         default, limits = cls(), ClockLimits()

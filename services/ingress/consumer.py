@@ -25,8 +25,8 @@ from functools import partial
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
-from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from services.ingress.domain import Delivery
+from shared.nameko.container import BROKER_CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, missing
 
-from shared.contract.envelope import (
-    ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, amqp_short_string, flatten_errors,
-)
+from shared.contract.envelope import ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, amqp_short_string, flatten_errors
 from shared.contract.messages import MESSAGE_TYPES, BatchSchema, MessageType
 from shared.contract.topology import MAX_BODY_BYTES, parse_ingress_key
 from shared.contract.window import Window, judged_from, printable

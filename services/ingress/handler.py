@@ -8,16 +8,26 @@ published, and only then does the caller acknowledge the delivery.
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
+from services.ingress.domain import (
+    Delivery,
+    Envelope,
+    PayloadCheck,
+    Unreadable,
+    batch_status,
+    check_payload,
+    compose_receipt,
+    duplicate_receipt,
+    merge_rejections,
+    minimal_receipt,
+    read_envelope,
+)
 from shared.contract.envelope import ACCEPTED, REJECTED
 from shared.contract.window import Window
 from shared.errors import RecordRefused
 from shared.projects import UNKNOWN_PROJECT
-from services.ingress.domain import (
-    Delivery, Envelope, PayloadCheck, Unreadable, batch_status, check_payload, compose_receipt,
-    duplicate_receipt, merge_rejections, minimal_receipt, read_envelope,
-)
 
 
 class IngressLog(Protocol):

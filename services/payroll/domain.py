@@ -13,6 +13,7 @@ from datetime import date
 
 from shared.calendar import Month
 from shared.contract.alerts import PAYROLL_MISSING, RED, YELLOW, fingerprint
+
 # What a project owes and from when is shared by every rule (shared/expectations.py):
 # months from the start to the actual end, none while planned or suspended.
 from shared.expectations import WORKING_STATUSES, due_date, months_due  # noqa: F401 - re-exported
@@ -25,7 +26,7 @@ class PayrollRules:
     public_funding: PublicFunding = field(default_factory=PublicFunding)  # one colour higher
 
     @classmethod
-    def from_config(cls, config: dict) -> "PayrollRules":
+    def from_config(cls, config: dict) -> PayrollRules:
         rules = (config.get("RULES") or {}).get("payroll_missing") or {}
         return cls(red_from_month_offset=int(rules.get("red_from_month_offset", 2)),
                    public_funding=PublicFunding.from_config(config))

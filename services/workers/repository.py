@@ -13,9 +13,9 @@ from datetime import date
 import pymongo
 from pymongo import DeleteMany, ReplaceOne, UpdateOne
 
+from services.workers.domain import AttendancePlan, Stint, project_month_key
 from shared.calendar import Month
 from shared.sweeps import SweepLog
-from services.workers.domain import AttendancePlan, Stint, project_month_key
 
 
 def _enrolment_id(project_code: str, worker: str) -> str:

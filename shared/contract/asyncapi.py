@@ -24,9 +24,17 @@ from shared.contract.alerts import DEPARTMENTS, RESOLVED, SEVERITIES, AlertSchem
 from shared.contract.envelope import RECEIPT_STATUSES, EnvelopeSchema, ReceiptSchema
 from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES
 from shared.contract.topology import (
-    ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, MAX_BODY_BYTES, NOTIFICATIONS_EXCHANGE_NAME,
-    RECEIPTS_EXCHANGE_NAME, alerts_exchange, ingress_exchange, notification_binding,
-    notifications_exchange, receipt_key, receipts_exchange,
+    ALERTS_EXCHANGE_NAME,
+    INGRESS_EXCHANGE_NAME,
+    MAX_BODY_BYTES,
+    NOTIFICATIONS_EXCHANGE_NAME,
+    RECEIPTS_EXCHANGE_NAME,
+    alerts_exchange,
+    ingress_exchange,
+    notification_binding,
+    notifications_exchange,
+    receipt_key,
+    receipts_exchange,
 )
 
 ASYNCAPI_VERSION = "3.0.0"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import time
 import uuid
 
@@ -16,9 +15,7 @@ from amqp.exceptions import NotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 from shared.contract.envelope import envelope  # noqa: F401 - re-exported: counties' one import
-from shared.contract.topology import (
-    alert_binding, alerts_exchange, ingress_exchange, ingress_key, receipt_key, receipts_exchange,
-)
+from shared.contract.topology import alert_binding, alerts_exchange, ingress_exchange, ingress_key, receipt_key, receipts_exchange
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
@@ -98,7 +95,7 @@ class Listener:
                 return list(self.messages)
             try:
                 self.connection.drain_events(timeout=remaining)
-            except socket.timeout:
+            except TimeoutError:
                 return list(self.messages)
 
     def take(self, timeout: float = 0.2) -> list[dict]:

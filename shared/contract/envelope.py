@@ -6,7 +6,6 @@ from datetime import datetime
 from marshmallow import Schema, fields, validate
 
 from shared.calendar import SHANGHAI
-
 from shared.contract.fields import Code, DivisionCode, Text, Timestamp
 from shared.contract.messages import MESSAGE_TYPES, ContractSchema
 from shared.contract.window import PLAN, printable
@@ -64,7 +63,8 @@ class ReceiptSchema(Schema):
         metadata={"description": "Field path (payload.contract_amount) to messages; empty when none."},
     )
     records = fields.Nested(RecordCountsSchema, allow_none=True, metadata={"description": "Batch types only."})
-    received_at = fields.String(required=True, metadata={"format": "date-time", "description": "When the platform received the message (+08:00)."})
+    received_at = fields.String(required=True, metadata={
+        "format": "date-time", "description": "When the platform received the message (+08:00)."})
 
 
 def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:

@@ -8,14 +8,11 @@ from functools import lru_cache
 
 from marshmallow import ValidationError, fields, validate
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import (
-    InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError as StdnumError,
-)
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 from shared.calendar import Month
-from shared.contract.window import (
-    EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem,
-)
+from shared.contract.window import EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem
 from shared.divisions import validate_division
 from shared.pii import normalise_id_number
 

@@ -11,8 +11,17 @@ from dataclasses import dataclass
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contract.fields import (
-    Code, Count, CreditCode, DivisionCode, Money, MonthField, ResidentIdNumber, StrictBoolean, StrictDate,
-    Text, Timestamp,
+    Code,
+    Count,
+    CreditCode,
+    DivisionCode,
+    Money,
+    MonthField,
+    ResidentIdNumber,
+    StrictBoolean,
+    StrictDate,
+    Text,
+    Timestamp,
 )
 from shared.contract.window import PAST, PLAN
 

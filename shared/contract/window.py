@@ -44,7 +44,7 @@ class Window:
     years_ahead: int = YEARS_AHEAD
 
     @classmethod
-    def arriving(cls, received_at: str, settings: dict | None = None) -> "Window":
+    def arriving(cls, received_at: str, settings: dict | None = None) -> Window:
         """The window for a message received at ``received_at`` (ISO 8601 with offset);
         ``settings`` is the ``INGRESS_WINDOW`` configuration (``earliest``, ``years_ahead``)."""
         settings = settings or {}

@@ -36,9 +36,7 @@ from nameko.messaging import Consumer
 from nameko.standalone.events import get_event_exchange
 
 from shared.calendar import now_iso
-from shared.internal import (
-    EVENT_QUEUE_ARGUMENTS, event_queue_name, parked_events_exchange, parked_events_queue,
-)
+from shared.internal import EVENT_QUEUE_ARGUMENTS, event_queue_name, parked_events_exchange, parked_events_queue
 
 log = logging.getLogger(__name__)
 

@@ -98,7 +98,7 @@ class HealthCheck(DependencyProvider):
 class HealthServer:
     """One per address per process; answers for every registered service."""
 
-    _servers: dict[str, "HealthServer"] = {}
+    _servers: dict[str, HealthServer] = {}
 
     def __init__(self, address: str):
         host, _, port = address.rpartition(":")
@@ -109,7 +109,7 @@ class HealthServer:
         log.info("health checks on %s:%d (/health/live, /health/ready)", host or "0.0.0.0", self.port)
 
     @classmethod
-    def serving(cls, address: str) -> "HealthServer":
+    def serving(cls, address: str) -> HealthServer:
         if address not in cls._servers:
             cls._servers[address] = cls(address)
         return cls._servers[address]

@@ -12,8 +12,14 @@ from shared.contract.alerts import RULE_FAILED
 from shared.nameko.providers import Settings
 from shared.internal import ProjectEvent
 from shared.projects import changed_project
-from shared.sweeps import project_subject  # noqa: F401 - where services import it from
-from shared.sweeps import Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood
+from shared.sweeps import (
+    Isolation,
+    SweepRefused,
+    SweepSettings,
+    backwards_refusal,
+    fold_flood,
+    project_subject,  # noqa: F401 - where services import it from
+)
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Callable, Iterator
 
 from shared.calendar import Month
 from shared.contract.envelope import envelope
@@ -28,8 +28,18 @@ from shared.contract.messages import MAX_BATCH_RECORDS
 from shared.divisions import current_counties, name_of
 from testkit.province import builders as build
 from testkit.province.spec import (
-    DEPOSIT_SHORT, MONTHS_OWED, NO_ACCOUNT, NO_ALLOCATION, NO_ATTENDANCE, NO_DEPOSIT, PAYEE_NOT_ENROLLED,
-    PAYROLL_MISSING, UNREGISTERED_CLOCK_IN, WAGES_SHORT, WORKER_UNPAID, ProvinceSpec,
+    DEPOSIT_SHORT,
+    MONTHS_OWED,
+    NO_ACCOUNT,
+    NO_ALLOCATION,
+    NO_ATTENDANCE,
+    NO_DEPOSIT,
+    PAYEE_NOT_ENROLLED,
+    PAYROLL_MISSING,
+    UNREGISTERED_CLOCK_IN,
+    WAGES_SHORT,
+    WORKER_UNPAID,
+    ProvinceSpec,
 )
 
 PROVINCE = "430000"  # 湖南省
@@ -70,7 +80,7 @@ def hunan_counties(count: int) -> dict[str, str]:
     return {code: name_of(code) for code in codes[:count]}
 
 
-def generate(spec: ProvinceSpec) -> "Province":
+def generate(spec: ProvinceSpec) -> Province:
     return Province(spec)
 
 

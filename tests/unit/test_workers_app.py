@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.workers.app import Workers
+from services.workers.settings import WorkersSettings
 from shared.contract.alerts import NO_ATTENDANCE
 from shared.contract.messages import AttendanceSchema, WorkerEnrolmentSchema, WorkerExitSchema
 from shared.internal import PayrollRecorded, Submission
 from shared.projects import UNKNOWN_PROJECT
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
-from services.workers.app import Workers
-from services.workers.settings import WorkersSettings
 from tests.factories import COUNTY, OTHER_COUNTY, clock_in, enrolment, project_facts
 from tests.unit.fake_worker_records import FakeWorkerRecords
 from tests.unit.fakes import FakeAlerts, FakePayroll, FakeProjectSource, FixedClock
