@@ -11,7 +11,7 @@ typed attributes, ``x.dump()`` gives the body to send. Who sends and handles whi
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -55,9 +55,10 @@ MONITORS = ("payroll", "workers", "accounts", "complaints", "alerts")
 # dead-letters here a message that crashes its service on every delivery.
 PARKED_EVENTS_NAME = "wagewatch.events.parked"
 EVENT_DELIVERY_LIMIT = 20   # deliveries, the broker's backstop; handlers give up after 5
-parked_events_exchange = Exchange(PARKED_EVENTS_NAME, type="fanout", durable=True, auto_delete=False)
-parked_events_queue = Queue(PARKED_EVENTS_NAME, exchange=parked_events_exchange, routing_key="",
-                            durable=True, auto_delete=False)
+parked_events_exchange = Exchange(  # type: ignore[no-untyped-call]   # kombu ships no types
+    PARKED_EVENTS_NAME, type="fanout", durable=True, auto_delete=False)
+parked_events_queue = Queue(  # type: ignore[no-untyped-call]
+    PARKED_EVENTS_NAME, exchange=parked_events_exchange, routing_key="", durable=True, auto_delete=False)
 
 
 def event_queue_name(source: str, event_type: str, service: str, method: str) -> str:
@@ -85,7 +86,7 @@ class TolerantSchema(Schema):
 M = TypeVar("M", bound="Message")
 
 
-def _about(description: str) -> dict:
+def _about(description: str) -> dict[str, Any]:
     """A field's description (in the derived schema's field metadata)."""
     return {"metadata": {"description": description}}
 
@@ -103,7 +104,7 @@ class Message:
         return loaded
 
     @classmethod
-    def load_many(cls: type[M], bodies: list[Mapping[str, Any]]) -> list[M]:
+    def load_many(cls: type[M], bodies: Sequence[Mapping[str, Any]]) -> list[M]:
         loaded: list[M] = cls.SCHEMA.load(bodies, many=True)
         return loaded
 
@@ -117,10 +118,9 @@ class Message:
 
 
 def message(cls: type[M]) -> type[M]:
-    """Make ``cls`` a frozen, keyword-only dataclass and give it its derived schema."""
-    typed = dataclass(frozen=True, kw_only=True)(cls)
-    typed.SCHEMA = class_schema(typed, base_schema=TolerantSchema)()
-    return typed
+    """Give a message (a frozen, keyword-only dataclass) the schema derived from it."""
+    cls.SCHEMA = class_schema(cls, base_schema=TolerantSchema)()
+    return cls
 
 
 def schema_of(cls: type[Message]) -> type[Schema]:
@@ -129,6 +129,7 @@ def schema_of(cls: type[Message]) -> type[Schema]:
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class ProjectFacts(Message):
     """What other services know of a project (项目登记信息, from the projects service)."""
 
@@ -144,11 +145,12 @@ class ProjectFacts(Message):
     actual_end_date: date | None = None
     pay_day: int
     version: int
-    owner: dict | None = field(default=None, metadata=_about("建设单位 {name, uscc}"))
-    general_contractor: dict | None = field(default=None, metadata=_about("施工总承包单位 {name, uscc}"))
+    owner: dict[str, Any] | None = field(default=None, metadata=_about("建设单位 {name, uscc}"))
+    general_contractor: dict[str, Any] | None = field(default=None, metadata=_about("施工总承包单位 {name, uscc}"))
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class ProjectEvent(Message):
     """``project_registered`` and ``project_changed``: the project's facts after the change
     and the names of the facts that changed (none on a replay)."""
@@ -158,6 +160,7 @@ class ProjectEvent(Message):
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class Condition(Message):
     """A monitoring rule's finding: something the law requires is missing as of a date
     (what ``alerts.reconcile``/``report`` take). The alerts service turns conditions into
@@ -172,7 +175,7 @@ class Condition(Message):
     project_code: str | None = None
     month: str | None = None
     summary: str
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     p1: bool = False
     level: str = field(default="county", metadata={
         "validate": validate.OneOf(LEVELS),
@@ -180,8 +183,9 @@ class Condition(Message):
                  "and the province's desks.")})
 
 
-def project_condition(project: dict, alert_type: str, fingerprint: str, severity: str, summary: str,
-                      *, month: str | None = None, details: dict | None = None, p1: bool = False) -> dict:
+def project_condition(project: dict[str, Any], alert_type: str, fingerprint: str, severity: str, summary: str,
+                      *, month: str | None = None, details: dict[str, Any] | None = None,
+                      p1: bool = False) -> dict[str, Any]:
     """A condition (``ConditionSchema``) about a project, routed by its division, sector
     and funding (project facts as ``ProjectFactsSchema`` gives them)."""
     return {"type": alert_type, "fingerprint": fingerprint, "severity": severity,
@@ -191,6 +195,7 @@ def project_condition(project: dict, alert_type: str, fingerprint: str, severity
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class ConditionsCleared(Message):
     """``conditions_cleared``: data arrived that clears these fingerprints."""
 
@@ -199,6 +204,7 @@ class ConditionsCleared(Message):
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class CaseChange(Message):
     """One entry of a complaint case's record: who changed what, when."""
 
@@ -209,10 +215,11 @@ class CaseChange(Message):
     by: str
     at: str = field(metadata=_about("When it was recorded (ISO 8601)."))
     on: str = field(metadata=_about("The date it took effect (YYYY-MM-DD)."))
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class ComplaintEvent(Message):
     """Every ``complaint_*`` event (欠薪投诉): the case as it is now and the change. It
     carries no personal data of the complainant: a consumer that needs the case asks
@@ -234,6 +241,7 @@ class ComplaintEvent(Message):
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class PayrollRecorded(Message):
     """``payroll_recorded``: a project-month's payroll sheet (工资表) was stored or merged."""
 
@@ -243,6 +251,7 @@ class PayrollRecorded(Message):
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class PayrollLineFacts(Message):
     """One stored payroll line as ``payroll.payroll_lines`` answers it, keyed by the
     worker's keyed hash (``shared.pii.keyed_hash`` with the platform's PII_HASH_KEY)."""
@@ -253,6 +262,7 @@ class PayrollLineFacts(Message):
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class Recorded(Message):
     """``account_recorded``, ``allocation_recorded`` (with its month), ``deposit_recorded``:
     which project (and month) has new records. Never personal data: listeners ask the
@@ -275,6 +285,7 @@ SILENCES_CHANGED = "silences_changed"
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class Desk(Message):
     """A department's desk at a division (county, city or province)."""
 
@@ -284,6 +295,7 @@ class Desk(Message):
 
 
 @message
+@dataclass(frozen=True, kw_only=True)
 class AlertView(Message):
     """``alert_changed``: an alert as desks and the console see it: the contract's fields
     plus its lifecycle (acknowledged by whom, resolved how), the desks it reaches and why
@@ -340,21 +352,23 @@ class Submission:
     type: str
     sent_at: str
     received_at: str
-    payload: dict | None = None
-    records: list[dict] | None = None
+    payload: dict[str, Any] | None = None
+    records: list[dict[str, Any]] | None = None
 
-    def indexed(self) -> list[tuple[int, dict]]:
+    def indexed(self) -> list[tuple[int, dict[str, Any]]]:
         """A batch's records as (index in the message, record)."""
         return [(r["index"], r["record"]) for r in self.records or ()]
 
-    def dump(self) -> dict:
-        body = {"county": self.county, "message_id": self.message_id, "type": self.type,
+    def dump(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"county": self.county, "message_id": self.message_id, "type": self.type,
                 "sent_at": self.sent_at, "received_at": self.received_at}
         return body | ({"records": self.records} if self.records is not None else {"payload": self.payload})
 
     @classmethod
     def load(cls, body: Mapping[str, Any]) -> Submission:
-        return cls(**{name: body.get(name) for name in cls.__dataclass_fields__})
+        """Read as the ingress sent it (from an envelope it validated: nothing to check)."""
+        sent: dict[str, Any] = {name: body.get(name) for name in cls.__dataclass_fields__}
+        return cls(**sent)
 
 
 # The body each internal event carries.

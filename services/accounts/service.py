@@ -11,22 +11,28 @@ from nameko.events import EventDispatcher
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
+from services.accounts.app import Accounts
+from services.accounts.domain import TYPES
+from services.accounts.repository import AccountsRepository
+from services.accounts.settings import AccountsSettings
 from shared.calendar import Month
 from shared.contract.alerts import FIRING
 from shared.divisions import validate_division
 from shared.errors import RecordRefused
 from shared.internal import (
-    ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, PAYROLL_RECORDED, PayrollRecorded, Recorded, Submission,
+    ACCOUNT_RECORDED,
+    ALLOCATION_RECORDED,
+    DEPOSIT_RECORDED,
+    PAYROLL_RECORDED,
+    PayrollRecorded,
+    Recorded,
+    Submission,
 )
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from services.accounts.app import Accounts
-from services.accounts.domain import TYPES
-from services.accounts.repository import AccountsRepository
-from services.accounts.settings import AccountsSettings
 
 log = logging.getLogger(__name__)
 ALERTS_LIST_LIMIT = 1000  # alerts.list_alerts answers at most this many

@@ -25,9 +25,9 @@ from services.alerts.reading import Views
 from services.alerts.silencing import Silences
 
 if TYPE_CHECKING:   # for the reader and the type checker only: the use cases import no pymongo
-    from shared.workdays import WorkingCalendar
     from services.alerts.policy import AlertPolicy
     from services.alerts.repository import AlertRepository
+    from shared.workdays import WorkingCalendar
 
 
 @dataclass

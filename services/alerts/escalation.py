@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from shared.calendar import SHANGHAI
 from services.alerts.domain import overdue_level, overdue_since, routes
 from services.alerts.publication import Publication
+from shared.calendar import SHANGHAI
 
 if TYPE_CHECKING:
     from shared.workdays import WorkingCalendar
@@ -19,7 +19,7 @@ class Escalation:
     out: Publication
     calendar: WorkingCalendar
 
-    def escalate_overdue(self, as_of: date, what_if: bool = False) -> list[dict]:
+    def escalate_overdue(self, as_of: date, what_if: bool = False) -> list[dict[str, Any]]:
         """Escalate every red or orange alert not acknowledged in time, as of a date
         (``what_if``: say which would be escalated, changing nothing)."""
         within = self.out.policy.acknowledge_within
@@ -36,8 +36,8 @@ class Escalation:
                     escalated.append(stored)
         return escalated
 
-    def _escalate(self, alert: dict, level: str, desks: list[dict], within: dict,
-                  changed: list[dict]) -> dict | None:
+    def _escalate(self, alert: dict[str, Any], level: str, desks: list[dict[str, Any]], within: dict[str, Any],
+                  changed: list[dict[str, Any]]) -> dict[str, Any] | None:
         reason = f"not acknowledged within {within[alert['severity']]} working day(s) at {alert['level']} level"
         overdue = overdue_since(alert, within, self.calendar)
         assert overdue is not None   # overdue_level said it is overdue

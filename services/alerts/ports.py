@@ -2,8 +2,9 @@
 policy and the working calendar): a clock, the publishers and the event dispatcher."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -13,4 +14,4 @@ class Clock(Protocol):
 
 
 Publish = Callable[..., None]          # publish(body, routing_key=...)
-Dispatch = Callable[[str, dict], None]
+Dispatch = Callable[[str, dict[str, Any]], None]

@@ -4,18 +4,19 @@ desks' notification groups once per call, and relay changes whose publisher died
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any
 
-from shared.calendar import now_iso
-from shared.contract.topology import alert_key
-from shared.internal import ALERT_CHANGED
 from services.alerts.desks import DeskNotifier
 from services.alerts.domain import messages_for
 from services.alerts.ports import Clock, Dispatch, Publish
 from services.alerts.views import view
+from shared.calendar import now_iso
+from shared.contract.topology import alert_key
+from shared.internal import ALERT_CHANGED
 
 if TYPE_CHECKING:   # the use cases import no pymongo
     from services.alerts.policy import AlertPolicy
@@ -34,7 +35,8 @@ class Publication:
     publish_notification: Publish
     dispatch: Dispatch
 
-    def publish(self, alert: dict | None, changed: list[dict], level: str | None = None) -> dict | None:
+    def publish(self, alert: dict[str, Any] | None, changed: list[dict[str, Any]],
+                level: str | None = None) -> dict[str, Any] | None:
         """Publish a stored change to every desk (or only the desks of ``level``); None
         (lost a race) publishes nothing."""
         if alert is None:
@@ -46,21 +48,22 @@ class Publication:
         self.repository.mark_published(alert["_id"], alert.get("revision"))
         return self.announce(alert, changed)
 
-    def announce(self, alert: dict, changed: list[dict]) -> dict:
+    def announce(self, alert: dict[str, Any], changed: list[dict[str, Any]]) -> dict[str, Any]:
         """Tell the console; the desks' groups are marked once the call is done."""
         self.dispatch(ALERT_CHANGED, view(alert))
         changed.append(alert)
         return alert
 
-    def resolve(self, fingerprint: str, reason: str, changed: list[dict], **operator) -> dict | None:
+    def resolve(self, fingerprint: str, reason: str, changed: list[dict[str, Any]],
+                **operator: Any) -> dict[str, Any] | None:
         return self.publish(self.repository.resolve(fingerprint, reason, self.clock.now_iso(), **operator), changed)
 
     @contextmanager
-    def desks_told_once(self) -> Iterator[list[dict]]:
+    def desks_told_once(self) -> Iterator[list[dict[str, Any]]]:
         """Collects the alerts a call changes, then marks the desks' groups they concern,
         and those of the same projects' alerts they may inhibit, once for all of them (a
         sweep may change thousands: one query for their projects' other open alerts)."""
-        changed: list[dict] = []
+        changed: list[dict[str, Any]] = []
         try:
             yield changed
         finally:

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from shared.calendar import SHANGHAI, now_iso
-from shared.internal import Condition
 from services.alerts.domain import ESCALATE, KEEP, RAISE, RERAISE, decide, higher_level, routes, to_resolve
 from services.alerts.publication import Publication
 from services.alerts.views import planned, summary
+from shared.calendar import SHANGHAI, now_iso
+from shared.internal import Condition
 
-Plan = tuple[str, dict | None, dict, list[dict]]
+Plan = tuple[str, dict[str, Any] | None, dict[str, Any], list[dict[str, Any]]]
 
 
-def _as_stored(conditions: list[Condition], **extra: str) -> list[dict]:
+def _as_stored(conditions: list[Condition], **extra: str) -> list[dict[str, Any]]:
     """Conditions as the lifecycle rules and the repository read them."""
     return [{**asdict(c), **extra} for c in conditions]
 
@@ -26,7 +27,7 @@ class Conditions:
 
     def reconcile(self, source: str, types: list[str], as_of: str, reported: list[Condition],
                   project_codes: list[str] | None = None, unevaluated: list[str] | None = None,
-                  resolve_only: bool = False) -> dict:
+                  resolve_only: bool = False) -> dict[str, Any]:
         """Make the open alerts of ``types`` match what a sweep as of ``as_of`` reported:
         fire the new, escalate the worse, resolve the ones no longer reported (only those of
         ``project_codes`` when given; never those of ``unevaluated`` subjects;
@@ -45,7 +46,7 @@ class Conditions:
                 "raised": [summary(a) for a in raised], "resolved": [summary(a) for a in resolved]}
 
     def preview(self, source: str, types: list[str], as_of: str, reported: list[Condition],
-                unevaluated: list[str] | None = None) -> dict:
+                unevaluated: list[str] | None = None) -> dict[str, Any]:
         """What ``reconcile`` would raise and resolve, changing and publishing nothing."""
         plans = [plan for plan in map(self._plan, _as_stored(reported)) if plan[0] != KEEP]
         cleared = self._cleared(source, types, reported, None, unevaluated)
@@ -53,13 +54,13 @@ class Conditions:
                 "raised": [planned(*plan) for plan in plans],
                 "resolved": [summary(a) for a in self.out.repository.by_fingerprints(sorted(cleared))]}
 
-    def report(self, source: str, reported: list[Condition]) -> dict:
+    def report(self, source: str, reported: list[Condition]) -> dict[str, Any]:
         """Raise (or escalate) conditions found outside a sweep; resolves nothing."""
         with self.out.desks_told_once() as changed:
             raised = [a for a in (self._apply(c, changed) for c in _as_stored(reported)) if a]
         return {"source": source, "raised": [summary(a) for a in raised]}
 
-    def clear(self, source: str, fingerprints: list[str], reason: str) -> dict:
+    def clear(self, source: str, fingerprints: list[str], reason: str) -> dict[str, Any]:
         """Resolve open alerts whose condition the data has cleared."""
         with self.out.desks_told_once() as changed:
             resolved = [a for a in (self.out.resolve(fp, reason, changed) for fp in fingerprints) if a]
@@ -70,7 +71,7 @@ class Conditions:
         return to_resolve(self.out.repository.open_fingerprints(types, project_codes),
                           {c.fingerprint for c in reported}, source, unevaluated)
 
-    def _plan(self, condition: dict) -> Plan:
+    def _plan(self, condition: dict[str, Any]) -> Plan:
         """What a reported condition does to its alert, and the desks it would reach."""
         existing = self.out.repository.get(condition["fingerprint"])
         action = decide(existing, condition)
@@ -85,7 +86,7 @@ class Conditions:
             project_code=condition.get("project_code"), month=condition.get("month"), p1=condition.get("p1"))
         return action, existing, condition, routes(departments, condition["division"], condition["level"])
 
-    def _apply(self, condition: dict, changed: list[dict]) -> dict | None:
+    def _apply(self, condition: dict[str, Any], changed: list[dict[str, Any]]) -> dict[str, Any] | None:
         action, existing, condition, desks = self._plan(condition)
         now, repository = self.out.clock.now_iso(), self.out.repository
         if action == RAISE:

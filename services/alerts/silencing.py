@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from services.alerts.publication import Publication
+from services.alerts.suppression import made_for_desk, silence_problems, silence_view
 from shared.calendar import SHANGHAI, now_iso
 from shared.contract.alerts import FIRING
 from shared.errors import RequestInvalid, RequestRefused
 from shared.internal import SILENCES_CHANGED
-from services.alerts.publication import Publication
-from services.alerts.suppression import made_for_desk, silence_problems, silence_view
 
 
 @dataclass
 class Silences:
     out: Publication
 
-    def silence(self, matchers: dict, created_by: str, reason: str, ends_at: str,
-                starts_at: str | None = None) -> dict:
+    def silence(self, matchers: dict[str, Any], created_by: str, reason: str, ends_at: str,
+                starts_at: str | None = None) -> dict[str, Any]:
         """Mute notifications of matching alerts (they are still recorded and published)."""
         now = self.out.clock.now_iso()
         try:
@@ -34,7 +35,7 @@ class Silences:
         self._changed(silence)
         return silence_view(silence)
 
-    def expire_silence(self, silence_id: str, by: str, desk: dict | None = None) -> dict:
+    def expire_silence(self, silence_id: str, by: str, desk: dict[str, Any] | None = None) -> dict[str, Any]:
         """End a silence now. A desk may end only silences made for it."""
         silence = self.out.repository.get_silence(silence_id)
         if silence is None or (desk and not made_for_desk(silence, desk["department"], desk["division"])):
@@ -45,7 +46,7 @@ class Silences:
         self._changed(ended)
         return silence_view(ended)
 
-    def silences(self, department: str | None = None, division: str | None = None) -> list[dict]:
+    def silences(self, department: str | None = None, division: str | None = None) -> list[dict[str, Any]]:
         current = self.out.repository.current_silences(self.out.clock.now_iso())
         return [silence_view(s) for s in current if not department or made_for_desk(s, department, division)]
 
@@ -55,7 +56,7 @@ class Silences:
             if self.out.repository.mark_end_noticed(silence["_id"]):
                 self._changed(silence)
 
-    def _changed(self, silence: dict) -> None:
+    def _changed(self, silence: dict[str, Any]) -> None:
         self.out.dispatch(SILENCES_CHANGED, silence_view(silence))
         self.out.desks.touch(self.out.repository.find(status=FIRING, limit=5000))
 

@@ -1,6 +1,8 @@
 """Alerts as desks see them (the console, ``list_alerts``, internal events)."""
 from __future__ import annotations
 
+from typing import Any
+
 from shared.contract.alerts import FIRING
 from shared.internal import AlertView, Desk
 
@@ -13,7 +15,8 @@ NOT_MUTED = {"silenced_by": None, "inhibited_by": None}
 def alert_view(alert: dict, suppressed: dict | None = None) -> AlertView:
     """A stored alert as desks see it (the ``alert_changed`` message): the fingerprint,
     lifecycle and routes, and why it is muted if it is."""
-    return AlertView(**{name: alert.get(name) for name in VIEW_FIELDS}, **(suppressed or NOT_MUTED),
+    shown: dict[str, Any] = {name: alert.get(name) for name in VIEW_FIELDS}
+    return AlertView(**shown, **(suppressed or NOT_MUTED),
                      fingerprint=alert["_id"], p1=bool(alert.get("p1")),
                      updated_at=alert.get("updated_at") or alert["raised_at"],
                      routes=[Desk(department=r["department"], division=r["division"], level=r.get("level"))

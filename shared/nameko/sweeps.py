@@ -9,8 +9,8 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from shared.contract.alerts import RULE_FAILED
-from shared.nameko.providers import Settings
 from shared.internal import ProjectEvent
+from shared.nameko.providers import Settings
 from shared.projects import changed_project
 from shared.sweeps import (
     Isolation,

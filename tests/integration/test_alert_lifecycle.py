@@ -14,7 +14,7 @@ from nameko.testing.services import entrypoint_hook
 from services.alerts.notify import notifications_exchange
 from services.alerts.service import AlertsService
 from shared.calendar import today
-from shared.contract.alerts import AlertSchema, NotificationSchema
+from shared.contract.alerts import AlertSchema
 from shared.contract.client import Listener, alerts_listener
 from shared.errors import RequestInvalid, RequestRefused
 from shared.workdays import WorkingCalendar

@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 import itertools
 
-from shared.contract.alerts import FIRING, RESOLVED, severity_rank
-from shared.calendar import now_iso
 from services.alerts.repository import AlertRepository
+from shared.calendar import now_iso
+from shared.contract.alerts import FIRING, RESOLVED, severity_rank
 
 _ids = itertools.count(1)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 from datetime import date
 
-from shared.calendar import Month
 from services.workers.domain import AttendancePlan, project_month_key
+from shared.calendar import Month
 
 
 class FakeWorkerRecords:

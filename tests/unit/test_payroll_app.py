@@ -8,10 +8,9 @@ import pytest
 
 from services.payroll.app import Payroll
 from services.payroll.domain import PayrollRules
-from shared.internal import Submission
 from shared.contract.messages import PayrollSchema
 from shared.errors import RecordRefused
-from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
+from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, Submission
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from tests.factories import COUNTY, OTHER_COUNTY, payroll, project_facts, worker_id
