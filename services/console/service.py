@@ -20,25 +20,30 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from shared.calendar import now_iso
-from shared.contract.alerts import DEPARTMENTS
-from shared.divisions import covers, name_of
-from shared.errors import RequestInvalid, RequestRefused
-from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
-from shared.nameko.health import HealthCheck
-from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
 from services.console import app
 from services.console.accounts import desk_of, expires_at, new_session_token, password_matches, token_key
 from services.console.feed import LiveFeed, alert_reaches, sse
 from services.console.repository import ConsoleRepository
-from services.console.schemas import (
-    AcknowledgeSchema, ExpireSilenceSchema, ResolveSchema, SignInSchema, SilenceSchema,
-)
+from services.console.schemas import AcknowledgeSchema, ExpireSilenceSchema, ResolveSchema, SignInSchema, SilenceSchema
 from services.console.settings import ConsoleSettings
 from services.console.sign_in import BUSY, LOCKED, WRONG, source_address, try_sign_in
 from services.console.web import (
-    cleared_cookie, error, forged, json_response, read_json, refusal_response, session_cookie, session_token,
+    cleared_cookie,
+    error,
+    forged,
+    json_response,
+    read_json,
+    refusal_response,
+    session_cookie,
+    session_token,
 )
+from shared.calendar import now_iso
+from shared.contract.alerts import DEPARTMENTS
+from shared.divisions import covers, name_of
+from shared.errors import RequestInvalid, RequestRefused
+from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED, AlertView
+from shared.nameko.health import HealthCheck
+from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -292,8 +297,8 @@ class ConsoleService:
     # Unreliable delivery on purpose: a queue per running instance, gone with it. A tab
     # that reconnects (EventSource does by itself) reloads the desk's list first.
     @event_handler("alerts", ALERT_CHANGED, handler_type=BROADCAST, reliable_delivery=False)
-    def handle_alert_changed(self, view):
-        self.feed.alert_changed(view)
+    def handle_alert_changed(self, body):
+        self.feed.alert_changed(AlertView.load(body))
 
     @event_handler("alerts", DESK_NOTIFIED, handler_type=BROADCAST, reliable_delivery=False)
     def handle_desk_notified(self, notification):
