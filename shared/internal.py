@@ -4,10 +4,11 @@ Not part of the public contract (that is ``shared.contract``), but written down 
 so producers and consumers cannot drift apart. Readers are tolerant (unknown fields are
 ignored) so a producer can add a field without breaking its consumers.
 
-Each message is a dataclass (at the end of this module) over its schema: ``X.load(body)``
-reads a received body (validated: a ``marshmallow.ValidationError`` names the field) into
-typed attributes, ``x.dump()`` gives the body to send. Who sends and handles which event is
-``shared/topology_table.py``.
+Each message is a dataclass, its schema derived from it (``@message``, marshmallow-dataclass):
+``X.load(body)`` reads a received body (validated: a ``marshmallow.ValidationError`` names
+the field) into typed attributes, ``x.dump()`` gives the body to send. A service loads a
+message at its edge (``service.py``), its use cases take the dataclass, and a dispatch sends
+a built message's ``dump()``. Who sends and handles which event is ``shared/topology_table.py``.
 """
 from __future__ import annotations
 
