@@ -67,9 +67,10 @@ $(ASYNCAPI_CLI):
 	mkdir -p .cache/asyncapi-cli
 	npm install --prefix .cache/asyncapi-cli --no-audit --no-fund --silent @asyncapi/cli@4.1.1
 
-## Every test: unit, integration, end to end on the real local RabbitMQ, and the
-## wire-protocol tier (services and repositories against nx-27017, tests/wire).
-test: $(STAMP) $(LOAD_STAMP) $(WIRE_STAMP) $(ASYNCAPI_SCHEMA) broker browser
+## The linters first (a finding fails the build), then every test: unit, integration, end to
+## end on the real local RabbitMQ, and the wire-protocol tier (services and repositories
+## against nx-27017, tests/wire).
+test: lint $(STAMP) $(LOAD_STAMP) $(WIRE_STAMP) $(ASYNCAPI_SCHEMA) broker browser
 	$(BIN)/nameko test -q $(ARGS)
 
 ## ruff (style, bugbear, import order, pyupgrade) and mypy (strict on shared/ and every
@@ -117,4 +118,4 @@ topology: $(STAMP)
 	$(BIN)/python -m wagewatch.topology
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis .ruff_cache .mypy_cache

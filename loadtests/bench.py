@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from loadtests.bench_processes import baseline_queue
 from loadtests.bench_rig import ROOT, BenchMessage, Publisher, Receipts, Rig, Vhost
@@ -168,7 +169,7 @@ class Bench:
     # (a) ------------------------------------------------------------------------------------
     def baselines(self, singles: list[BenchMessage], batches: list[BenchMessage]) -> dict:
         publisher = Publisher(self.uri, baseline_queue("bench.x").exchange)
-        figures = {}
+        figures: dict[str, Any] = {}
         try:
             for kind, label in (("kombu", "no-op kombu consumer"), ("nameko", "empty nameko consumer")):
                 for shape, messages in (("single", singles), ("batch", batches)):
@@ -233,6 +234,7 @@ class Bench:
         publisher.preload(messages)
         self.rig.start_services(("ingress",))
         t0 = self.rig.services["ingress"].ready
+        assert t0 is not None    # start_services waits until it is ready
         arrived = receipts.wait([m.message_id for m in messages], RECEIPT_TIMEOUT,
                                 progress(label, len(messages), time.monotonic()))
         seconds = max(t for t, _ in arrived) - t0
@@ -263,7 +265,7 @@ class Bench:
         self.say(f"  (b) set-up: {len(self.messages.counties)} counties, a project each with "
                  f"{self.messages.workers_per_project} workers")
         self.send_and_check(publisher, receipts, self.messages.setup(), "set-up receipts")
-        figures = {"single": {}, "batch": {}}
+        figures: dict[str, Any] = {"single": {}, "batch": {}}
         self.say(f"  (b) platform, single-record worker.enrol: {len(singles)} messages")
         single = figures["single"]
         single["max"] = self.max_rate(publisher, receipts, singles, "receipts")
@@ -458,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         bench = Bench(args, vhost, out)
-        results = {"settings": {k: v for k, v in vars(args).items() if k not in ("amqp_uri", "management_url")},
+        results: dict[str, Any] = {"settings": {k: v for k, v in vars(args).items() if k not in ("amqp_uri", "management_url")},
                    "machine": machine(vhost)}
         results.update(bench.run())
     finally:

@@ -75,10 +75,17 @@ def peak_memory_kib(pid: int) -> int | None:
     return None
 
 
+class PacedThread(threading.Thread):
+    """A publishing thread; ``achieved`` (messages/s) is set when it has published all."""
+
+    achieved: float | None = None
+
+
 class Process:
     """A child process of bench_processes.py that reports on stdout in JSON lines."""
 
     def __init__(self, args: list[str], log_path: Path, env: dict):
+        self.args = args
         self.log = open(log_path, "a", encoding="utf-8")
         self.popen = subprocess.Popen([sys.executable, "-m", "loadtests.bench_processes", *args], cwd=ROOT,
                                       stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
@@ -88,9 +95,10 @@ class Process:
         """The next JSON line that has ``key``; other lines go to ``echo`` (if given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            assert self.popen.stdout is not None    # started with stdout=PIPE
             line = self.popen.stdout.readline()
             if not line:
-                raise RuntimeError(f"bench process {self.popen.args[3:]} exited (see {self.log.name})")
+                raise RuntimeError(f"bench process {self.args} exited (see {self.log.name})")
             try:
                 report = json.loads(line)
             except ValueError:
@@ -99,7 +107,7 @@ class Process:
                 continue
             if isinstance(report, dict) and key in report:
                 return report
-        raise TimeoutError(f"bench process {self.popen.args[3:]} did not report {key!r}")
+        raise TimeoutError(f"bench process {self.args} did not report {key!r}")
 
     def wait_ready(self) -> float:
         self.ready = self.read("ready")["ready"]
@@ -201,7 +209,7 @@ class Publisher:
             self.publish(message)
         return len(messages) / max(time.monotonic() - started, 1e-9)
 
-    def paced(self, messages: list[BenchMessage], rate: float, end: bool = False) -> threading.Thread:
+    def paced(self, messages: list[BenchMessage], rate: float, end: bool = False) -> PacedThread:
         """Publish at ``rate`` messages/s (open loop) from a thread; returns the thread,
         whose ``achieved`` attribute is set at the end. With ``end``, a last message
         marked with the END header follows (a baseline consumer reports on it)."""
@@ -216,8 +224,7 @@ class Publisher:
             if end:
                 self.publish(messages[-1], end=True)
 
-        thread = threading.Thread(target=run, daemon=True)
-        thread.achieved = None
+        thread = PacedThread(target=run, daemon=True)
         thread.start()
         return thread
 

@@ -33,6 +33,7 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from services.accounts.repository import AccountsRepository
 from services.accounts.service import AccountsService
@@ -73,7 +74,9 @@ def seed_all(mongo_uri: str, province: Province, *, pii_key: bytes, progress=Non
     service. ``pii_key`` must be the platform's PII_HASH_KEY (workers and payroll lines
     are matched by its keyed hash). ``progress(county, done, total)`` after each county."""
     seeders = {name: _SEEDERS[name](database_for(mongo_uri, name), province, pii_key) for name in SERVICES}
-    seeders["workers"].payroll = seeders["payroll"].service
+    workers = seeders["workers"]
+    assert isinstance(workers, _Workers)
+    workers.payroll = seeders["payroll"].service
     _feed(province, seeders.values(), progress)
     return {name: seeder.stored for name, seeder in seeders.items()}
 
@@ -205,6 +208,7 @@ class _Seeder:
         code = env["payload"]["project_code"]
         self.versions[code] = self.versions.get(code, 0) + 1
         record = project_record(_read(env)["payload"], env["county"])
+        assert self.registry is not None    # _registered runs only for a service with a registry copy
         self.registry.store.apply(as_sent(facts({**record, "version": self.versions[code]})))
 
     def make(self, database, config: dict, province: Province):
@@ -271,7 +275,7 @@ class _Workers(_Seeder):
         self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
         self.paid_months: list[tuple[str, str]] = []
         self.marked: dict[str, dict] = {}   # project-month key -> as marked by its payroll
-        self.payroll = None                 # the payroll service, when seeded alongside
+        self.payroll: Any = None            # the payroll service, when seeded alongside
         return service
 
     @functools.cached_property
@@ -280,7 +284,7 @@ class _Workers(_Seeder):
         app = bootstrap(self.service)
         # The keyed hash of an ID number never changes: worked out once per worker, not
         # once per clock-in (a pure function, remembered on this instance only).
-        app.worker = functools.lru_cache(maxsize=None)(app.worker)
+        app.worker = functools.lru_cache(maxsize=None)(app.worker)  # type: ignore[method-assign]  # memo per instance
         return app
 
     def take(self, env: dict) -> None:

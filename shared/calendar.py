@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -69,6 +69,3 @@ def now_iso(now: datetime | None = None) -> str:
     moment = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
     return moment.replace(microsecond=0).isoformat()
 
-
-def days_after(start: date, days: int) -> date:
-    return start + timedelta(days=days)

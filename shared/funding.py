@@ -9,6 +9,7 @@ configuration (``ALERT_ROUTING.copies``). Both read the same lists in ``deploy/c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared.contract.alerts import (
     BALANCE_LOW,
@@ -40,7 +41,7 @@ class PublicFunding:
     types: frozenset[str] = DEFAULT_ARREARS_TYPES
 
     @classmethod
-    def from_config(cls, config: dict) -> PublicFunding:
+    def from_config(cls, config: dict[str, Any]) -> PublicFunding:
         section = (config.get("RULES") or {}).get("public_funding") or {}
         return cls(funding=frozenset(section.get("funding", DEFAULT_FUNDING)),
                    types=frozenset(section.get("types", DEFAULT_ARREARS_TYPES)))

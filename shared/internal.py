@@ -56,10 +56,9 @@ MONITORS = ("payroll", "workers", "accounts", "complaints", "alerts")
 # dead-letters here a message that crashes its service on every delivery.
 PARKED_EVENTS_NAME = "wagewatch.events.parked"
 EVENT_DELIVERY_LIMIT = 20   # deliveries, the broker's backstop; handlers give up after 5
-parked_events_exchange = Exchange(  # type: ignore[no-untyped-call]   # kombu ships no types
-    PARKED_EVENTS_NAME, type="fanout", durable=True, auto_delete=False)
-parked_events_queue = Queue(  # type: ignore[no-untyped-call]
-    PARKED_EVENTS_NAME, exchange=parked_events_exchange, routing_key="", durable=True, auto_delete=False)
+parked_events_exchange = Exchange(PARKED_EVENTS_NAME, type="fanout", durable=True, auto_delete=False)
+parked_events_queue = Queue(PARKED_EVENTS_NAME, exchange=parked_events_exchange, routing_key="",
+                            durable=True, auto_delete=False)
 
 
 def event_queue_name(source: str, event_type: str, service: str, method: str) -> str:

@@ -3,15 +3,17 @@ a county may speak for it, and which registry changes matter to their rules."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from shared.expectations import affects_expectations
 from shared.internal import ProjectEvent, ProjectFacts
 
 
-def load_facts(facts: dict) -> dict:
+def load_facts(facts: dict[str, Any]) -> dict[str, Any]:
     """A project as the projects service sent it, with dates and money as Python values."""
     loaded = _loaded_as_sent(facts)
     return loaded if loaded is not None else asdict(ProjectFacts.load(facts))
@@ -29,7 +31,7 @@ _AS_SENT = frozenset(_TEXT + _WHOLE + _PARTIES + ("contract_amount", "start_date
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
-def _loaded_as_sent(facts: dict) -> dict | None:
+def _loaded_as_sent(facts: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(facts, dict) or facts.keys() != _AS_SENT:
         return None
     if any(type(facts[k]) is not str for k in _TEXT) or any(type(facts[k]) is not int for k in _WHOLE):
@@ -55,7 +57,7 @@ def _loaded_as_sent(facts: dict) -> dict | None:
 UNKNOWN_PROJECT = "Unknown project: register it with project.upsert first."
 
 
-def submission_problem(project: dict | None, county: str) -> str | None:
+def submission_problem(project: dict[str, Any] | None, county: str) -> str | None:
     """A county speaks only for its own projects, and only for registered ones."""
     if project is None:
         return UNKNOWN_PROJECT
@@ -75,7 +77,8 @@ class ProjectDivisions:
         self.limit = limit
         self._known: dict[str, str] = {}
 
-    def refused(self, codes: set[str], county: str, get_projects) -> dict[str, str]:
+    def refused(self, codes: set[str], county: str,
+                get_projects: Callable[[list[str]], dict[str, dict[str, Any]]]) -> dict[str, str]:
         """Projects ``county`` may not send records for, asking ``get_projects(codes)``
         (the registry's RPC) only about codes not known yet."""
         unknown = sorted(code for code in codes if code not in self._known)
@@ -86,7 +89,7 @@ class ProjectDivisions:
                 self._known[code] = project["division"]
         return {code: problem for code in codes if (problem := submission_problem(self._project(code), county))}
 
-    def _project(self, code: str) -> dict | None:
+    def _project(self, code: str) -> dict[str, Any] | None:
         division = self._known.get(code)
         return None if division is None else {"division": division}
 

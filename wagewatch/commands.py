@@ -151,6 +151,7 @@ def demo(args) -> int:
 
 
 def province(args) -> int:
+    from testkit.province import generate
     from wagewatch import province as seeded
 
     try:
@@ -159,7 +160,7 @@ def province(args) -> int:
         print(f"wagewatch province: {exc}")
         return 2
     started = time.monotonic()
-    generated = seeded.generate(spec)
+    generated = generate(spec)
     seeded.describe(generated)
     if not (args.publish or args.check):
         return 0

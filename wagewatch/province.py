@@ -27,7 +27,7 @@ def describe(province: Province, say=print) -> None:
     volume = province.volume()
     say(f"messages: {sum(m for m, _r in volume.values()):,} carrying {sum(r for _m, r in volume.values()):,} records: "
         + ", ".join(f"{kind} {m:,}" + (f" ({r:,} records)" if r != m else "") for kind, (m, r) in volume.items()))
-    by_type = Counter()
+    by_type: Counter[str] = Counter()
     for (_dept, _division, alert_type, _code), n in province.expected_alerts.items():
         by_type[alert_type] += n
     say(f"expected alerts: {sum(by_type.values())} message(s) to "

@@ -47,7 +47,7 @@ class RoutingTable:
 
     def walk(self, labels: dict) -> tuple[Route | None, list[Route]]:
         """(the owning route, the copy routes) that match an alert's labels."""
-        copies = []
+        copies: list[Route] = []
         for route in self.routes:
             if matches(route.match, labels):
                 if not route.carry_on:

@@ -178,5 +178,5 @@ class AlertsService:
         self.app.publication.relay_unpublished()
 
 
-def _desk(department: str, division: str) -> dict:
+def _desk(department: str, division: str | None) -> dict:
     return {"department": department, "division": division}

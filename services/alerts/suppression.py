@@ -89,7 +89,9 @@ def made_for_desk(silence: dict, department: str, division: str | None) -> bool:
     divisions = matchers.get("desk_division")
     departments = departments if isinstance(departments, list) else [departments]
     divisions = divisions if isinstance(divisions, list) else [divisions]
-    return department in departments and bool(division) and all(d and covers(division, d) for d in divisions)
+    if not division:
+        return False
+    return department in departments and all(d and covers(division, d) for d in divisions)
 
 
 def silence_view(silence: dict) -> dict:

@@ -79,7 +79,8 @@ def figures(cases: list[dict], scope: str, date_from: date, date_to: date, as_of
             calendar: WorkingCalendar, limits: ClockLimits) -> dict:
     """The figures for ``scope`` (a county, city or province), with one row per division
     one level down (the counties of a city, the cities of a province)."""
-    total, rows = Tally(), {}
+    total = Tally()
+    rows: dict[str, Tally] = {}
     for case in cases:
         if not date_from.isoformat() <= case["filed_on"] <= date_to.isoformat():
             continue

@@ -215,7 +215,8 @@ def _repeat_window(cases: list[dict], rules: ComplaintRules) -> list[dict]:
     """Every complaint that belongs to some run of enough complaints within the days."""
     counted = sorted((c for c in cases if c["status"] != REFUSED), key=lambda c: (c["filed_on"], c["_id"]))
     days = [date.fromisoformat(c["filed_on"]) for c in counted]
-    chosen, first = set(), 0
+    chosen: set[int] = set()
+    first = 0
     for last in range(len(counted)):
         while (days[last] - days[first]).days > rules.repeat_defaulter_within_days:
             first += 1

@@ -7,16 +7,17 @@ adapters; ``tests/unit/test_workers_app.py`` drives them with fakes.
 """
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
 from typing import Any, Protocol
 
 from services.workers.domain import (
     AttendancePlan,
     ClockIn,
     RecordChange,
+    Refused,
     apply_batch,
     enrolment_after,
     enrolment_after_exit,
@@ -36,7 +37,8 @@ from shared.sweeps import Isolation, project_subject
 
 log = logging.getLogger(__name__)
 SOURCE = "workers"
-Subject = Callable[[dict[str, Any]], tuple[str, str, str]]   # names a skipped project-month
+# Names a subject that a rule could not evaluate: (subject, division, project code).
+Subject = Callable[[dict[str, Any]], tuple[str, str, str | None]]
 RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write during a sweep
 
 
@@ -120,7 +122,8 @@ class Workers:
         if cleared:
             self.alerts.clear(SOURCE, cleared, "clock-ins resumed")
 
-    def _apply(self, changes: list[RecordChange], county: str, apply: Callable[..., Any]) -> dict[str, Any]:
+    def _apply(self, changes: list[RecordChange], county: str,
+               apply: Callable[[dict[str, Any] | None, Any], dict[str, Any] | Refused]) -> dict[str, Any]:
         refused = self.refused_projects({c.project_code for c in changes}, county)
         current = self.records.enrolments_by_worker(
             {(c.project_code, c.worker) for c in changes if c.project_code not in refused})
@@ -214,8 +217,7 @@ class Workers:
         for start in range(0, len(months), RECONCILE_CHUNK):
             chunk = months[start:start + RECONCILE_CHUNK]
             lines = self.payroll.payroll_lines([m["_id"] for m in chunk])
-            results = isolation.each(chunk, functools.partial(_reconcile_one, attended=attended, lines=lines,
-                                                              enrolments=enrolments), subject)
+            results = isolation.each(chunk, partial(_reconcile_one, attended, lines, enrolments), subject)
             cleared = sorted(fp for r in results for fp in r["cleared"])
             if clear_reason and cleared:
                 self.alerts.clear(SOURCE, cleared, clear_reason)
@@ -235,9 +237,8 @@ class Workers:
                         project_month_key(project_code, month), exc_info=True)
 
 
-def _reconcile_one(month: dict[str, Any], *, attended: dict[str, Any], lines: dict[str, Any],
-                   enrolments: dict[str, Any]) -> list[dict[str, Any]]:
-    """One project-month's reconciliation (a sweep isolates each)."""
+def _reconcile_one(attended: dict[str, dict[str, Any]], lines: dict[str, dict[str, Any]],
+                   enrolments: dict[str, list[dict[str, Any]]], month: dict[str, Any]) -> list[dict[str, Any]]:
     return reconcile_months([month], attended, lines, enrolments)
 
 

@@ -207,7 +207,7 @@ def month_summary(project_code: str, month: str, rows: list[dict], names: dict[s
     workers.sort(key=lambda w: (w["id_masked"], w["worker_ref"]))
     reconciliation = None
     if found:
-        reconciliation = {"current": not stored.get("stale", False), "attended": found["attended"],
+        reconciliation = {"current": not (stored or {}).get("stale", False), "attended": found["attended"],
                           "paid": found["paid"], "unpaid": len(found["unpaid"]), "short": len(found["short"]),
                           "not_enrolled": len(found["not_enrolled"]), "has_payroll": found["has_payroll"]}
     return {"project_code": project_code, "month": month, "attended": len(workers),

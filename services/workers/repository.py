@@ -124,8 +124,9 @@ class WorkersRepository:
                 UpdateOne({"_id": code}, {"$max": {"last_day": max(days).isoformat()},
                                           "$min": {"first_day": min(days).isoformat()}}, upsert=True)
                 for code, days in plan.days_by_project.items()], ordered=False)
-        ops = [UpdateOne({"_id": row["key"]}, {"$set": {k: v for k, v in row.items() if k != "key"}}, upsert=True)
-               for row in plan.irregular]
+        ops: list[UpdateOne | DeleteMany] = [
+            UpdateOne({"_id": row["key"]}, {"$set": {k: v for k, v in row.items() if k != "key"}}, upsert=True)
+            for row in plan.irregular]
         if plan.regularised:
             ops.append(DeleteMany({"_id": {"$in": plan.regularised}}))
         if ops:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from kombu import Queue
 
@@ -89,11 +90,11 @@ class Grant:
     read: str
     topics: tuple[TopicGrant, ...] = ()
 
-    def permission(self, vhost: str) -> dict:
+    def permission(self, vhost: str) -> dict[str, Any]:
         return {"user": self.user, "vhost": vhost, "configure": self.configure,
                 "write": self.write, "read": self.read}
 
-    def topic_permissions(self, vhost: str) -> list[dict]:
+    def topic_permissions(self, vhost: str) -> list[dict[str, Any]]:
         return [{"user": self.user, "vhost": vhost, "exchange": t.exchange, "write": t.write, "read": t.read}
                 for t in self.topics]
 
@@ -168,7 +169,7 @@ class Scope:
         return cls(tuple(counties), tuple((dept, div) for div in levels for dept in departments))
 
     @classmethod
-    def from_config(cls, config: dict) -> Scope:
+    def from_config(cls, config: dict[str, Any]) -> Scope:
         """``BROKER_ACCESS: {divisions: [430100], departments: [...]}`` in deploy/config.yml."""
         section = config.get("BROKER_ACCESS") or {}
         return cls.of([str(d) for d in section.get("divisions") or ()], section.get("departments"))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # Violation -> alert types for the seeded month (``per_worker``: once per worker who
 # clocked in that month; the sweep finds no one paid for them).
-ALERTS_OF = {
+ALERTS_OF: dict[str | None, tuple[str, ...]] = {
     kinds.PAYROLL_MISSING: (a.PAYROLL_MISSING, a.HEADCOUNT_MISMATCH),
     kinds.WORKER_UNPAID: (a.WORKER_UNPAID, a.HEADCOUNT_MISMATCH),
     kinds.WAGES_SHORT: (a.WAGES_SHORT,),
