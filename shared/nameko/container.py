@@ -53,28 +53,28 @@ MESSAGE_THREAD = re.compile(r"^\w+\.handle_message\[.*\]$", re.DOTALL)
 
 class ResilientContainer(ServiceContainer):
     def _handle_worker_thread_exited(self, gt: Any, worker_ctx: Any) -> None:   # eventlet and nameko: untyped
-        try:
-            gt.wait()
-        except BROKER_CONNECTION_ERRORS as exc:
+        if self._lost_the_broker(gt, f"answering {worker_ctx.entrypoint.method_name}"):
             self._worker_threads.pop(worker_ctx, None)
-            log.warning("%s: lost the broker while answering %s (%s); the message will be "
-                        "redelivered once the service has reconnected",
-                        self.service_name, worker_ctx.entrypoint.method_name, exc)
             return
-        except BaseException:  # noqa: BLE001 - nameko's own handling follows
-            pass
         super()._handle_worker_thread_exited(gt, worker_ctx)
 
     def _handle_managed_thread_exited(self, gt: Any, identifier: Any) -> None:
-        if isinstance(identifier, str) and MESSAGE_THREAD.match(identifier):
-            try:
-                gt.wait()
-            except BROKER_CONNECTION_ERRORS as exc:
-                self._managed_threads.pop(gt, None)
-                log.warning("%s: lost the broker while taking a message (%s, %s); it will be "
-                            "redelivered once the service has reconnected",
-                            self.service_name, identifier, exc)
-                return
-            except BaseException:  # noqa: BLE001 - nameko's own handling follows
-                pass
+        if isinstance(identifier, str) and MESSAGE_THREAD.match(identifier) and \
+                self._lost_the_broker(gt, f"taking a message ({identifier})"):
+            self._managed_threads.pop(gt, None)
+            return
         super()._handle_managed_thread_exited(gt, identifier)
+
+    def _lost_the_broker(self, gt: Any, doing: str) -> bool:
+        """True when the thread died of a broker connection error: the message was not
+        acknowledged, so it comes back once the service has reconnected. Any other ending
+        is left to nameko's own handling (which waits on the thread again)."""
+        try:
+            gt.wait()
+        except BROKER_CONNECTION_ERRORS as exc:
+            log.warning("%s: lost the broker while %s (%s); the message will be redelivered once "
+                        "the service has reconnected", self.service_name, doing, exc)
+            return True
+        except BaseException:  # noqa: BLE001 - nameko's own handling follows
+            pass
+        return False
