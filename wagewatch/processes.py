@@ -110,6 +110,7 @@ class Platform:
             self._wait_ready(group, ready_timeout)
         for child in self.children.values():
             eventlet.spawn_n(self._watch, child)
+        eventlet.spawn_n(self._tick)
         address = self.config.get("HEALTH_ADDRESS")
         if address:
             self._health = PlatformHealth(str(address), self)
@@ -166,6 +167,15 @@ class Platform:
                 child.lines.append(line)
 
     # watching ------------------------------------------------------------------------------
+
+    def _tick(self, every: float = 0.2) -> None:
+        """Wake the event loop often. A signal's handler only spawns the stop; with nothing
+        else timed in this process the loop would notice it only when its wait ends (up to
+        a minute later), where a process running nameko containers has their timers."""
+        import eventlet
+
+        while not self._done.ready():
+            eventlet.sleep(every)
 
     def _watch(self, child: Child) -> None:
         """Read the child's pipe until it closes (the child ended), then reap it."""
