@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from gevent.event import Event
 from locust import User, events, task
@@ -34,7 +35,7 @@ from loadtests.load_summary import LoadFigures, format_summary  # noqa: E402
 from loadtests.mix import CountyTraffic  # noqa: E402
 from shared.calendar import SHANGHAI  # noqa: E402
 from shared.contract.client import DEFAULT_AMQP_URI  # noqa: E402
-from testkit.province import ProvinceSpec, generate  # noqa: E402
+from testkit.province import Province, ProvinceSpec, generate  # noqa: E402
 
 RUN = f"{int(time.time()) % 10**8:08d}"      # message ids: L<run>u<user>-<n>, unique per run
 
@@ -64,8 +65,8 @@ def _options(parser):
 class Run:
     """What the users of this process share: the province, the receipts, the tallies."""
 
-    province = None
-    options = None
+    province: Province | None = None
+    options: Any = None          # locust's parsed options (an argparse Namespace)
     tracker: ReceiptTracker | None = None
     counties: list[str] = []
     ready: dict[str, Event] = {}
@@ -78,6 +79,16 @@ class Run:
     missing = 0
 
 
+def _province() -> Province:
+    assert Run.province is not None, "made by _start, before any user starts"
+    return Run.province
+
+
+def _tracker() -> ReceiptTracker:
+    assert Run.tracker is not None, "made by _start, before any user starts"
+    return Run.tracker
+
+
 def _as_of(options) -> date:
     return date.fromisoformat(options.as_of) if options.as_of else datetime.now(SHANGHAI).date()
 
@@ -88,19 +99,20 @@ def _start(environment, **_kwargs):
         return
     options = environment.parsed_options
     counties = options.counties or max(1, min(options.num_users or 1, 122))
-    planted = {"violations": tuple(options.violations.split(",")), "every_violation": True} if options.violations else {}
+    planted: dict[str, Any] = ({"violations": tuple(options.violations.split(",")), "every_violation": True}
+                               if options.violations else {})
     Run.province = generate(ProvinceSpec(as_of=_as_of(options), counties=counties,
                                          projects_per_county=options.projects_per_county,
                                          workers_per_project=options.workers_per_project, seed=options.seed,
                                          **planted))
-    Run.counties = list(Run.province.counties)
+    Run.counties = list(_province().counties)
     Run.ready = {}
     Run.options = options
     Run.tracker = ReceiptTracker(environment.host or DEFAULT_AMQP_URI, Run.counties, environment.events.request.fire)
     Run.started = time.perf_counter()
     print(f"[load] province of {counties} county(ies) x {options.projects_per_county} projects x "
-          f"{options.workers_per_project} workers, seeded month {Run.province.month}, as of "
-          f"{Run.province.spec.as_of}; bad input {options.bad_share:.0%}", flush=True)
+          f"{options.workers_per_project} workers, seeded month {_province().month}, as of "
+          f"{_province().spec.as_of}; bad input {options.bad_share:.0%}", flush=True)
 
 
 class CountySystem(User):
@@ -112,8 +124,8 @@ class CountySystem(User):
         number = next(Run.users)
         self.county = Run.counties[number % len(Run.counties)]
         options = self.environment.parsed_options
-        self.traffic = CountyTraffic(Run.province, self.county, f"L{RUN}u{number}", bad_share=options.bad_share)
-        self.link = CountyPublisher(self.host, Run.tracker, self.environment.events.request.fire)
+        self.traffic = CountyTraffic(_province(), self.county, f"L{RUN}u{number}", bad_share=options.bad_share)
+        self.link = CountyPublisher(self.host, _tracker(), self.environment.events.request.fire)
         if self.county in Run.ready:
             Run.ready[self.county].wait()
         else:
@@ -171,7 +183,7 @@ def _sweep_and_time_alerts(environment, options):
     """Run the sweep and time its alerts. Whatever fails here (the sweep command, the
     broker, a timeout) is reported as a failed ``sweep`` request and leaves the sweep's
     figures missing: the summary is still printed."""
-    as_of = Run.province.spec.as_of.isoformat()
+    as_of = _province().spec.as_of.isoformat()
     print(f"[load] sweep as of {as_of} ({options.wagewatch} sweep), timing the alerts…", flush=True)
     env = {**os.environ, "AMQP_URI": environment.host or DEFAULT_AMQP_URI}
     Run.swept = True
@@ -184,12 +196,13 @@ def _sweep_and_time_alerts(environment, options):
         # A real sweep as of the province's date (not a what-if), even after today's daily sweep.
         sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of, "--publish", "--force"], env=env,
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        finished = []
+        finished: list[float] = []
 
         def running() -> bool:
             if sweep.poll() is None:
                 return True
-            finished or finished.append(time.perf_counter())
+            if not finished:
+                finished.append(time.perf_counter())
             return False
 
         Run.alerts.wait_quiet(running)
@@ -222,7 +235,7 @@ def _summary(exit_code, **_kwargs):
 
 
 def summary() -> str:
-    tracker = Run.tracker
+    tracker = _tracker()
     alerts = Run.alerts
     return format_summary(LoadFigures(
         seconds=Run.stopped - Run.started, statuses=tracker.statuses, missing=Run.missing,

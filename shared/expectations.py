@@ -16,6 +16,7 @@ Arts 12-15 and 24).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from shared.calendar import Month, months_between
 
@@ -33,7 +34,7 @@ def due_date(month: Month, pay_day: int) -> date:
     return month.shift(1).day(pay_day)
 
 
-def working_months(project: dict, as_of: date) -> list[Month]:
+def working_months(project: dict[str, Any], as_of: date) -> list[Month]:
     """The months, up to ``as_of``, in which the project works (none unless working)."""
     if project["status"] not in WORKING_STATUSES:
         return []
@@ -42,26 +43,26 @@ def working_months(project: dict, as_of: date) -> list[Month]:
     return months_between(first, last)
 
 
-def months_due(project: dict, as_of: date) -> list[Month]:
+def months_due(project: dict[str, Any], as_of: date) -> list[Month]:
     """Working months whose due date has passed by ``as_of``."""
     return [m for m in working_months(project, as_of) if due_date(m, project["pay_day"]) < as_of]
 
 
-def works_in(project: dict, month: Month) -> bool:
+def works_in(project: dict[str, Any], month: Month) -> bool:
     """True when the project works during ``month`` (reports count it as under construction)."""
     if project["status"] not in WORKING_STATUSES or month < Month.of(project["start_date"]):
         return False
     return project["actual_end_date"] is None or month <= Month.of(project["actual_end_date"])
 
 
-def owes_setup(project: dict, as_of: date) -> bool:
+def owes_setup(project: dict[str, Any], as_of: date) -> bool:
     """True while a project owes its set-up duties: under construction and not yet ended."""
     if project["status"] != UNDER_CONSTRUCTION:
         return False
     return project["actual_end_date"] is None or as_of <= project["actual_end_date"]
 
 
-def next_pay_month(project: dict, as_of: date) -> Month:
+def next_pay_month(project: dict[str, Any], as_of: date) -> Month:
     """The month whose wages fall due next: the earliest whose due date is not past."""
     previous = Month.of(as_of).shift(-1)
     return previous if due_date(previous, project["pay_day"]) >= as_of else Month.of(as_of)
@@ -72,7 +73,7 @@ def affects_expectations(changed: list[str]) -> bool:
     return not EXPECTATION_FIELDS.isdisjoint(changed)
 
 
-def last_month_due(project: dict, as_of: date) -> Month:
+def last_month_due(project: dict[str, Any], as_of: date) -> Month:
     """The latest month whose wages have fallen due by ``as_of`` (its due date passed)."""
     month = Month.of(as_of).shift(-1)
     return month if due_date(month, project["pay_day"]) < as_of else month.shift(-1)

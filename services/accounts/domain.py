@@ -9,13 +9,21 @@ whose data has cleared reports nothing, and the alerts service resolves its aler
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from typing import Any, TypeVar
 
 from shared.calendar import Month
 from shared.contract.alerts import (
-    ACCOUNT_NOT_OPENED, BALANCE_LOW, DEPOSIT_MISSING, LABOUR_COST_NOT_ALLOCATED, ORANGE, RED, YELLOW,
+    ACCOUNT_NOT_OPENED,
+    BALANCE_LOW,
+    DEPOSIT_MISSING,
+    LABOUR_COST_NOT_ALLOCATED,
+    ORANGE,
+    RED,
+    YELLOW,
     fingerprint,
 )
 from shared.contract.fields import from_fen, to_fen
@@ -39,7 +47,7 @@ class AccountRules:
     public_funding: PublicFunding = field(default_factory=PublicFunding)
 
     @classmethod
-    def from_config(cls, config: dict) -> "AccountRules":
+    def from_config(cls, config: dict[str, Any]) -> AccountRules:
         rules = config.get("RULES") or {}
         account = rules.get("account_not_opened") or {}
         labour = rules.get("labour_cost_not_allocated") or {}
@@ -57,14 +65,17 @@ class AccountRules:
             public_funding=PublicFunding.from_config(config),
         )
 
-    def deposit_required_fen(self, project: dict) -> int:
+    def deposit_required_fen(self, project: dict[str, Any]) -> int:
         """rate × contract amount, rounded up to the fen; 0 for an exempt project."""
         if self.deposit_exempt_below is not None and project["contract_amount"] < self.deposit_exempt_below:
             return 0
         return int((Decimal(to_fen(project["contract_amount"])) * self.deposit_rate).to_integral_value(ROUND_CEILING))
 
 
-def _optional(value, convert):
+_T = TypeVar("_T")
+
+
+def _optional(value: Any, convert: Callable[[Any], _T]) -> _T | None:
     return None if value is None else convert(value)
 
 
@@ -72,10 +83,10 @@ def _optional(value, convert):
 class Facts:
     """What is recorded about projects' money; every map is keyed by project code."""
 
-    accounts: dict[str, dict] = field(default_factory=dict)                 # {opened_on, bank, account_masked}
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)                 # {opened_on, bank, account_masked}
     allocations: dict[str, dict[str, int]] = field(default_factory=dict)    # month → fen credited
-    deposits: dict[str, list[dict]] = field(default_factory=dict)           # [{paid_on, amount_fen, form}]
-    payroll: dict[tuple[str, str], dict] = field(default_factory=dict)      # (code, month) → sheet totals
+    deposits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)           # [{paid_on, amount_fen, form}]
+    payroll: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)      # (code, month) → sheet totals
     paid_to_date: dict[str, int] = field(default_factory=dict)              # fen paid out, all months
 
     def deposit_fen(self, code: str) -> int:
@@ -86,13 +97,13 @@ class Facts:
         return sum(self.allocations.get(code, {}).values()) - self.paid_to_date.get(code, 0)
 
 
-def evaluate(projects: list[dict], facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def evaluate(projects: list[dict[str, Any]], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """Every condition of the four rules for these projects, as of a date."""
     return [condition for project in projects for rule in RULES
             for condition in rule(project, facts, as_of, rules)]
 
 
-def account_not_opened(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def account_not_opened(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """No dedicated account 30 days after the start (yellow), 45 days (red)."""
     if not owes_setup(project, as_of) or project["project_code"] in facts.accounts:
         return []
@@ -106,7 +117,7 @@ def account_not_opened(project: dict, facts: Facts, as_of: date, rules: AccountR
                        {"days_since_start": days, "due_within_days": rules.account_yellow_after_days})]
 
 
-def labour_cost_not_allocated(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def labour_cost_not_allocated(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """No allocation for month M after M's due date: yellow, red once two months are missed.
 
     Inhibited while the account is not opened: ACCOUNT_NOT_OPENED covers it, and no
@@ -122,7 +133,7 @@ def labour_cost_not_allocated(project: dict, facts: Facts, as_of: date, rules: A
     return [_labour_condition(project, month, severity, len(missed), as_of) for month in missed]
 
 
-def _labour_condition(project: dict, month: Month, severity: str, missed: int, as_of: date) -> dict:
+def _labour_condition(project: dict[str, Any], month: Month, severity: str, missed: int, as_of: date) -> dict[str, Any]:
     due = due_date(month, project["pay_day"])
     summary = (f"人工费用未按月拨付 No labour cost allocated for {month} on project {project['project_code']} "
                f"({project['name']}): it was due by {due.isoformat()}; {missed} month(s) missed.")
@@ -130,7 +141,7 @@ def _labour_condition(project: dict, month: Month, severity: str, missed: int, a
                       {"due_date": due.isoformat(), "months_missed": missed})
 
 
-def deposit_missing(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def deposit_missing(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """No deposit, or less than rate × contract amount, 30 days after the start."""
     days = (as_of - project["start_date"]).days
     if not owes_setup(project, as_of) or days <= rules.deposit_after_days:
@@ -147,7 +158,7 @@ def deposit_missing(project: dict, facts: Facts, as_of: date, rules: AccountRule
                         "rate": str(rules.deposit_rate)})]
 
 
-def balance_low(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def balance_low(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """The account holds less than the payroll awaiting payout for the month due next (orange).
 
     Balance = labour cost credited − wages paid out. The payroll awaiting payout is what
@@ -183,8 +194,8 @@ def _awaiting(facts: Facts, code: str, month: Month) -> tuple[int, str]:
 RULES = (account_not_opened, labour_cost_not_allocated, deposit_missing, balance_low)
 
 
-def _condition(alert_type: str, project: dict, month: Month | None, severity: str, summary: str,
-               as_of: date, details: dict) -> dict:
+def _condition(alert_type: str, project: dict[str, Any], month: Month | None, severity: str, summary: str,
+               as_of: date, details: dict[str, Any]) -> dict[str, Any]:
     code = project["project_code"]
     subject = (code,) if month is None else (code, str(month))
     return {

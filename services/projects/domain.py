@@ -1,6 +1,8 @@
 """The project registry's rules (工程项目登记)."""
 from __future__ import annotations
 
+from typing import Any
+
 from shared.contract.messages import DEFAULT_PAY_DAY
 
 # Fields whose change other services care about (expectations, routing, thresholds).
@@ -10,7 +12,7 @@ TRACKED_FIELDS = (
 )
 
 
-def project_record(payload: dict, county: str) -> dict:
+def project_record(payload: dict[str, Any], county: str) -> dict[str, Any]:
     """The stored form of a ``project.upsert`` payload (pay_day defaulted)."""
     record = dict(payload)
     record.setdefault("actual_end_date", None)
@@ -19,14 +21,14 @@ def project_record(payload: dict, county: str) -> dict:
     return record
 
 
-def ownership_problem(existing: dict | None, county: str) -> str | None:
+def ownership_problem(existing: dict[str, Any] | None, county: str) -> str | None:
     """A project code is unique province-wide: only its own county may replace it."""
     if existing is not None and existing["division"] != county:
         return "Already registered by another county; project codes are unique province-wide."
     return None
 
 
-def changed_fields(existing: dict | None, record: dict) -> list[str]:
+def changed_fields(existing: dict[str, Any] | None, record: dict[str, Any]) -> list[str]:
     if existing is None:
         return list(TRACKED_FIELDS)
     return [f for f in TRACKED_FIELDS if existing.get(f) != record.get(f)]
