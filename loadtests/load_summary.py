@@ -44,7 +44,7 @@ def shown(value, unit: str = "", digits: int = 0) -> str:
 def format_summary(figures: LoadFigures) -> str:
     seconds = max(figures.seconds or 0.0, 1e-9)
     published = sum(figures.statuses.values())
-    by_status = Counter()
+    by_status: Counter[str] = Counter()
     for (meant, got), count in figures.statuses.items():
         by_status[f"{got}" + ("" if meant == "accepted" else f" (meant {meant})")] += count
     good = sum(count for (meant, got), count in figures.statuses.items() if meant == got)

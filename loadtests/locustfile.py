@@ -188,7 +188,8 @@ def _sweep_and_time_alerts(environment, options):
     env = {**os.environ, "AMQP_URI": environment.host or DEFAULT_AMQP_URI}
     Run.swept = True
     started = time.perf_counter()
-    output, failure = "", None
+    output = ""
+    failure: Exception | None = None
     try:
         Run.alerts = AlertWatch(environment.host or DEFAULT_AMQP_URI, environment.events.request.fire)
         Run.alerts.start()

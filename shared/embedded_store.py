@@ -225,9 +225,9 @@ def _write_bulk_by_key() -> None:
                            session=session)
         return BulkWriteResult(_apply_keyed(self, planned), True)
 
-    collection.bulk_write = bulk_write
-    collection._wagewatch_general_bulk_write = general     # mongomock's own path (the tests compare)
-    collection._wagewatch_bulk_by_key = True
+    collection.bulk_write = bulk_write  # type: ignore[method-assign]  # the patch itself
+    collection._wagewatch_general_bulk_write = general  # type: ignore[attr-defined]  # mongomock's own path (the tests compare)
+    collection._wagewatch_bulk_by_key = True  # type: ignore[attr-defined]  # our mark on mongomock's class
 
 
 def _plain(value, depth: int = 0) -> bool:
@@ -282,7 +282,8 @@ def _keyed_plan(collection, requests) -> list | None:
     if any(index.get("unique") and index.get("key") != [("_id", 1)] for index in store.indexes.values()):
         return None
     documents = store._documents
-    planned, seen = [], set()
+    planned: list[tuple[Any, ...]] = []
+    seen: set[Any] = set()
     for request in requests:
         kind = type(request)
         if kind not in (UpdateOne, ReplaceOne, DeleteMany, DeleteOne):
@@ -376,7 +377,7 @@ def _matches(existing: dict | None, conditions: dict) -> bool:
 def _apply_keyed(collection, planned: list) -> dict:
     store = collection._store
     documents = store._documents
-    result = {"nModified": 0, "nUpserted": 0, "nMatched": 0, "writeErrors": [], "upserted": [],
+    result: dict[str, Any] = {"nModified": 0, "nUpserted": 0, "nMatched": 0, "writeErrors": [], "upserted": [],
               "writeConcernErrors": [], "nRemoved": 0, "nInserted": 0}
     for index, (kind, _id, conditions, body, upsert) in enumerate(planned):
         if kind == "delete":
@@ -420,7 +421,8 @@ def _update_in_place(document: dict, update: dict, inserting: bool) -> bool:
             continue
         for name, value in changes.items():
             present = name in document
-            current = document.get(name)
+            current: Any = document.get(name)
+            new: Any
             if op in ("$set", "$setOnInsert"):
                 new = _copy(value)
             elif op == "$inc":

@@ -41,6 +41,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ CHILD_HEALTH_ADDRESS = "127.0.0.1:0"
 class Child:
     name: str
     pid: int
-    reports: object                 # the read end of the child's pipe (a green pipe)
+    reports: Any                    # the read end of the child's pipe (a green pipe)
     started: float
     ready_after: float | None = None
     health_port: int | None = None
@@ -89,8 +90,8 @@ class Platform:
         self.children: dict[str, Child] = {}
         self.stopping = False
         self.crashed: list[Child] = []
-        self._done = None
-        self._health = None
+        self._done: Any = None              # an eventlet Event once started
+        self._health: PlatformHealth | None = None
 
     # starting ----------------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class Platform:
             finally:
                 os._exit(code)
         os.close(write_end)
-        from eventlet.greenio import GreenPipe    # read without holding up the event loop
+        from eventlet.greenio import GreenPipe  # read without holding up the event loop
 
         self.children[name] = Child(name, pid, GreenPipe(read_end, "rb"), started)
 
@@ -291,7 +292,7 @@ def _run_child(cls, config: dict, report_fd: int, parent_pid: int) -> int:
     if config.get("HEALTH_ADDRESS"):
         config["HEALTH_ADDRESS"] = CHILD_HEALTH_ADDRESS
     container = get_container_cls(config)(cls, config)
-    stopping = []
+    stopping: list[int] = []
 
     def on_term(signum, frame):
         if not stopping:

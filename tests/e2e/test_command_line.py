@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from shared.pii import mask_id_number
-from wagewatch.platform import service_classes
 from tests.conftest import free_port
 from tests.factories import COUNTY, enrolment, message, money_in_place, month_of_clock_ins, payroll, project, worker_id
+from wagewatch.platform import service_classes
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")

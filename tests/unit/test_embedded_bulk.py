@@ -88,8 +88,8 @@ def test_the_bulk_path_by_key_answers_as_mongomocks_own(two_stores, seed, batche
         if seed:
             collection.insert_many([{"_id": k, **doc} for k, doc in seed])
     for batch in batches:
-        assert outcome(lambda: keyed.bulk_write(batch, ordered=False)) == \
-            outcome(lambda: Collection._wagewatch_general_bulk_write(general, batch, ordered=False))
+        assert outcome(lambda batch=batch: keyed.bulk_write(batch, ordered=False)) == \
+            outcome(lambda batch=batch: Collection._wagewatch_general_bulk_write(general, batch, ordered=False))
         assert list(keyed.find()) == list(general.find())
 
 
