@@ -10,8 +10,9 @@ Set-up duties (the dedicated account, the deposit) are owed while the project is
 construction and not past its actual end date.
 
 A month's wages, and the labour cost that funds them, are due on the project's pay day
-of the next month (Regulation on Guaranteeing Payment of Wages to Migrant Workers,
-Arts 12-15 and 24).
+of the next month (Regulation on Guaranteeing Payment of Wages to Migrant Workers: wages
+at least monthly on the agreed payday, Arts 12-14; labour cost allocated to the dedicated
+account as the contract agrees, at least monthly, Arts 24 and 29).
 """
 from __future__ import annotations
 

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from shared.internal import ProjectFactsSchema
+from shared.internal import ProjectFacts, ProjectFactsSchema
 
 _FACTS = ProjectFactsSchema()
+
+
+def project_facts(record: dict) -> ProjectFacts:
+    """A stored project as the ``project_registered``/``project_changed`` events carry it."""
+    stored: dict[str, Any] = {name: record.get(name) for name in _FIELDS}
+    return ProjectFacts(**stored)
 
 
 def facts(record: dict) -> dict:

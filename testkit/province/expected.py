@@ -36,6 +36,7 @@ ALERTS_OF: dict[str | None, tuple[str, ...]] = {
     kinds.DEPOSIT_SHORT: (a.DEPOSIT_MISSING,),
     kinds.NO_ATTENDANCE: (a.NO_ATTENDANCE,),
     kinds.UNREGISTERED_CLOCK_IN: (a.ATTENDANCE_UNREGISTERED,),
+    kinds.BELOW_MINIMUM_WAGE: (a.BELOW_MINIMUM_WAGE,),    # below every class's minimum, in every county
 }
 Departments = Callable[..., list]   # departments(alert_type, sector, funding) -> [department, ...]
 

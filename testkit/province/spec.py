@@ -25,8 +25,9 @@ NO_DEPOSIT = "no_deposit"                      # no wage deposit lodged
 DEPOSIT_SHORT = "deposit_short"                # a deposit below the required share
 NO_ATTENDANCE = "no_attendance"                # the gate falls silent after the seeded month
 UNREGISTERED_CLOCK_IN = "unregistered_clock_in"  # someone never enrolled clocks in (partial receipt)
+BELOW_MINIMUM_WAGE = "below_minimum_wage"      # one worker who clocked in all month is paid 1,500 yuan
 VIOLATIONS = (PAYROLL_MISSING, WORKER_UNPAID, WAGES_SHORT, PAYEE_NOT_ENROLLED, NO_ACCOUNT, NO_ALLOCATION,
-              NO_DEPOSIT, DEPOSIT_SHORT, NO_ATTENDANCE, UNREGISTERED_CLOCK_IN)
+              NO_DEPOSIT, DEPOSIT_SHORT, NO_ATTENDANCE, UNREGISTERED_CLOCK_IN, BELOW_MINIMUM_WAGE)
 
 MONTHS_OWED = 3  # the seeded month and the two before it
 

@@ -6,14 +6,14 @@ import pytest
 from services.projects.app import register_project
 from shared.contract.messages import ProjectSchema
 from shared.errors import RecordRefused
-from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, Submission
 from tests.factories import COUNTY, OTHER_COUNTY, project
 from tests.unit.fakes import FakeEvents, FakeProjects
 
 
 def submit(repository, dispatch, payload, county=COUNTY):
-    register_project({"county": county, "message_id": "m", "type": "project.upsert",
-                      "payload": ProjectSchema().load(payload)}, repository=repository, dispatch=dispatch)
+    register_project(Submission(county=county, message_id="m", type="project.upsert", sent_at="", received_at="",
+                                payload=ProjectSchema().load(payload)), repository=repository, dispatch=dispatch)
 
 
 def test_a_new_project_is_version_1_and_a_change_announces_version_2_with_what_changed():
