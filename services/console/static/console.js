@@ -12,7 +12,7 @@ const LABELS = {
     BALANCE_LOW: "专户余额不足", HEADCOUNT_MISMATCH: "发薪人数与考勤不符", PAYEE_NOT_ENROLLED: "代发对象未实名登记",
     NO_ATTENDANCE: "无考勤记录", ATTENDANCE_UNREGISTERED: "未实名考勤", GROUP_ARREARS: "群体性欠薪",
     REPEAT_DEFAULTER: "多次被投诉欠薪", CRIMINAL_REFERRAL_DUE: "逾期不支付，应移送公安",
-    BELOW_MINIMUM_WAGE: "低于最低工资标准",
+    BELOW_MINIMUM_WAGE: "低于最低工资标准", RULE_FAILED: "规则无法计算（数据待更正）",
   },
   system: {
     workers_enrolled: "实名制登记", dedicated_account: "农民工工资专用账户", wage_deposit: "工资保证金",
