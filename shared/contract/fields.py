@@ -149,6 +149,24 @@ class Code(fields.Field[str]):
         return code
 
 
+class ExactPattern(validate.Regexp):
+    """``validate.Regexp`` that must match the whole value (``re.fullmatch``).
+
+    marshmallow's Regexp uses ``re.match``, and a pattern written ``^...$`` (as JSON Schema,
+    and so the AsyncAPI document, expects it) lets a trailing newline through: ``$`` matches
+    before a final ``"\\n"``. The pattern stays standard for the generated document; the
+    check here is exact."""
+
+    def __init__(self, regex: re.Pattern[str], *, error: str) -> None:
+        super().__init__(regex, error=error)
+        self.exact = regex
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.exact.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 class Text(fields.String):
     """A string that can be stored and sent as UTF-8: no lone surrogate (``"\\ud800"``)."""
 

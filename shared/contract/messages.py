@@ -17,6 +17,7 @@ from shared.contract.fields import (
     Count,
     CreditCode,
     DivisionCode,
+    ExactPattern,
     Money,
     MonthField,
     ResidentIdNumber,
@@ -49,7 +50,7 @@ def _choice(options: Iterable[str]) -> fields.String:
 
 def _phone(**kwargs: Any) -> fields.String:
     return Text(
-        validate=validate.Regexp(_MOBILE, error="Must be an 11-digit mainland mobile number."), **kwargs
+        validate=ExactPattern(_MOBILE, error="Must be an 11-digit mainland mobile number."), **kwargs
     )
 
 
@@ -126,7 +127,7 @@ class AccountOpenedSchema(ContractSchema):
     project_code = _text(40, required=True)
     bank = _text(100, required=True)
     account_no = Text(
-        required=True, validate=validate.Regexp(_ACCOUNT, error="Must be 8-32 digits.")
+        required=True, validate=ExactPattern(_ACCOUNT, error="Must be 8-32 digits.")
     )
     opened_on = StrictDate(required=True, when=PAST)
 
