@@ -39,7 +39,8 @@ DEPARTMENTS = ["housing", "water", "transport", "development", "hrss"]
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="wagewatch", description="WageWatch operator command.")
-    top.add_argument("--config", help="nameko config file (default: deploy/config.yml)")
+    top.add_argument("--config", help="nameko config file (default: $WAGEWATCH_CONFIG, else ./deploy/config.yml "
+                                       "if present, else the one beside the installed code)")
     commands = top.add_subparsers(dest="command", required=True)
 
     up = commands.add_parser(

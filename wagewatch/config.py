@@ -4,13 +4,29 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
 from shared.storage import is_embedded
 
+# The packaged default: beside the code in a checkout (or an editable install). A plain
+# ``pip install .`` (deploy/Dockerfile) puts the code in site-packages, where no deploy/ lies.
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "config.yml"
+CONFIG_VARIABLE = "WAGEWATCH_CONFIG"
+LOCAL_CONFIG = Path("deploy") / "config.yml"
+
+
+def default_config_path(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The config ``wagewatch`` reads without ``--config``: ``$WAGEWATCH_CONFIG`` if set, else
+    ./deploy/config.yml if the working directory has one, else the packaged default."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(CONFIG_VARIABLE, "").strip()
+    if named:
+        return Path(named)
+    local = (Path.cwd() if cwd is None else cwd) / LOCAL_CONFIG
+    return local if local.is_file() else DEFAULT_CONFIG
 
 
 def load_config(path: str | Path | None = None, **overrides) -> dict:
@@ -18,8 +34,14 @@ def load_config(path: str | Path | None = None, **overrides) -> dict:
     from nameko.cli.main import setup_yaml_parser
 
     setup_yaml_parser()
-    with open(path or DEFAULT_CONFIG, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle)
+    chosen = Path(path) if path else default_config_path()
+    try:
+        with open(chosen, encoding="utf-8") as handle:
+            config = yaml.safe_load(handle)
+    except FileNotFoundError:
+        how = "--config" if path else (f"${CONFIG_VARIABLE}" if os.environ.get(CONFIG_VARIABLE, "").strip()
+                                        else f"the default (set {CONFIG_VARIABLE} or pass --config)")
+        raise SystemExit(f"No config file at {chosen} (from {how}).") from None
     config.update(overrides)
     return config
 

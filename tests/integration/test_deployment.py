@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from kombu import Connection
 
 from shared.contract.access import Scope
@@ -90,6 +92,25 @@ def test_compose_sets_up_the_broker_from_the_definitions_the_image_holds():
     definitions = command[command.index("--definitions") + 1]
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert "WORKDIR /app" in dockerfile and f"./{definitions}" in dockerfile
+
+
+def test_the_image_tells_the_wagewatch_command_where_its_config_is():
+    """Installed into site-packages, the command finds no deploy/ beside its code: the image
+    sets WAGEWATCH_CONFIG to the config it copies (as rabbitmq-setup names its definitions),
+    and no compose service points it elsewhere."""
+    from tests.wire.processes import compose_service
+    from wagewatch.config import CONFIG_VARIABLE
+
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    [workdir] = re.findall(r"^WORKDIR (\S+)$", dockerfile, re.M)
+    [named] = re.findall(rf"^ENV {CONFIG_VARIABLE}=(\S+)$", dockerfile, re.M)
+    relative = Path(named).relative_to(workdir)
+    copied = re.search(r"^COPY (.+) \./deploy/$", dockerfile, re.M)
+    assert copied and str(relative) in copied.group(1).split(), f"{named} is not a file the image copies"
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in services:
+        environment = compose_service(name).get("environment") or {}
+        assert environment.get(CONFIG_VARIABLE, named) == named, name
 
 
 def test_compose_runs_mongodb_as_a_replica_set_it_initiates_and_services_write_with_majority_and_retries():
