@@ -9,6 +9,7 @@ from typing import Any
 from services.alerts.desks import reaches
 from services.alerts.domain import OUTCOMES
 from services.alerts.publication import Publication
+from services.alerts.requests import DESK_ACTION, RESOLVE, load_request
 from services.alerts.views import view
 from shared.contract.alerts import FIRING
 from shared.errors import RequestInvalid, RequestRefused
@@ -20,6 +21,10 @@ class DeskActions:
 
     def acknowledge(self, fingerprint: str, desk: dict[str, Any], by: str, note: str | None = None) -> dict[str, Any]:
         """Acknowledge (签收) an open alert that reaches the desk: its escalation clock stops."""
+        checked = load_request(DESK_ACTION, fingerprint=fingerprint, department=desk.get("department"),
+                               division=desk.get("division"), by=by, note=note)
+        fingerprint, by, note = checked["fingerprint"], checked["by"], checked.get("note")
+        desk = {"department": checked["department"], "division": checked["division"]}
         alert = self.out.repository.acknowledge(fingerprint, desk, by, note, self.out.clock.now_iso())
         if alert is None:
             raise RequestRefused(self._why_not(fingerprint, desk, "acknowledged"))
@@ -29,6 +34,10 @@ class DeskActions:
     def resolve(self, fingerprint: str, desk: dict[str, Any], by: str, outcome: str, note: str | None = None) -> dict[str, Any]:
         """Resolve (办结) an open alert with an outcome; published as ``resolved``. If the
         rule still finds the condition at its next sweep, the alert fires again."""
+        checked = load_request(RESOLVE, fingerprint=fingerprint, department=desk.get("department"),
+                               division=desk.get("division"), by=by, outcome=outcome, note=note)
+        fingerprint, by, outcome, note = checked["fingerprint"], checked["by"], checked["outcome"], checked.get("note")
+        desk = {"department": checked["department"], "division": checked["division"]}
         if outcome not in OUTCOMES:
             raise RequestInvalid({"outcome": [f"unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}."]})
         reason = f"resolved by {by}: {OUTCOMES[outcome]}" + (f" ({note})" if note else "")

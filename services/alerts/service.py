@@ -128,7 +128,7 @@ class AlertsService:
     def expire_silence(self, silence_id: str, by: str, department: str | None = None,
                        division: str | None = None) -> dict:
         """End a silence now. A desk may end only silences made for it."""
-        desk = _desk(department, division) if department else None
+        desk = _desk(department, division) if department is not None or division is not None else None
         return {"silence": self.app.silences.expire_silence(silence_id, by, desk)}
 
     @rpc
@@ -178,5 +178,5 @@ class AlertsService:
         self.app.publication.relay_unpublished()
 
 
-def _desk(department: str, division: str | None) -> dict:
+def _desk(department: str | None, division: str | None) -> dict:
     return {"department": department, "division": division}

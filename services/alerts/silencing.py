@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.alerts.publication import Publication
+from services.alerts.requests import EXPIRE_SILENCE, load_request
 from services.alerts.suppression import made_for_desk, silence_problems, silence_view
 from shared.calendar import SHANGHAI, now_iso
 from shared.contract.alerts import FIRING
@@ -37,6 +38,11 @@ class Silences:
 
     def expire_silence(self, silence_id: str, by: str, desk: dict[str, Any] | None = None) -> dict[str, Any]:
         """End a silence now. A desk may end only silences made for it."""
+        checked = load_request(EXPIRE_SILENCE, silence_id=silence_id, by=by,
+                               department=desk.get("department") if desk else None,
+                               division=desk.get("division") if desk else None)
+        silence_id, by = checked["silence_id"], checked["by"]
+        desk = {"department": checked["department"], "division": checked["division"]} if checked.get("department") else None
         silence = self.out.repository.get_silence(silence_id)
         if silence is None or (desk and not made_for_desk(silence, desk["department"], desk["division"])):
             raise RequestRefused(f"no silence {silence_id} for this desk")
