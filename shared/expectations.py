@@ -2,44 +2,92 @@
 
 A project owes monthly records (payroll, labour-cost allocations) for the months it works:
 from its start month to its actual end (or the date of the sweep), while it is under
-construction or completed. A planned or suspended project owes none: only the current
-status is known, so a suspended project owes nothing until it resumes, and then its
-unfinished months are owed again. A project registered late owes from its start date.
+construction, completed or suspended. A planned project owes none. A project registered
+late owes from its start date.
 
-Set-up duties (the dedicated account, the deposit) are owed while the project is under
-construction and not past its actual end date.
+Suspension (停工, contract 1.1 ``suspended_on``/``resumed_on``): wages for work done stay
+owed (Regulation on Guaranteeing Payment of Wages to Migrant Workers, Arts 3, 12, 16), so a
+month with at least one day worked before ``suspended_on`` is owed on its usual due date,
+suspended or not; a month wholly inside the suspension owes nothing new; from
+``resumed_on`` months are owed again. A set-up duty (the dedicated account, the deposit)
+that was already overdue before the suspension stays owed; one that was not yet overdue is
+not owed while suspended, and its clock restarts on ``resumed_on``. A project stored
+suspended with no ``suspended_on`` (before contract 1.1: the projects service now records
+the day a 1.0 message was received) is taken as suspended from its start, as before.
+
+Set-up duties are owed while the project is under construction (or suspended, as above)
+and not past its actual end date; the dedicated account also by a planned project whose
+construction contract is signed (its clock starts at ``contract_signed_on``).
 
 A month's wages, and the labour cost that funds them, are due on the project's pay day
-of the next month (Regulation on Guaranteeing Payment of Wages to Migrant Workers,
-Arts 12-15 and 24).
+of the next month (Arts 12-15 and 24); a pay day on a statutory holiday or rest day moves
+to the last working day before it (Art 14: "遇法定节假日或者休息日的，应当在法定节假日或者
+休息日前支付"), by chinesecalendar's published years (shared/workdays.py; a year it does not
+know yet falls back to Monday-Friday).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from shared.calendar import Month, months_between
+from shared.workdays import WorkingCalendar
 
 UNDER_CONSTRUCTION = "under_construction"
+SUSPENDED = "suspended"
+PLANNED = "planned"
 # Statuses in which a project employs workers and so owes its monthly records.
 WORKING_STATUSES = (UNDER_CONSTRUCTION, "completed")
+# ... and those in which it may owe them for months worked (a suspension keeps what was owed).
+OWING_STATUSES = WORKING_STATUSES + (SUSPENDED,)
 # Project fields whose change can change what a project owes (and so its alerts).
 EXPECTATION_FIELDS = frozenset({
     "status", "start_date", "actual_end_date", "pay_day", "funding", "contract_amount",
+    "contract_signed_on", "suspended_on", "resumed_on", "labour_cost_monthly", "payment_guarantee",
+    "construction_permit", "wage_officer", "signboard_posted_on", "schema_version",
 })
+# Paydays: chinesecalendar's statutory holidays, rest days and make-up working days (调休).
+PAYDAY_CALENDAR = WorkingCalendar()
 
 
-def due_date(month: Month, pay_day: int) -> date:
-    """The day by which month M's wages must be paid: ``pay_day`` of month M+1."""
-    return month.shift(1).day(pay_day)
+def due_date(month: Month, pay_day: int, calendar: WorkingCalendar = PAYDAY_CALENDAR) -> date:
+    """The day by which month M's wages must be paid: ``pay_day`` of month M+1, or the last
+    working day before it when that is a statutory holiday or rest day (Art 14)."""
+    day = month.shift(1).day(pay_day)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def halt(project: dict) -> tuple[date, date | None] | None:
+    """The suspension that bears on what a project owes: (its first day, the day work
+    resumed or None while it lasts), or None. A resumption on the day of the suspension
+    (or none) leaves nothing suspended."""
+    stopped, resumed = project.get("suspended_on"), project.get("resumed_on")
+    if project["status"] == SUSPENDED:
+        return (stopped or project["start_date"], None)
+    if stopped is not None and resumed is not None and resumed > stopped:
+        return (stopped, resumed)
+    return None
+
+
+def _worked(first: date, last: date, stop: tuple[date, date | None] | None) -> bool:
+    """True when a day in [first, last] is outside the suspension ``stop``."""
+    if first > last:
+        return False
+    if stop is None:
+        return True
+    stopped, resumed = stop
+    return first < stopped or (resumed is not None and last >= resumed)
 
 
 def working_months(project: dict, as_of: date) -> list[Month]:
-    """The months, up to ``as_of``, in which the project works (none unless working)."""
-    if project["status"] not in WORKING_STATUSES:
+    """The months, up to ``as_of``, in which the project worked at least one day."""
+    if project["status"] not in OWING_STATUSES:
         return []
-    first = Month.of(project["start_date"])
-    last = Month.of(min(project["actual_end_date"] or as_of, as_of))
-    return months_between(first, last)
+    start, end = project["start_date"], min(project["actual_end_date"] or as_of, as_of)
+    stop = halt(project)
+    return [m for m in months_between(Month.of(start), Month.of(end))
+            if _worked(max(m.first_day, start), min(m.last_day, end), stop)]
 
 
 def months_due(project: dict, as_of: date) -> list[Month]:
@@ -49,9 +97,13 @@ def months_due(project: dict, as_of: date) -> list[Month]:
 
 def works_in(project: dict, month: Month) -> bool:
     """True when the project works during ``month`` (reports count it as under construction)."""
-    if project["status"] not in WORKING_STATUSES or month < Month.of(project["start_date"]):
+    if project["status"] not in OWING_STATUSES or month < Month.of(project["start_date"]):
         return False
-    return project["actual_end_date"] is None or month <= Month.of(project["actual_end_date"])
+    end = project["actual_end_date"]
+    if end is not None and month > Month.of(end):
+        return False
+    last = month.last_day if end is None else min(month.last_day, end)
+    return _worked(max(month.first_day, project["start_date"]), last, halt(project))
 
 
 def owes_setup(project: dict, as_of: date) -> bool:
@@ -59,6 +111,30 @@ def owes_setup(project: dict, as_of: date) -> bool:
     if project["status"] != UNDER_CONSTRUCTION:
         return False
     return project["actual_end_date"] is None or as_of <= project["actual_end_date"]
+
+
+def setup_clock(project: dict, start: date, within_days: int, as_of: date, *, planned: bool = False) -> date | None:
+    """The day a set-up duty's clock counts from as of ``as_of`` (the duty is overdue once
+    more than ``within_days`` days have passed since it), or None when it is not owed.
+
+    Owed while under construction (and, with ``planned``, by a planned project) and not
+    past the actual end. Across a suspension: overdue on a day before ``suspended_on``
+    (``start + within_days + 1 < suspended_on``), it stays owed from ``start``; otherwise
+    nothing is owed while suspended, and after ``resumed_on`` the clock counts from it."""
+    ended = project["actual_end_date"]
+    if ended is not None and as_of > ended:
+        return None
+    if project["status"] not in (UNDER_CONSTRUCTION, SUSPENDED) and not (planned and project["status"] == PLANNED):
+        return None
+    stop = halt(project)
+    if stop is None:
+        return start
+    stopped, resumed = stop
+    if start + timedelta(days=within_days + 1) < stopped:
+        return start
+    if resumed is None or as_of < resumed:
+        return None
+    return max(start, resumed)
 
 
 def next_pay_month(project: dict, as_of: date) -> Month:

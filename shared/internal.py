@@ -93,6 +93,19 @@ class ProjectFactsSchema(TolerantSchema):
     version = fields.Integer(required=True)
     owner = fields.Dict(allow_none=True, metadata={"description": "建设单位 {name, uscc}"})
     general_contractor = fields.Dict(allow_none=True, metadata={"description": "施工总承包单位 {name, uscc}"})
+    # Contract 1.1 (absent from facts sent before it: loaded as None, the version as "1").
+    schema_version = fields.String(load_default="1", metadata={"description": "Of the last project.upsert: 1 or 1.1"})
+    contract_signed_on = fields.Date(allow_none=True, load_default=None)
+    suspended_on = fields.Date(allow_none=True, load_default=None)
+    resumed_on = fields.Date(allow_none=True, load_default=None)
+    labour_cost_monthly = fields.Decimal(allow_none=True, load_default=None,
+                                         metadata={"description": "labour_cost.monthly_amount (yuan)"})
+    payment_guarantee = fields.Dict(allow_none=True, load_default=None,
+                                    metadata={"description": "{form, amount (yuan, text), issued_on}"})
+    construction_permit = fields.Dict(allow_none=True, load_default=None, metadata={"description": "{number, issued_on}"})
+    wage_officer = fields.Dict(allow_none=True, load_default=None,
+                               metadata={"description": "{name_masked, phone_masked}: masked only"})
+    signboard_posted_on = fields.Date(allow_none=True, load_default=None)
 
 
 class ProjectEventSchema(TolerantSchema):
@@ -291,6 +304,15 @@ class ProjectFacts(Message):
     actual_end_date: date | None = None
     owner: dict | None = None                # 建设单位 {name, uscc}
     general_contractor: dict | None = None   # 施工总承包单位 {name, uscc}
+    schema_version: str = "1"                # of the last project.upsert
+    contract_signed_on: date | None = None
+    suspended_on: date | None = None
+    resumed_on: date | None = None
+    labour_cost_monthly: Decimal | None = None
+    payment_guarantee: dict | None = None
+    construction_permit: dict | None = None
+    wage_officer: dict | None = None         # {name_masked, phone_masked}
+    signboard_posted_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -455,15 +477,18 @@ class Submission:
     received_at: str
     payload: dict | None = None
     records: list[dict] | None = None
+    schema_version: str = "1"      # the envelope's, as "1" or "1.1"
 
     def dump(self) -> dict:
         body = {"county": self.county, "message_id": self.message_id, "type": self.type,
-                "sent_at": self.sent_at, "received_at": self.received_at}
+                "sent_at": self.sent_at, "received_at": self.received_at, "schema_version": self.schema_version}
         return body | ({"records": self.records} if self.records is not None else {"payload": self.payload})
 
     @classmethod
     def load(cls, body: Mapping[str, Any]) -> Submission:
-        return cls(**{name: body.get(name) for name in cls.__dataclass_fields__})
+        values = {name: body.get(name) for name in cls.__dataclass_fields__}
+        values["schema_version"] = values["schema_version"] or "1"
+        return cls(**values)
 
 
 # The body each internal event carries.

@@ -10,7 +10,7 @@ from typing import Callable, Protocol
 
 from shared.errors import RecordRefused
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
-from services.projects.domain import changed_fields, ownership_problem, project_record
+from services.projects.domain import changed_fields, ownership_problem, project_record, received_day
 from services.projects.views import facts
 
 
@@ -26,8 +26,9 @@ def register_project(submission: dict, *, repository: ProjectStore, dispatch: Di
     """Store a ``project.upsert`` as its next version and announce it; a project code
     another county registered is refused (RecordRefused, keyed by field)."""
     county = submission["county"]
-    record = project_record(submission["payload"], county)
-    existing = repository.get(record["project_code"])
+    existing = repository.get(submission["payload"]["project_code"])
+    record = project_record(submission["payload"], county, schema_version=submission.get("schema_version") or "1",
+                            received_on=received_day(submission.get("received_at")), existing=existing)
     problem = ownership_problem(existing, county)
     if problem:
         raise RecordRefused({"project_code": [problem]})

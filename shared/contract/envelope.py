@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.calendar import SHANGHAI
 
@@ -12,21 +12,41 @@ from shared.contract.messages import MESSAGE_TYPES, ContractSchema
 from shared.contract.window import PLAN, printable
 
 SCHEMA_VERSION = 1
+# The versions this platform reads: 1, and 1.1 (the contract's "Version 1.1 additions":
+# optional project fields, backward compatible). Exactly these JSON numbers (1.1, not "1.1").
+SCHEMA_VERSIONS = (1, 1.1)
 ACCEPTED, PARTIAL, REJECTED, DUPLICATE = "accepted", "partial", "rejected", "duplicate"
 RECEIPT_STATUSES = (ACCEPTED, PARTIAL, REJECTED, DUPLICATE)
 
 
 def envelope(message_id: str, message_type: str, county: str, payload: dict,
-             sent_at: datetime | None = None) -> dict:
+             sent_at: datetime | None = None, schema_version: int | float = SCHEMA_VERSION) -> dict:
     """An ingress envelope around ``payload`` (sent now unless ``sent_at`` says when)."""
     return {
         "message_id": message_id,
         "type": message_type,
         "county": county,
         "sent_at": (sent_at or datetime.now(SHANGHAI)).replace(microsecond=0).isoformat(),
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_version,
         "payload": payload,
     }
+
+
+class SchemaVersion(fields.Field):
+    """``schema_version``: the JSON number 1 or 1.1 (a string, a boolean or 1.0 is refused)."""
+
+    json_schema = {"type": "number", "enum": list(SCHEMA_VERSIONS)}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) not in (int, float) or value not in SCHEMA_VERSIONS or \
+                (type(value) is float and value == 1):
+            raise ValidationError("Must be 1 or 1.1: the versions this platform reads.")
+        return value
+
+
+def version_text(schema_version) -> str:
+    """A version as the platform records it: "1" or "1.1"."""
+    return "1.1" if schema_version == 1.1 else "1"
 
 
 class EnvelopeSchema(ContractSchema):
@@ -36,9 +56,8 @@ class EnvelopeSchema(ContractSchema):
     type = Text(required=True, validate=validate.OneOf(tuple(MESSAGE_TYPES)))
     county = DivisionCode(required=True)
     sent_at = Timestamp(required=True, when=PLAN)   # a county's clock may run fast
-    schema_version = fields.Integer(
-        required=True, strict=True,
-        validate=validate.Equal(SCHEMA_VERSION, error=f"Must be {SCHEMA_VERSION}: the only version this platform reads."),
+    schema_version = SchemaVersion(
+        required=True, metadata={"description": "1, or 1.1 for the version 1.1 additions (both read)."},
     )
     payload = fields.Dict(required=True)
 

@@ -112,7 +112,8 @@ def test_expected_alerts_are_routed_by_the_alert_policy():
     sector_desk = {"housing": "housing", "municipal": "housing", "water": "water", "transport": "transport",
                    "railway": "transport", "energy": "development", "other": "hrss"}[short.sector]
     public = {"development"} if short.funding in ("government", "soe") else set()
-    assert routed == {"hrss", sector_desk} | public
+    soe = {"soe"} if short.funding == "soe" else set()   # contract 1.1: arrears of SOE-funded projects
+    assert routed == {"hrss", sector_desk} | public | soe
     everyone = province.alerts_routed_by(lambda alert_type, sector, funding: ["hrss"])
     assert {dept for dept, *_ in everyone} == {"hrss"}
 
@@ -125,8 +126,9 @@ def test_only_the_batch_with_the_unregistered_clock_in_is_answered_partial():
 
 def test_the_seeded_month_is_the_latest_whose_pay_day_has_passed():
     assert generate(SMALL).month == Month(2026, 10)
-    assert ProvinceSpec(as_of=date(2026, 11, 15)).month == Month(2026, 9)
-    assert ProvinceSpec(as_of=date(2026, 11, 16)).month == Month(2026, 10)
+    # 15 November 2026 is a Sunday: October's wages fell due on Friday the 13th (Art 14)
+    assert ProvinceSpec(as_of=date(2026, 11, 13)).month == Month(2026, 9)
+    assert ProvinceSpec(as_of=date(2026, 11, 14)).month == Month(2026, 10)
 
 
 def test_a_province_of_20000_projects_streams_its_messages_in_small_batches_without_holding_them():
