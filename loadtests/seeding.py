@@ -41,6 +41,7 @@ from testkit.province import generator as generate_module
 from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
 from shared import embedded_store
 from shared.storage import client_for, database_for, is_embedded
+from shared.contract.envelope import version_text
 from services.accounts.repository import AccountsRepository
 from services.accounts.service import AccountsService
 from services.accounts.settings import AccountsSettings
@@ -168,7 +169,8 @@ def _config(pii_key: bytes) -> dict:
 
 def _read(env: dict) -> dict:
     """The submission the ingress hands the owner for a valid envelope."""
-    envelope = Envelope(env["message_id"], env["type"], env["county"], env["sent_at"], env["payload"])
+    envelope = Envelope(env["message_id"], env["type"], env["county"], env["sent_at"], env["payload"],
+                        version_text(env["schema_version"]))
     check = check_payload(envelope)
     if not check.has_valid_records:
         raise ValueError(f"{env['message_id']}: not a valid {env['type']}: {check.errors}")
@@ -202,7 +204,8 @@ class _Seeder:
     def _registered(self, env: dict) -> None:
         code = env["payload"]["project_code"]
         self.versions[code] = self.versions.get(code, 0) + 1
-        record = project_record(_read(env)["payload"], env["county"])
+        read = _read(env)
+        record = project_record(read["payload"], env["county"], schema_version=read["schema_version"])
         self.registry.store.apply(as_sent(facts({**record, "version": self.versions[code]})))
 
     def make(self, database, config: dict, province: Province):

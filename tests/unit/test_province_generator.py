@@ -18,7 +18,7 @@ from testkit.province import builders
 from testkit.province.expected import alert_types
 
 AS_OF = date(2026, 11, 23)
-SMALL = ProvinceSpec(as_of=AS_OF, counties=3, projects_per_county=4, workers_per_project=3,
+SMALL = ProvinceSpec(as_of=AS_OF, counties=4, projects_per_county=4, workers_per_project=3,
                      violation_share=0.5, every_violation=True)
 
 
@@ -96,6 +96,10 @@ def test_every_violation_plants_each_kind_once_and_a_healthy_province_expects_no
     ("no_allocation", {"LABOUR_COST_NOT_ALLOCATED": 1}),
     ("no_deposit", {"DEPOSIT_MISSING": 1}),
     ("deposit_short", {"DEPOSIT_MISSING": 1}),
+    ("labour_cost_short", {"LABOUR_COST_SHORT": 1}),
+    ("no_payment_guarantee", {"PAYMENT_GUARANTEE_MISSING": 1}),
+    ("no_construction_permit", {"NO_CONSTRUCTION_PERMIT": 1}),
+    ("no_wage_officer", {"SITE_OBLIGATION_MISSING": 1}),
     ("no_attendance", {"NO_ATTENDANCE": 1}),
     ("unregistered_clock_in", {"ATTENDANCE_UNREGISTERED": 1}),
     (None, {}),
