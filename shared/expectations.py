@@ -13,7 +13,10 @@ suspended or not; a month wholly inside the suspension owes nothing new; from
 that was already overdue before the suspension stays owed; one that was not yet overdue is
 not owed while suspended, and its clock restarts on ``resumed_on``. A project stored
 suspended with no ``suspended_on`` (before contract 1.1: the projects service now records
-the day a 1.0 message was received) is taken as suspended from its start, as before.
+the day a 1.0 message was received) is taken as suspended from its start, as before. An
+upsert states only the last suspension: the projects service remembers the earlier, ended
+ones (``suspensions``; a 1.0 county's suspension ends on the day its ``under_construction``
+message is received), and every one of them counts.
 
 Set-up duties are owed while the project is under construction (or suspended, as above)
 and not past its actual end date; the dedicated account also by a planned project whose
@@ -43,7 +46,7 @@ OWING_STATUSES = WORKING_STATUSES + (SUSPENDED,)
 EXPECTATION_FIELDS = frozenset({
     "status", "start_date", "actual_end_date", "pay_day", "funding", "contract_amount",
     "contract_signed_on", "suspended_on", "resumed_on", "labour_cost_monthly", "payment_guarantee",
-    "construction_permit", "wage_officer", "signboard_posted_on", "schema_version",
+    "construction_permit", "wage_officer", "signboard_posted_on", "schema_version", "suspensions",
 })
 # Paydays: chinesecalendar's statutory holidays, rest days and make-up working days (调休).
 PAYDAY_CALENDAR = WorkingCalendar()
@@ -58,26 +61,38 @@ def due_date(month: Month, pay_day: int, calendar: WorkingCalendar = PAYDAY_CALE
     return day
 
 
-def halt(project: dict) -> tuple[date, date | None] | None:
-    """The suspension that bears on what a project owes: (its first day, the day work
-    resumed or None while it lasts), or None. A resumption on the day of the suspension
-    (or none) leaves nothing suspended."""
+Period = tuple[date, "date | None"]   # a suspension: (first day, day work resumed or None while it lasts)
+
+
+def halts(project: dict) -> list[Period]:
+    """Every suspension that bears on what a project owes, oldest first: the ended ones the
+    projects service remembers (``suspensions``) and the one the last upsert states. A
+    resumption on the day of the suspension (or before it) leaves nothing suspended."""
+    periods = [(_day(p["from"]), _day(p["to"])) for p in project.get("suspensions") or ()]
     stopped, resumed = project.get("suspended_on"), project.get("resumed_on")
     if project["status"] == SUSPENDED:
-        return (stopped or project["start_date"], None)
-    if stopped is not None and resumed is not None and resumed > stopped:
-        return (stopped, resumed)
-    return None
+        periods.append((stopped or project["start_date"], None))
+    elif stopped is not None and resumed is not None and resumed > stopped:
+        periods.append((stopped, resumed))
+    return sorted((p for p in periods if p[1] is None or p[1] > p[0]), key=lambda p: p[0])
 
 
-def _worked(first: date, last: date, stop: tuple[date, date | None] | None) -> bool:
-    """True when a day in [first, last] is outside the suspension ``stop``."""
-    if first > last:
-        return False
-    if stop is None:
-        return True
-    stopped, resumed = stop
-    return first < stopped or (resumed is not None and last >= resumed)
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _worked(first: date, last: date, stops: list[Period]) -> bool:
+    """True when a day in [first, last] is outside every suspension in ``stops``."""
+    cursor = first
+    for stopped, resumed in stops:
+        if cursor > last:
+            return False
+        if stopped > cursor:
+            return True
+        if resumed is None:
+            return False
+        cursor = max(cursor, resumed)
+    return cursor <= last
 
 
 def working_months(project: dict, as_of: date) -> list[Month]:
@@ -85,9 +100,9 @@ def working_months(project: dict, as_of: date) -> list[Month]:
     if project["status"] not in OWING_STATUSES:
         return []
     start, end = project["start_date"], min(project["actual_end_date"] or as_of, as_of)
-    stop = halt(project)
+    stops = halts(project)
     return [m for m in months_between(Month.of(start), Month.of(end))
-            if _worked(max(m.first_day, start), min(m.last_day, end), stop)]
+            if _worked(max(m.first_day, start), min(m.last_day, end), stops)]
 
 
 def months_due(project: dict, as_of: date) -> list[Month]:
@@ -103,7 +118,7 @@ def works_in(project: dict, month: Month) -> bool:
     if end is not None and month > Month.of(end):
         return False
     last = month.last_day if end is None else min(month.last_day, end)
-    return _worked(max(month.first_day, project["start_date"]), last, halt(project))
+    return _worked(max(month.first_day, project["start_date"]), last, halts(project))
 
 
 def owes_setup(project: dict, as_of: date) -> bool:
@@ -117,24 +132,24 @@ def setup_clock(project: dict, start: date, within_days: int, as_of: date, *, pl
     """The day a set-up duty's clock counts from as of ``as_of`` (the duty is overdue once
     more than ``within_days`` days have passed since it), or None when it is not owed.
 
-    Owed while under construction (and, with ``planned``, by a planned project) and not
-    past the actual end. Across a suspension: overdue on a day before ``suspended_on``
-    (``start + within_days + 1 < suspended_on``), it stays owed from ``start``; otherwise
-    nothing is owed while suspended, and after ``resumed_on`` the clock counts from it."""
+    Owed while under construction or suspended (and, with ``planned``, by a planned project)
+    and not past the actual end. Across each suspension that had begun by ``as_of``: overdue
+    on a day before it (``clock + within_days + 1 < suspended_on``), it stays owed from its
+    clock; otherwise nothing is owed while suspended, and after the resumption the clock
+    counts from the day work resumed."""
     ended = project["actual_end_date"]
     if ended is not None and as_of > ended:
         return None
     if project["status"] not in (UNDER_CONSTRUCTION, SUSPENDED) and not (planned and project["status"] == PLANNED):
         return None
-    stop = halt(project)
-    if stop is None:
-        return start
-    stopped, resumed = stop
-    if start + timedelta(days=within_days + 1) < stopped:
-        return start
-    if resumed is None or as_of < resumed:
-        return None
-    return max(start, resumed)
+    clock = start
+    for stopped, resumed in halts(project):
+        if as_of < stopped or clock + timedelta(days=within_days + 1) < stopped:
+            return clock
+        if resumed is None or as_of < resumed:
+            return None
+        clock = max(clock, resumed)
+    return clock
 
 
 def next_pay_month(project: dict, as_of: date) -> Month:

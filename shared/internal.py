@@ -106,6 +106,8 @@ class ProjectFactsSchema(TolerantSchema):
     wage_officer = fields.Dict(allow_none=True, load_default=None,
                                metadata={"description": "{name_masked, phone_masked}: masked only"})
     signboard_posted_on = fields.Date(allow_none=True, load_default=None)
+    suspensions = fields.List(fields.Dict(), load_default=list, metadata={
+        "description": "Earlier suspensions, ended, that the last upsert no longer states: [{from, to}] (ISO dates)"})
 
 
 class ProjectEventSchema(TolerantSchema):
@@ -313,6 +315,7 @@ class ProjectFacts(Message):
     construction_permit: dict | None = None
     wage_officer: dict | None = None         # {name_masked, phone_masked}
     signboard_posted_on: date | None = None
+    suspensions: list = field(default_factory=list)   # [{from, to}], ISO dates
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ _WHOLE = ("pay_day", "version")
 _PARTIES = ("owner", "general_contractor", "payment_guarantee", "construction_permit", "wage_officer")
 _OPTIONAL_DATES = ("actual_end_date", "contract_signed_on", "suspended_on", "resumed_on", "signboard_posted_on")
 _AS_SENT = frozenset(_TEXT + _WHOLE + _PARTIES + _OPTIONAL_DATES + ("contract_amount", "start_date",
-                                                                  "planned_end_date", "labour_cost_monthly"))
+                                                                  "planned_end_date", "labour_cost_monthly",
+                                                                  "suspensions"))
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
@@ -38,6 +39,8 @@ def _loaded_as_sent(facts: dict) -> dict | None:
     if any(type(facts[k]) is not str for k in _TEXT) or any(type(facts[k]) is not int for k in _WHOLE):
         return None
     if any(facts[k] is not None and type(facts[k]) is not dict for k in _PARTIES):
+        return None
+    if type(facts["suspensions"]) is not list or not all(type(p) is dict for p in facts["suspensions"]):
         return None
     amount, monthly = facts["contract_amount"], facts["labour_cost_monthly"]
     optional = {k: facts[k] for k in _OPTIONAL_DATES if facts[k] is not None}

@@ -16,7 +16,7 @@ TRACKED_FIELDS = (
     "name", "division", "sector", "funding", "status", "contract_amount", "start_date",
     "planned_end_date", "actual_end_date", "pay_day", "owner", "general_contractor",
     "contract_signed_on", "suspended_on", "resumed_on", "labour_cost_monthly", "payment_guarantee",
-    "construction_permit", "wage_officer", "signboard_posted_on", "schema_version",
+    "construction_permit", "wage_officer", "signboard_posted_on", "schema_version", "suspensions",
 )
 OPTIONAL_DATES = ("contract_signed_on", "suspended_on", "resumed_on", "signboard_posted_on")
 OPTIONAL_TERMS = ("payment_guarantee", "construction_permit", "wage_officer")
@@ -43,7 +43,41 @@ def project_record(payload: dict, county: str, *, schema_version: str = "1", rec
         record["wage_officer"] = {"name": officer["name"], "phone_masked": mask_phone(officer["phone"])}
     if record["status"] == SUSPENDED and record["suspended_on"] is None:
         record["suspended_on"] = _suspended_before(existing) or received_on
+    record["suspensions"] = suspensions_after(existing, record, received_on)
     return record
+
+
+def _period(record: dict | None) -> tuple[date, date | None] | None:
+    """The suspension a record states: (first day, day resumed or None while it lasts)."""
+    if record is None or record.get("suspended_on") is None:
+        return None
+    if record["status"] == SUSPENDED:
+        return (record["suspended_on"], None)
+    resumed = record.get("resumed_on")
+    return (record["suspended_on"], resumed) if resumed is not None and resumed > record["suspended_on"] else None
+
+
+def suspensions_after(existing: dict | None, record: dict, received_on: date | None) -> list[dict]:
+    """Earlier suspensions, ended, that the project's upserts no longer state (a project.upsert
+    carries only the last one): ``[{"from", "to"}]`` as ISO dates, oldest first. When the
+    suspension the stored record stated is not the one the new record states, it is kept
+    here, ended on the new record's ``resumed_on`` when that ends it, else on the day this
+    upsert was received (a 1.0 county resumes by sending ``under_construction``). Without
+    this, a project suspended twice, or resumed by a 1.0 message, would owe again the
+    months of its first stoppage."""
+    kept = [dict(p) for p in (existing or {}).get("suspensions") or []]
+    old, new = _period(existing), _period(record)
+    if old is None or (new is not None and new[0] == old[0]):
+        return kept
+    ended = old[1]
+    if ended is None:
+        resumed = record.get("resumed_on")
+        ended = resumed if resumed is not None and resumed > old[0] else received_on
+    if ended is not None and ended > old[0]:
+        period = {"from": old[0].isoformat(), "to": ended.isoformat()}
+        if period not in kept:
+            kept.append(period)
+    return sorted(kept, key=lambda p: p["from"])
 
 
 def _suspended_before(existing: dict | None) -> date | None:

@@ -47,6 +47,7 @@ def _from_document(doc: dict) -> dict:
     record["construction_permit"] = None if not permit else {
         "number": permit["number"], "issued_on": date.fromisoformat(permit["issued_on"])}
     record.setdefault("wage_officer", None)
+    record.setdefault("suspensions", [])
     return record
 
 

@@ -45,7 +45,8 @@ _TYPES = {**dict.fromkeys(("project_code", "name", "division", "sector", "fundin
           "owner": (dict, type(None)), "general_contractor": (dict, type(None)),
           "schema_version": (str,), "labour_cost_monthly": (Decimal, type(None)),
           **dict.fromkeys(_OPTIONAL_DATES, (date, type(None))),
-          **dict.fromkeys(("payment_guarantee", "construction_permit", "wage_officer"), (dict, type(None)))}
+          **dict.fromkeys(("payment_guarantee", "construction_permit", "wage_officer"), (dict, type(None))),
+          "suspensions": (list,)}
 
 
 def _dumped_directly(record: dict) -> dict | None:
@@ -56,4 +57,5 @@ def _dumped_directly(record: dict) -> dict | None:
         dumped[name] = None if dumped[name] is None else dumped[name].isoformat()
     for name in ("owner", "general_contractor"):
         dumped[name] = None if dumped[name] is None else dict(dumped[name])
+    dumped["suspensions"] = [dict(p) for p in dumped["suspensions"]]
     return dumped

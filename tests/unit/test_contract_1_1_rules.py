@@ -221,3 +221,16 @@ def test_the_site_obligations_are_due_30_days_after_the_start_and_name_what_is_m
 def test_an_unknown_severity_in_the_terms_configuration_is_refused():
     with pytest.raises(ValueError, match="project_terms"):
         TermsRules.from_config({"RULES": {"project_terms": {"payment_guarantee_severity": "purple"}}})
+
+
+def test_every_suspension_the_registry_remembers_counts_not_only_the_last():
+    twice = a_project(status="suspended", suspended_on=date(2026, 10, 1), resumed_on=date(2026, 8, 20),
+                      suspensions=[{"from": "2026-07-01", "to": "2026-08-20"}])
+    assert [str(m) for m in months_due(twice, date(2026, 12, 20))] == ["2026-06", "2026-08", "2026-09"]
+    assert not works_in(twice, Month(2026, 7)) and not works_in(twice, Month(2026, 10))
+
+
+def test_a_sweep_dated_before_a_suspension_began_judges_the_project_as_working_then():
+    later = a_project(status="suspended", suspended_on=date(2026, 9, 1))
+    [condition] = account_not_opened(later, Facts(), date(2026, 7, 2), RULES)      # day 31, before the stop
+    assert condition["details"]["clock_from"] == "start_date"

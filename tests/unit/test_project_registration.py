@@ -103,3 +103,24 @@ def test_the_received_day_is_shanghais():
     repository, dispatch = FakeProjects(), FakeEvents()
     submit_as(repository, dispatch, project(status="suspended"), "1", received_at="2026-11-23T16:30:00+00:00")
     assert dispatch.sent[-1][1]["project"]["suspended_on"] == "2026-11-24"
+
+
+def test_an_earlier_suspension_is_remembered_when_a_later_upsert_no_longer_states_it():
+    repository, dispatch = FakeProjects(), FakeEvents()
+    submit_as(repository, dispatch, project(status="suspended", suspended_on="2026-09-01"), "1.1")
+    submit_as(repository, dispatch, project(suspended_on="2026-09-01", resumed_on="2026-09-20"), "1.1")
+    assert dispatch.sent[-1][1]["project"]["suspensions"] == []          # the same suspension, now ended
+    submit_as(repository, dispatch, project(status="suspended", suspended_on="2026-11-01",
+                                            resumed_on="2026-09-20"), "1.1")
+    facts = dispatch.sent[-1][1]["project"]
+    assert facts["suspensions"] == [{"from": "2026-09-01", "to": "2026-09-20"}] and "suspensions" in dispatch.sent[-1][1]["changed"]
+
+
+def test_a_1_0_county_resumes_by_sending_under_construction_on_the_day_received():
+    repository, dispatch = FakeProjects(), FakeEvents()
+    submit_as(repository, dispatch, project(status="suspended"), "1", received_at="2026-09-01T10:00:00+08:00")
+    submit_as(repository, dispatch, project(), "1", received_at="2026-10-08T10:00:00+08:00")
+    facts = dispatch.sent[-1][1]["project"]
+    assert facts["suspended_on"] is None and facts["suspensions"] == [{"from": "2026-09-01", "to": "2026-10-08"}]
+    submit_as(repository, dispatch, project(), "1", received_at="2026-10-09T10:00:00+08:00")   # a re-send
+    assert dispatch.sent[-1][1]["project"]["suspensions"] == [{"from": "2026-09-01", "to": "2026-10-08"}]
