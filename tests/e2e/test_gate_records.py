@@ -3,11 +3,11 @@ clocking in without registration."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from shared.calendar import today
+from shared.calendar import SHANGHAI, today
 from tests.factories import COUNTY, clock_in, enrolment, message, project
 from wagewatch.sweep import run_sweep
 
@@ -30,6 +30,12 @@ def gate_alerts(listener, count: int, timeout: float = 30) -> dict:
 
 def stamp(day) -> str:
     return f"{day.isoformat()}T07:30:00+08:00"
+
+
+def a_minute_ago() -> str:
+    """Today's clock-in as it happens: 07:30 today is still in the future before 07:30
+    Shanghai time, and the edge refuses events from the future."""
+    return (datetime.now(SHANGHAI) - timedelta(minutes=1)).isoformat(timespec="seconds")
 
 
 def test_a_silent_site_warns_its_regulator_and_clears_as_soon_as_the_gate_clocks_in_again(
@@ -56,7 +62,7 @@ def test_a_silent_site_warns_its_regulator_and_clears_as_soon_as_the_gate_clocks
         "real-name rules go to the sector's regulator"
 
     water.messages.clear()
-    county.publish(message("attendance.batch", {"records": [clock_in(1, at=stamp(now))]}))
+    county.publish(message("attendance.batch", {"records": [clock_in(1, at=a_minute_ago())]}))
     [cleared] = gate_alerts(water, 1).values()
     assert (cleared["type"], cleared["status"]) == ("NO_ATTENDANCE", "resolved")
     assert cleared["alert_id"] == raised["NO_ATTENDANCE"]["alert_id"]
