@@ -31,6 +31,7 @@ know yet falls back to Monday-Friday).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from shared.calendar import Month, months_between
 from shared.workdays import WorkingCalendar
@@ -52,9 +53,11 @@ EXPECTATION_FIELDS = frozenset({
 PAYDAY_CALENDAR = WorkingCalendar()
 
 
+@lru_cache(maxsize=4096)
 def due_date(month: Month, pay_day: int, calendar: WorkingCalendar = PAYDAY_CALENDAR) -> date:
     """The day by which month M's wages must be paid: ``pay_day`` of month M+1, or the last
-    working day before it when that is a statutory holiday or rest day (Art 14)."""
+    working day before it when that is a statutory holiday or rest day (Art 14). Cached: a
+    sweep asks it for every project and month, and the calendar's answer never changes."""
     day = month.shift(1).day(pay_day)
     while not calendar.is_working_day(day):
         day -= timedelta(days=1)
