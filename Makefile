@@ -12,7 +12,7 @@ LOAD_STAMP := $(LOAD_VENV)/.installed
 WIRE_VENV  := .venv-wire
 WIRE_STAMP := $(WIRE_VENV)/.installed
 
-.PHONY: up demo test unit wire e2e faults load bench broker browser definitions asyncapi topology clean
+.PHONY: up demo test unit lint wire e2e faults load bench broker browser definitions asyncapi topology clean
 
 # The AsyncAPI project's JSON Schema for 3.0.0 and its CLI, to validate docs/asyncapi.yaml
 # with (fetched from npm at set-up into .cache; not committed). CLI 4.1.1 is the newest that
@@ -67,10 +67,17 @@ $(ASYNCAPI_CLI):
 	mkdir -p .cache/asyncapi-cli
 	npm install --prefix .cache/asyncapi-cli --no-audit --no-fund --silent @asyncapi/cli@4.1.1
 
-## Every test: unit, integration, end to end on the real local RabbitMQ, and the
-## wire-protocol tier (services and repositories against nx-27017, tests/wire).
-test: $(STAMP) $(LOAD_STAMP) $(WIRE_STAMP) $(ASYNCAPI_SCHEMA) broker browser
+## The linters first (a finding fails the build), then every test: unit, integration, end to
+## end on the real local RabbitMQ, and the wire-protocol tier (services and repositories
+## against nx-27017, tests/wire).
+test: lint $(STAMP) $(LOAD_STAMP) $(WIRE_STAMP) $(ASYNCAPI_SCHEMA) broker browser
 	$(BIN)/nameko test -q $(ARGS)
+
+## ruff (style, bugbear, import order, pyupgrade) and mypy (strict on shared/ and every
+## services/*/domain.py and app.py); pyproject.toml holds both configurations.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 unit: $(STAMP) $(ASYNCAPI_SCHEMA)
 	$(BIN)/nameko test -q tests/unit $(ARGS)
@@ -111,4 +118,4 @@ topology: $(STAMP)
 	$(BIN)/python -m wagewatch.topology
 
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOAD_VENV) $(WIRE_VENV) .cache test-output .pytest_cache .hypothesis .ruff_cache .mypy_cache

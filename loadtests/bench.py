@@ -34,16 +34,16 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+from loadtests.bench_processes import baseline_queue
+from loadtests.bench_rig import ROOT, BenchMessage, Publisher, Receipts, Rig, Vhost
+from loadtests.figures import percentile
 from shared.contract.client import DEFAULT_AMQP_URI, envelope
 from shared.contract.topology import ingress_exchange, ingress_key, receipts_exchange
 from testkit.province import builders as build
 from testkit.province.generator import hunan_counties
 from wagewatch.broker import DEFAULT_MANAGEMENT_URL
-
-from loadtests.bench_processes import baseline_queue
-from loadtests.bench_rig import ROOT, BenchMessage, Publisher, Receipts, Rig, Vhost
-from loadtests.figures import percentile
 
 OWNERS = ("projects", "payroll", "workers", "accounts", "alerts", "complaints")
 PROJECT_START = date(2026, 9, 1)
@@ -169,7 +169,7 @@ class Bench:
     # (a) ------------------------------------------------------------------------------------
     def baselines(self, singles: list[BenchMessage], batches: list[BenchMessage]) -> dict:
         publisher = Publisher(self.uri, baseline_queue("bench.x").exchange)
-        figures = {}
+        figures: dict[str, Any] = {}
         try:
             for kind, label in (("kombu", "no-op kombu consumer"), ("nameko", "empty nameko consumer")):
                 for shape, messages in (("single", singles), ("batch", batches)):
@@ -234,6 +234,7 @@ class Bench:
         publisher.preload(messages)
         self.rig.start_services(("ingress",))
         t0 = self.rig.services["ingress"].ready
+        assert t0 is not None    # start_services waits until it is ready
         arrived = receipts.wait([m.message_id for m in messages], RECEIPT_TIMEOUT,
                                 progress(label, len(messages), time.monotonic()))
         seconds = max(t for t, _ in arrived) - t0
@@ -252,7 +253,7 @@ class Bench:
         arrived = receipts.wait([m.message_id for m in messages], RECEIPT_TIMEOUT,
                                 progress(label, len(messages), time.monotonic()))
         pacer.join()
-        latencies = [t - publisher.sent[m.message_id] for m, (t, _s) in zip(messages, arrived)]
+        latencies = [t - publisher.sent[m.message_id] for m, (t, _s) in zip(messages, arrived, strict=True)]
         figures = {"offered_per_s": round(rate, 1), "published_per_s": round(pacer.achieved or 0, 1),
                    **latency_figures(latencies)}
         self.say(f"      {label}: receipt latency p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms "
@@ -264,21 +265,23 @@ class Bench:
         self.say(f"  (b) set-up: {len(self.messages.counties)} counties, a project each with "
                  f"{self.messages.workers_per_project} workers")
         self.send_and_check(publisher, receipts, self.messages.setup(), "set-up receipts")
-        figures = {"single": {}, "batch": {}}
+        figures: dict[str, Any] = {"single": {}, "batch": {}}
         self.say(f"  (b) platform, single-record worker.enrol: {len(singles)} messages")
         single = figures["single"]
         single["max"] = self.max_rate(publisher, receipts, singles, "receipts")
         rate = single["max"]["messages_per_s"]
         single["at_max_rate"] = self.paced(publisher, receipts, self.messages.singles(self.fixed_rate_count(rate, 1)), rate,
                                            "at the max rate")
-        single["at_half_rate"] = self.paced(publisher, receipts, self.messages.singles(self.fixed_rate_count(rate / 2, 1)), rate / 2,
+        single["at_half_rate"] = self.paced(publisher, receipts,
+                                            self.messages.singles(self.fixed_rate_count(rate / 2, 1)), rate / 2,
                                             "at half the max rate")
         self.say(f"  (b) platform, attendance.batch of {self.args.records} records: {len(batches)} messages")
         batch = figures["batch"]
         batch["max"] = self.max_rate(publisher, receipts, batches, "receipts")
         rate = batch["max"]["messages_per_s"]
-        batch["at_half_rate"] = self.paced(publisher, receipts, self.messages.batches(self.fixed_rate_count(rate / 2, self.args.records)), rate / 2,
-                                           "at half the max rate")
+        batch["at_half_rate"] = self.paced(publisher, receipts,
+                                           self.messages.batches(self.fixed_rate_count(rate / 2, self.args.records)),
+                                           rate / 2, "at half the max rate")
         return figures
 
     # (f) ------------------------------------------------------------------------------------
@@ -297,7 +300,7 @@ class Bench:
         singles = self.messages.singles(args.singles)
         batches = self.messages.batches(args.batches)
         self.batches_for_scale = batches
-        self.say(f"(a) raw baselines on the same messages")
+        self.say("(a) raw baselines on the same messages")
         self.results["baseline"] = self.baselines(singles, batches)
         self.say("(b) the platform end to end (publish to receipt)")
         self.start_platform()
@@ -457,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         bench = Bench(args, vhost, out)
-        results = {"settings": {k: v for k, v in vars(args).items() if k not in ("amqp_uri", "management_url")},
+        results: dict[str, Any] = {"settings": {k: v for k, v in vars(args).items() if k not in ("amqp_uri", "management_url")},
                    "machine": machine(vhost)}
         results.update(bench.run())
     finally:

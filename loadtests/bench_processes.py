@@ -50,7 +50,8 @@ class Tally:
         self.t0 = 0.0
         self.phase = 1
         self.latencies: list[float] = []
-        self.first = self.last = None
+        self.first: float | None = None
+        self.last: float | None = None
 
     def count(self, sent, end=False) -> bool:
         """Count one message; True once the second phase is over."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,9 +18,8 @@ from pathlib import Path
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from wagewatch.broker import ManagementApi
-
 from loadtests.bench_processes import NAMEKO_END_HEADER, NAMEKO_SENT_HEADER
+from wagewatch.broker import ManagementApi
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +46,7 @@ class Vhost:
         self.name = f"wagewatch_bench_{uuid.uuid4().hex[:8]}"
         self.uri = f"{parts.scheme}://{parts.netloc}/{self.name}"
 
-    def create(self) -> "Vhost":
+    def create(self) -> Vhost:
         self.api.call("PUT", f"vhosts/{self.name}", {})
         self.api.call("PUT", f"permissions/{self.name}/{self.api.quote(self.user)}",
                       {"configure": ".*", "write": ".*", "read": ".*"})
@@ -77,10 +75,17 @@ def peak_memory_kib(pid: int) -> int | None:
     return None
 
 
+class PacedThread(threading.Thread):
+    """A publishing thread; ``achieved`` (messages/s) is set when it has published all."""
+
+    achieved: float | None = None
+
+
 class Process:
     """A child process of bench_processes.py that reports on stdout in JSON lines."""
 
     def __init__(self, args: list[str], log_path: Path, env: dict):
+        self.args = args
         self.log = open(log_path, "a", encoding="utf-8")
         self.popen = subprocess.Popen([sys.executable, "-m", "loadtests.bench_processes", *args], cwd=ROOT,
                                       stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
@@ -90,9 +95,10 @@ class Process:
         """The next JSON line that has ``key``; other lines go to ``echo`` (if given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            assert self.popen.stdout is not None    # started with stdout=PIPE
             line = self.popen.stdout.readline()
             if not line:
-                raise RuntimeError(f"bench process {self.popen.args[3:]} exited (see {self.log.name})")
+                raise RuntimeError(f"bench process {self.args} exited (see {self.log.name})")
             try:
                 report = json.loads(line)
             except ValueError:
@@ -101,7 +107,7 @@ class Process:
                 continue
             if isinstance(report, dict) and key in report:
                 return report
-        raise TimeoutError(f"bench process {self.popen.args[3:]} did not report {key!r}")
+        raise TimeoutError(f"bench process {self.args} did not report {key!r}")
 
     def wait_ready(self) -> float:
         self.ready = self.read("ready")["ready"]
@@ -203,7 +209,7 @@ class Publisher:
             self.publish(message)
         return len(messages) / max(time.monotonic() - started, 1e-9)
 
-    def paced(self, messages: list[BenchMessage], rate: float, end: bool = False) -> threading.Thread:
+    def paced(self, messages: list[BenchMessage], rate: float, end: bool = False) -> PacedThread:
         """Publish at ``rate`` messages/s (open loop) from a thread; returns the thread,
         whose ``achieved`` attribute is set at the end. With ``end``, a last message
         marked with the END header follows (a baseline consumer reports on it)."""
@@ -218,8 +224,7 @@ class Publisher:
             if end:
                 self.publish(messages[-1], end=True)
 
-        thread = threading.Thread(target=run, daemon=True)
-        thread.achieved = None
+        thread = PacedThread(target=run, daemon=True)
         thread.start()
         return thread
 
@@ -253,7 +258,7 @@ class Receipts:
         while not self._stop:
             try:
                 self.connection.drain_events(timeout=0.2)
-            except socket.timeout:
+            except TimeoutError:
                 pass
 
     def wait(self, ids: list[str], timeout: float, progress=None) -> list[tuple[float, str]]:

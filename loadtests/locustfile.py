@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from gevent.event import Event
 from locust import User, events, task
@@ -33,7 +34,7 @@ from loadtests.link import AlertWatch, CountyPublisher, ReceiptTracker, median, 
 from loadtests.mix import CountyTraffic  # noqa: E402
 from shared.calendar import SHANGHAI  # noqa: E402
 from shared.contract.client import DEFAULT_AMQP_URI  # noqa: E402
-from testkit.province import ProvinceSpec, generate  # noqa: E402
+from testkit.province import Province, ProvinceSpec, generate  # noqa: E402
 
 RUN = f"{int(time.time()) % 10**8:08d}"      # message ids: L<run>u<user>-<n>, unique per run
 
@@ -63,8 +64,8 @@ def _options(parser):
 class Run:
     """What the users of this process share: the province, the receipts, the tallies."""
 
-    province = None
-    options = None
+    province: Province | None = None
+    options: Any = None          # locust's parsed options (an argparse Namespace)
     tracker: ReceiptTracker | None = None
     counties: list[str] = []
     ready: dict[str, Event] = {}
@@ -74,6 +75,16 @@ class Run:
     sweep_seconds: float | None = None
     sweep_raised: int | None = None
     missing = 0
+
+
+def _province() -> Province:
+    assert Run.province is not None, "made by _start, before any user starts"
+    return Run.province
+
+
+def _tracker() -> ReceiptTracker:
+    assert Run.tracker is not None, "made by _start, before any user starts"
+    return Run.tracker
 
 
 def _as_of(options) -> date:
@@ -86,19 +97,20 @@ def _start(environment, **_kwargs):
         return
     options = environment.parsed_options
     counties = options.counties or max(1, min(options.num_users or 1, 122))
-    planted = {"violations": tuple(options.violations.split(",")), "every_violation": True} if options.violations else {}
+    planted: dict[str, Any] = ({"violations": tuple(options.violations.split(",")), "every_violation": True}
+                               if options.violations else {})
     Run.province = generate(ProvinceSpec(as_of=_as_of(options), counties=counties,
                                          projects_per_county=options.projects_per_county,
                                          workers_per_project=options.workers_per_project, seed=options.seed,
                                          **planted))
-    Run.counties = list(Run.province.counties)
+    Run.counties = list(_province().counties)
     Run.ready = {}
     Run.options = options
     Run.tracker = ReceiptTracker(environment.host or DEFAULT_AMQP_URI, Run.counties, environment.events.request.fire)
     Run.started = time.perf_counter()
     print(f"[load] province of {counties} county(ies) x {options.projects_per_county} projects x "
-          f"{options.workers_per_project} workers, seeded month {Run.province.month}, as of "
-          f"{Run.province.spec.as_of}; bad input {options.bad_share:.0%}", flush=True)
+          f"{options.workers_per_project} workers, seeded month {_province().month}, as of "
+          f"{_province().spec.as_of}; bad input {options.bad_share:.0%}", flush=True)
 
 
 class CountySystem(User):
@@ -110,8 +122,8 @@ class CountySystem(User):
         number = next(Run.users)
         self.county = Run.counties[number % len(Run.counties)]
         options = self.environment.parsed_options
-        self.traffic = CountyTraffic(Run.province, self.county, f"L{RUN}u{number}", bad_share=options.bad_share)
-        self.link = CountyPublisher(self.host, Run.tracker, self.environment.events.request.fire)
+        self.traffic = CountyTraffic(_province(), self.county, f"L{RUN}u{number}", bad_share=options.bad_share)
+        self.link = CountyPublisher(self.host, _tracker(), self.environment.events.request.fire)
         if self.county in Run.ready:
             Run.ready[self.county].wait()
         else:
@@ -166,7 +178,7 @@ def _stop(environment, **_kwargs):
 
 
 def _sweep_and_time_alerts(environment, options):
-    as_of = Run.province.spec.as_of.isoformat()
+    as_of = _province().spec.as_of.isoformat()
     Run.alerts = AlertWatch(environment.host or DEFAULT_AMQP_URI, environment.events.request.fire)
     Run.alerts.start()
     print(f"[load] sweep as of {as_of} ({options.wagewatch} sweep), timing the alerts…", flush=True)
@@ -175,12 +187,13 @@ def _sweep_and_time_alerts(environment, options):
     # A real sweep as of the province's date (not a what-if), even after today's daily sweep.
     sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of, "--publish", "--force"], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    finished = []
+    finished: list[float] = []
 
     def running() -> bool:
         if sweep.poll() is None:
             return True
-        finished or finished.append(time.perf_counter())
+        if not finished:
+            finished.append(time.perf_counter())
         return False
 
     Run.alerts.wait_quiet(running)
@@ -208,15 +221,16 @@ def _summary(exit_code, **_kwargs):
 
 
 def summary() -> str:
-    tracker, seconds = Run.tracker, max(Run.stopped - Run.started, 1e-9)
+    tracker, seconds = _tracker(), max(Run.stopped - Run.started, 1e-9)
     published = sum(tracker.statuses.values())
-    by_status = Counter()
+    by_status: Counter[str] = Counter()
     for (meant, got), count in tracker.statuses.items():
         by_status[f"{got}" + ("" if meant == "accepted" else f" (meant {meant})")] += count
     good = sum(count for (meant, got), count in tracker.statuses.items() if meant == got)
     lines = ["", "=== WageWatch load summary ===",
              f"run: {seconds:.1f}s, {published} messages published ({published / seconds:.1f}/s), "
-             f"receipts as meant: {good}/{published}, missing: {Run.missing}, cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
+             f"receipts as meant: {good}/{published}, missing: {Run.missing}, "
+             f"cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
              "receipts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
              f"records in batches accepted: {tracker.records_accepted} ({tracker.records_accepted / seconds:.0f}/s)"]
     for phase, latencies in tracker.latencies.items():

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Iterator
 
 from shared.calendar import SHANGHAI
 from shared.contract.envelope import envelope

@@ -33,15 +33,8 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from shared.nameko.registry import LocalRegistry
-from shared.pii import normalise_id_number
-from testkit.province import Province
-from testkit.province import generator as generate_module
-from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
-from shared import embedded_store
-from shared.storage import client_for, database_for, is_embedded
-from shared.contract.envelope import version_text
 from services.accounts.repository import AccountsRepository
 from services.accounts.service import AccountsService
 from services.accounts.settings import AccountsSettings
@@ -58,10 +51,18 @@ from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
 from services.projects.service import ProjectsService
 from services.projects.views import facts
-from services.workers.repository import WorkersRepository
 from services.workers.app import Submission, Workers
+from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService, bootstrap
 from services.workers.settings import WorkersSettings
+from shared import embedded_store
+from shared.contract.envelope import version_text
+from shared.nameko.registry import LocalRegistry
+from shared.pii import normalise_id_number
+from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
+from shared.storage import client_for, database_for, is_embedded
+from testkit.province import Province
+from testkit.province import generator as generate_module
 
 SERVICES = ("projects", "payroll", "workers", "accounts", "complaints")
 ATTENDANCE = "attendance.batch"
@@ -73,7 +74,9 @@ def seed_all(mongo_uri: str, province: Province, *, pii_key: bytes, progress=Non
     service. ``pii_key`` must be the platform's PII_HASH_KEY (workers and payroll lines
     are matched by its keyed hash). ``progress(county, done, total)`` after each county."""
     seeders = {name: _SEEDERS[name](database_for(mongo_uri, name), province, pii_key) for name in SERVICES}
-    seeders["workers"].payroll = seeders["payroll"].service
+    workers = seeders["workers"]
+    assert isinstance(workers, _Workers)
+    workers.payroll = seeders["payroll"].service
     _feed(province, seeders.values(), progress)
     return {name: seeder.stored for name, seeder in seeders.items()}
 
@@ -86,7 +89,8 @@ def seed_all_cached(mongo_uri: str, province: Province, *, pii_key: bytes, cache
     if not is_embedded(mongo_uri):
         raise ValueError("Only the embedded store (mongomock://) can be cached; seed_all seeds MongoDB.")
     made_by = Path(generate_module.__file__).parent   # what makes the messages (not the expectations)
-    code = [Path(__file__), Path(embedded_store.__file__)] + [made_by / name for name in ("generator.py", "builders.py", "spec.py")]
+    code = [Path(__file__), Path(embedded_store.__file__)]
+    code += [made_by / name for name in ("generator.py", "builders.py", "spec.py")]
     fingerprint = hashlib.sha256(repr((province.spec, hashlib.sha256(pii_key).hexdigest(),
                                        [f.read_bytes() for f in code])).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"province-{fingerprint}.pickle"
@@ -206,6 +210,7 @@ class _Seeder:
         self.versions[code] = self.versions.get(code, 0) + 1
         read = _read(env)
         record = project_record(read["payload"], env["county"], schema_version=read["schema_version"])
+        assert self.registry is not None    # _registered runs only for a service with a registry copy
         self.registry.store.apply(as_sent(facts({**record, "version": self.versions[code]})))
 
     def make(self, database, config: dict, province: Province):
@@ -272,7 +277,7 @@ class _Workers(_Seeder):
         self.attendance: dict[str, list[dict]] = defaultdict(list)   # county -> records
         self.paid_months: list[tuple[str, str]] = []
         self.marked: dict[str, dict] = {}   # project-month key -> as marked by its payroll
-        self.payroll = None                 # the payroll service, when seeded alongside
+        self.payroll: Any = None            # the payroll service, when seeded alongside
         return service
 
     @functools.cached_property
@@ -281,7 +286,7 @@ class _Workers(_Seeder):
         app = bootstrap(self.service)
         # The keyed hash of an ID number never changes: worked out once per worker, not
         # once per clock-in (a pure function, remembered on this instance only).
-        app.worker = functools.lru_cache(maxsize=None)(app.worker)
+        app.worker = functools.lru_cache(maxsize=None)(app.worker)  # type: ignore[method-assign]  # memo per instance
         return app
 
     def take(self, env: dict) -> None:

@@ -117,7 +117,7 @@ def _sweep_each(config: dict, as_of: str, say, label: str) -> dict[str, tuple[fl
 def _raised(database) -> Counter:
     """(department, division, type, project_code) of every desk a firing alert reached,
     read from the alerts service's store (what it published to each desk)."""
-    found = Counter()
+    found: Counter[tuple[str, str, str, str]] = Counter()
     for alert in database["alerts"].find({"status": "firing"}, {"type": 1, "project_code": 1, "routes": 1}):
         for route in alert["routes"]:
             found[(route["department"], route["division"], alert["type"], alert["project_code"])] += 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -23,20 +23,20 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> "Month":
+    def parse(cls, text: str) -> Month:
         match = _MONTH.match(text or "")
         if not match:
             raise ValueError(f"Not a month in YYYY-MM form: {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def of(cls, day: date) -> "Month":
+    def of(cls, day: date) -> Month:
         return cls(day.year, day.month)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
-    def shift(self, months: int) -> "Month":
+    def shift(self, months: int) -> Month:
         index = self.year * 12 + (self.month - 1) + months
         return Month(index // 12, index % 12 + 1)
 
@@ -69,6 +69,3 @@ def now_iso(now: datetime | None = None) -> str:
     moment = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)
     return moment.replace(microsecond=0).isoformat()
 
-
-def days_after(start: date, days: int) -> date:
-    return start + timedelta(days=days)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 from bson import ObjectId
 
@@ -25,9 +26,9 @@ def is_embedded(uri: str) -> bool:
     return uri.startswith(SCHEME)
 
 
-def new_client():
+def new_client() -> Any:
     """A fresh, empty store (a mongomock client), patched as below."""
-    import mongomock
+    import mongomock.collection
 
     _accept_pymongo_bulk_arguments()
     _look_up_ids_by_key()
@@ -62,7 +63,7 @@ def _accept_pymongo_bulk_arguments() -> None:
     ``UpdateOne``/``ReplaceOne`` filter that matches several documents, which WageWatch
     never writes (its bulk writes address documents by ``_id``): an absent sort is
     dropped, and one actually given is refused rather than silently ignored."""
-    import mongomock
+    import mongomock.collection
 
     builder = mongomock.collection.BulkOperationBuilder
     if getattr(builder, "_wagewatch_sort_tolerant", False):
@@ -76,10 +77,10 @@ def _accept_pymongo_bulk_arguments() -> None:
             return _original(self, *args, **kwargs)
 
         setattr(builder, name, tolerant)
-    builder._wagewatch_sort_tolerant = True
+    builder._wagewatch_sort_tolerant = True  # type: ignore[attr-defined]  # our mark on mongomock's class
 
 
-def _ids_wanted(filter) -> list | None:
+def _ids_wanted(filter) -> list[Any] | None:
     """The ``_id`` values a filter names (``{"_id": v}`` or ``{"_id": {"$in": [...]}}``,
     beside any other conditions), or None when it does not name them plainly."""
     if not isinstance(filter, dict) or "_id" not in filter:
@@ -102,7 +103,7 @@ def _look_up_ids_by_key() -> None:
     tests once a collection holds a thousand documents. Its store is a dict keyed by
     ``_id``: a filter that names ``_id`` values takes those documents by key, and the whole
     filter is still applied to them. Any other filter scans as before."""
-    import mongomock
+    import mongomock.collection
     from mongomock.filtering import filter_applies
 
     collection = mongomock.collection.Collection
@@ -118,8 +119,8 @@ def _look_up_ids_by_key() -> None:
         found = [store[i] for i in ids if i in store]
         return (document for document in found if filter_applies(filter, document))
 
-    collection._iter_documents = iter_documents
-    collection._wagewatch_id_lookup = True
+    collection._iter_documents = iter_documents  # type: ignore[method-assign]  # the patch itself
+    collection._wagewatch_id_lookup = True  # type: ignore[attr-defined]  # our mark on mongomock's class
 
 
 def _step_cursors_in_place_and_hash_in_lists() -> None:
@@ -132,7 +133,7 @@ def _step_cursors_in_place_and_hash_in_lists() -> None:
       documents naming M values cost O(N·M): the list is made a set once per query (the
       same list object is handed over for every document) and each document looked up in
       it. Lists with regular expressions or unhashable values are compared as before."""
-    import mongomock
+    import mongomock.collection
     from mongomock import filtering
 
     cursor = mongomock.collection.Cursor
@@ -147,16 +148,16 @@ def _step_cursors_in_place_and_hash_in_lists() -> None:
         self._emitted += 1
         return results[position]
 
-    cursor.__next__ = cursor.next = step
+    cursor.__next__ = cursor.next = step  # type: ignore[method-assign]  # the patch itself
     filtering._in_op = filtering._filterer_inst._operator_map["$in"] = _in_by_set(filtering._in_op)
-    cursor._wagewatch_in_place = True
+    cursor._wagewatch_in_place = True  # type: ignore[attr-defined]  # our mark on mongomock's class
 
 
 def _in_by_set(listwise):
     """``$in`` (and ``$nin``, which calls it) with the listed values hashed once per list."""
     from mongomock import filtering
 
-    sets: dict[int, tuple] = {}   # id(list) -> (the list, held so its id stays its own; its set or None)
+    sets: dict[int, tuple[Any, ...]] = {}   # id(list) -> (the list, held so its id stays its own; its set or None)
 
     def values_of(listed):
         entry = sets.get(id(listed))

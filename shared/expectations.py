@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from shared.calendar import Month, months_between
 from shared.workdays import WorkingCalendar
@@ -67,7 +68,7 @@ def due_date(month: Month, pay_day: int, calendar: WorkingCalendar = PAYDAY_CALE
 Period = tuple[date, "date | None"]   # a suspension: (first day, day work resumed or None while it lasts)
 
 
-def halts(project: dict) -> list[Period]:
+def halts(project: dict[str, Any]) -> list[Period]:
     """Every suspension that bears on what a project owes, oldest first: the ended ones the
     projects service remembers (``suspensions``) and the one the last upsert states. A
     resumption on the day of the suspension (or before it) leaves nothing suspended."""
@@ -98,7 +99,7 @@ def _worked(first: date, last: date, stops: list[Period]) -> bool:
     return cursor <= last
 
 
-def working_months(project: dict, as_of: date) -> list[Month]:
+def working_months(project: dict[str, Any], as_of: date) -> list[Month]:
     """The months, up to ``as_of``, in which the project worked at least one day."""
     if project["status"] not in OWING_STATUSES:
         return []
@@ -108,12 +109,12 @@ def working_months(project: dict, as_of: date) -> list[Month]:
             if _worked(max(m.first_day, start), min(m.last_day, end), stops)]
 
 
-def months_due(project: dict, as_of: date) -> list[Month]:
+def months_due(project: dict[str, Any], as_of: date) -> list[Month]:
     """Working months whose due date has passed by ``as_of``."""
     return [m for m in working_months(project, as_of) if due_date(m, project["pay_day"]) < as_of]
 
 
-def works_in(project: dict, month: Month) -> bool:
+def works_in(project: dict[str, Any], month: Month) -> bool:
     """True when the project works during ``month`` (reports count it as under construction)."""
     if project["status"] not in OWING_STATUSES or month < Month.of(project["start_date"]):
         return False
@@ -124,14 +125,14 @@ def works_in(project: dict, month: Month) -> bool:
     return _worked(max(month.first_day, project["start_date"]), last, halts(project))
 
 
-def owes_setup(project: dict, as_of: date) -> bool:
+def owes_setup(project: dict[str, Any], as_of: date) -> bool:
     """True while a project owes its set-up duties: under construction and not yet ended."""
     if project["status"] != UNDER_CONSTRUCTION:
         return False
     return project["actual_end_date"] is None or as_of <= project["actual_end_date"]
 
 
-def setup_clock(project: dict, start: date, within_days: int, as_of: date, *, planned: bool = False) -> date | None:
+def setup_clock(project: dict[str, Any], start: date, within_days: int, as_of: date, *, planned: bool = False) -> date | None:
     """The day a set-up duty's clock counts from as of ``as_of`` (the duty is overdue once
     more than ``within_days`` days have passed since it), or None when it is not owed.
 
@@ -155,7 +156,7 @@ def setup_clock(project: dict, start: date, within_days: int, as_of: date, *, pl
     return clock
 
 
-def next_pay_month(project: dict, as_of: date) -> Month:
+def next_pay_month(project: dict[str, Any], as_of: date) -> Month:
     """The month whose wages fall due next: the earliest whose due date is not past."""
     previous = Month.of(as_of).shift(-1)
     return previous if due_date(previous, project["pay_day"]) >= as_of else Month.of(as_of)
@@ -166,7 +167,7 @@ def affects_expectations(changed: list[str]) -> bool:
     return not EXPECTATION_FIELDS.isdisjoint(changed)
 
 
-def last_month_due(project: dict, as_of: date) -> Month:
+def last_month_due(project: dict[str, Any], as_of: date) -> Month:
     """The latest month whose wages have fallen due by ``as_of`` (its due date passed)."""
     month = Month.of(as_of).shift(-1)
     return month if due_date(month, project["pay_day"]) < as_of else month.shift(-1)

@@ -9,9 +9,15 @@ configuration (``ALERT_ROUTING.copies``). Both read the same lists in ``deploy/c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared.contract.alerts import (
-    BALANCE_LOW, LABOUR_COST_NOT_ALLOCATED, PAYROLL_MISSING, SEVERITIES, WAGES_SHORT, WORKER_UNPAID,
+    BALANCE_LOW,
+    LABOUR_COST_NOT_ALLOCATED,
+    PAYROLL_MISSING,
+    SEVERITIES,
+    WAGES_SHORT,
+    WORKER_UNPAID,
     severity_rank,
 )
 
@@ -35,7 +41,7 @@ class PublicFunding:
     types: frozenset[str] = DEFAULT_ARREARS_TYPES
 
     @classmethod
-    def from_config(cls, config: dict) -> "PublicFunding":
+    def from_config(cls, config: dict[str, Any]) -> PublicFunding:
         section = (config.get("RULES") or {}).get("public_funding") or {}
         return cls(funding=frozenset(section.get("funding", DEFAULT_FUNDING)),
                    types=frozenset(section.get("types", DEFAULT_ARREARS_TYPES)))

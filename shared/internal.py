@@ -141,8 +141,8 @@ class ConditionSchema(TolerantSchema):
     )
 
 
-def project_condition(project: dict, alert_type: str, fingerprint: str, severity: str, summary: str,
-                      *, month: str | None = None, details: dict | None = None, p1: bool = False) -> dict:
+def project_condition(project: dict[str, Any], alert_type: str, fingerprint: str, severity: str, summary: str,
+                      *, month: str | None = None, details: dict[str, Any] | None = None, p1: bool = False) -> dict[str, Any]:
     """A condition (``ConditionSchema``) about a project, routed by its division, sector
     and funding (project facts as ``ProjectFactsSchema`` gives them)."""
     return {"type": alert_type, "fingerprint": fingerprint, "severity": severity,
@@ -278,12 +278,13 @@ class Message:
         return cls._of(cls.SCHEMA.load(body))
 
     @classmethod
-    def _of(cls: type[M], values: dict) -> M:
+    def _of(cls: type[M], values: dict[str, Any]) -> M:
         return cls(**values)
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         """The body to send (JSON-ready but for money, which travels as ``Decimal``)."""
-        return self.SCHEMA.dump(self)
+        body: dict[str, Any] = self.SCHEMA.dump(self)
+        return body
 
 
 @dataclass(frozen=True)
@@ -304,18 +305,18 @@ class ProjectFacts(Message):
     pay_day: int
     version: int
     actual_end_date: date | None = None
-    owner: dict | None = None                # 建设单位 {name, uscc}
-    general_contractor: dict | None = None   # 施工总承包单位 {name, uscc}
+    owner: dict[str, Any] | None = None                # 建设单位 {name, uscc}
+    general_contractor: dict[str, Any] | None = None   # 施工总承包单位 {name, uscc}
     schema_version: str = "1"                # of the last project.upsert
     contract_signed_on: date | None = None
     suspended_on: date | None = None
     resumed_on: date | None = None
     labour_cost_monthly: Decimal | None = None
-    payment_guarantee: dict | None = None
-    construction_permit: dict | None = None
-    wage_officer: dict | None = None         # {name_masked, phone_masked}
+    payment_guarantee: dict[str, Any] | None = None
+    construction_permit: dict[str, Any] | None = None
+    wage_officer: dict[str, Any] | None = None         # {name_masked, phone_masked}
     signboard_posted_on: date | None = None
-    suspensions: list = field(default_factory=list)   # [{from, to}], ISO dates
+    suspensions: list[dict[str, Any]] = field(default_factory=list)   # [{from, to}], ISO dates
 
 
 @dataclass(frozen=True)
@@ -329,7 +330,7 @@ class ProjectEvent(Message):
     changed: list[str]
 
     @classmethod
-    def _of(cls, values: dict) -> ProjectEvent:
+    def _of(cls, values: dict[str, Any]) -> ProjectEvent:
         return cls(project=ProjectFacts(**values["project"]), changed=values["changed"])
 
 
@@ -348,7 +349,7 @@ class Condition(Message):
     funding: str | None = None
     project_code: str | None = None
     month: str | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     p1: bool = False
     level: str = "county"
 
@@ -395,7 +396,7 @@ class CaseChange(Message):
     at: str
     on: str
     from_status: str | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -418,7 +419,7 @@ class ComplaintEvent(Message):
     employer_uscc: str | None = None
 
     @classmethod
-    def _of(cls, values: dict) -> ComplaintEvent:
+    def _of(cls, values: dict[str, Any]) -> ComplaintEvent:
         return cls(**{**values, "change": CaseChange(**values["change"])})
 
 
@@ -463,7 +464,7 @@ class AlertView(Message):
     inhibited_by: str | None = None
 
     @classmethod
-    def _of(cls, values: dict) -> AlertView:
+    def _of(cls, values: dict[str, Any]) -> AlertView:
         return cls(**{**values, "routes": [Desk(**desk) for desk in values["routes"]]})
 
 
@@ -478,18 +479,18 @@ class Submission:
     type: str
     sent_at: str
     received_at: str
-    payload: dict | None = None
-    records: list[dict] | None = None
+    payload: dict[str, Any] | None = None
+    records: list[dict[str, Any]] | None = None
     schema_version: str = "1"      # the envelope's, as "1" or "1.1"
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         body = {"county": self.county, "message_id": self.message_id, "type": self.type,
                 "sent_at": self.sent_at, "received_at": self.received_at, "schema_version": self.schema_version}
         return body | ({"records": self.records} if self.records is not None else {"payload": self.payload})
 
     @classmethod
     def load(cls, body: Mapping[str, Any]) -> Submission:
-        values = {name: body.get(name) for name in cls.__dataclass_fields__}
+        values: dict[str, Any] = {name: body.get(name) for name in cls.__dataclass_fields__}
         values["schema_version"] = values["schema_version"] or "1"
         return cls(**values)
 

@@ -3,9 +3,10 @@ a county may speak for it, and which registry changes matter to their rules."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-
+from typing import Any
 
 from shared.expectations import affects_expectations
 from shared.internal import ProjectEvent, ProjectFactsSchema
@@ -13,7 +14,7 @@ from shared.internal import ProjectEvent, ProjectFactsSchema
 _FACTS = ProjectFactsSchema()
 
 
-def load_facts(facts: dict) -> dict:
+def load_facts(facts: dict[str, Any]) -> dict[str, Any]:
     """A project as the projects service sent it, with dates and money as Python values."""
     loaded = _loaded_as_sent(facts)
     return loaded if loaded is not None else _FACTS.load(facts)
@@ -33,7 +34,7 @@ _AS_SENT = frozenset(_TEXT + _WHOLE + _PARTIES + _OPTIONAL_DATES + ("contract_am
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
-def _loaded_as_sent(facts: dict) -> dict | None:
+def _loaded_as_sent(facts: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(facts, dict) or facts.keys() != _AS_SENT:
         return None
     if any(type(facts[k]) is not str for k in _TEXT) or any(type(facts[k]) is not int for k in _WHOLE):
@@ -64,7 +65,7 @@ def _loaded_as_sent(facts: dict) -> dict | None:
 UNKNOWN_PROJECT = "Unknown project: register it with project.upsert first."
 
 
-def submission_problem(project: dict | None, county: str) -> str | None:
+def submission_problem(project: dict[str, Any] | None, county: str) -> str | None:
     """A county speaks only for its own projects, and only for registered ones."""
     if project is None:
         return UNKNOWN_PROJECT
@@ -84,7 +85,8 @@ class ProjectDivisions:
         self.limit = limit
         self._known: dict[str, str] = {}
 
-    def refused(self, codes: set[str], county: str, get_projects) -> dict[str, str]:
+    def refused(self, codes: set[str], county: str,
+                get_projects: Callable[[list[str]], dict[str, dict[str, Any]]]) -> dict[str, str]:
         """Projects ``county`` may not send records for, asking ``get_projects(codes)``
         (the registry's RPC) only about codes not known yet."""
         unknown = sorted(code for code in codes if code not in self._known)
@@ -95,12 +97,12 @@ class ProjectDivisions:
                 self._known[code] = project["division"]
         return {code: problem for code in codes if (problem := submission_problem(self._project(code), county))}
 
-    def _project(self, code: str) -> dict | None:
+    def _project(self, code: str) -> dict[str, Any] | None:
         division = self._known.get(code)
         return None if division is None else {"division": division}
 
 
-def changed_project(body: dict) -> str | None:
+def changed_project(body: dict[str, Any]) -> str | None:
     """The code of the project a ``project_changed`` event is about, when the change can
     change what the project owes (its status, dates, pay day, funding or amount); None
     for other changes and replays (nothing changed). A malformed event raises

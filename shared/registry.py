@@ -21,11 +21,13 @@ loaded on the way out (:func:`shared.projects.load_facts`: dates as ``date``, mo
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable, Protocol
+from typing import Any, Protocol
 
 import pymongo
 from marshmallow import ValidationError
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.internal import ProjectEventSchema, ProjectFactsSchema
@@ -38,21 +40,21 @@ _FACTS = ProjectFactsSchema()
 class ProjectRegistry(Protocol):
     """What a service's use cases read about projects."""
 
-    def get(self, code: str) -> dict | None: ...
+    def get(self, code: str) -> dict[str, Any] | None: ...
 
-    def get_many(self, codes: Iterable[str]) -> dict[str, dict]: ...
+    def get_many(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]: ...
 
-    def all(self) -> list[dict]: ...
+    def all(self) -> list[dict[str, Any]]: ...
 
 
 class RegistryStore(Protocol):
     """Where a service keeps its copy: facts as sent, newest version per project."""
 
-    def apply(self, facts: dict) -> bool: ...
+    def apply(self, facts: dict[str, Any]) -> bool: ...
 
-    def get_many(self, codes: list[str]) -> dict[str, dict]: ...
+    def get_many(self, codes: list[str]) -> dict[str, dict[str, Any]]: ...
 
-    def all(self) -> list[dict]: ...
+    def all(self) -> list[dict[str, Any]]: ...
 
     def backfilled(self) -> bool: ...
 
@@ -62,24 +64,24 @@ class RegistryStore(Protocol):
 class ProjectSource(Protocol):
     """The projects service's RPC, as the registry uses it (backfill and unknown codes)."""
 
-    def get_projects(self, project_codes: list[str]) -> dict[str, dict]: ...
+    def get_projects(self, project_codes: list[str]) -> dict[str, dict[str, Any]]: ...
 
-    def list_projects(self) -> list[dict]: ...
+    def list_projects(self) -> list[dict[str, Any]]: ...
 
 
-def supersedes(incoming: dict, stored: dict | None) -> bool:
+def supersedes(incoming: dict[str, Any], stored: dict[str, Any] | None) -> bool:
     """Whether ``incoming`` facts replace ``stored`` ones: only a newer version does."""
     return stored is None or incoming["version"] > stored["version"]
 
 
-def event_facts(body: dict) -> dict:
+def event_facts(body: dict[str, Any]) -> dict[str, Any]:
     """The facts a ``project_registered``/``project_changed`` event carries, as sent.
     A malformed event raises ``ValidationError`` naming the field (a reliable handler parks it)."""
     _EVENT.load(body)
     return as_sent(body["project"])
 
 
-def as_sent(facts: dict) -> dict:
+def as_sent(facts: dict[str, Any]) -> dict[str, Any]:
     """Facts as the projects service sent them (JSON), checked, unknown fields left out."""
     _FACTS.load(facts)
     # nameko's JSON (kombu) carries contract_amount as a Decimal; BSON cannot store one.
@@ -96,14 +98,14 @@ class LocalProjectRegistry:
         self.store = store
         self.source = source
 
-    def apply_event(self, body: dict) -> bool:
+    def apply_event(self, body: dict[str, Any]) -> bool:
         """Keep a project event's facts if they are newer; True when they were."""
         return self.store.apply(event_facts(body))
 
-    def get(self, code: str) -> dict | None:
+    def get(self, code: str) -> dict[str, Any] | None:
         return self.get_many([code]).get(code)
 
-    def get_many(self, codes: Iterable[str]) -> dict[str, dict]:
+    def get_many(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
         wanted = sorted(set(codes))
         found = self.store.get_many(wanted)
         unknown = [code for code in wanted if code not in found]
@@ -113,7 +115,7 @@ class LocalProjectRegistry:
                 found[code] = facts
         return {code: load_facts(facts) for code, facts in found.items()}
 
-    def all(self) -> list[dict]:
+    def all(self) -> list[dict[str, Any]]:
         """Every project, in code order. A store that was never filled is filled first."""
         if not self.store.backfilled():
             self.backfill()
@@ -125,7 +127,7 @@ class LocalProjectRegistry:
         self.store.mark_backfilled()
         return kept
 
-    def _keep(self, facts: dict) -> bool:
+    def _keep(self, facts: dict[str, Any]) -> bool:
         try:
             return self.store.apply(as_sent(facts))
         except ValidationError:
@@ -135,22 +137,22 @@ class LocalProjectRegistry:
 class InMemoryRegistryStore:
     """A :class:`RegistryStore` in a dict (unit tests), with the same rule as MongoDB's."""
 
-    def __init__(self, projects: Iterable[dict] = (), backfilled: bool = True):
-        self.projects: dict[str, dict] = {}
+    def __init__(self, projects: Iterable[dict[str, Any]] = (), backfilled: bool = True):
+        self.projects: dict[str, dict[str, Any]] = {}
         self._backfilled = backfilled
         for facts in projects:
             self.apply(facts)
 
-    def apply(self, facts: dict) -> bool:
+    def apply(self, facts: dict[str, Any]) -> bool:
         if not supersedes(facts, self.projects.get(facts["project_code"])):
             return False
         self.projects[facts["project_code"]] = dict(facts)
         return True
 
-    def get_many(self, codes: list[str]) -> dict[str, dict]:
+    def get_many(self, codes: list[str]) -> dict[str, dict[str, Any]]:
         return {code: dict(self.projects[code]) for code in codes if code in self.projects}
 
-    def all(self) -> list[dict]:
+    def all(self) -> list[dict[str, Any]]:
         return [dict(self.projects[code]) for code in sorted(self.projects)]
 
     def backfilled(self) -> bool:
@@ -165,14 +167,14 @@ class RegistryRepository:
     one document per project (``_id`` and a unique ``project_code``: the code), replaced
     only by a newer version."""
 
-    def __init__(self, database):
+    def __init__(self, database: Database[dict[str, Any]]) -> None:
         self.projects = database["registry"]
         self.state = database["registry_state"]
 
     def ensure_indexes(self) -> None:
         self.projects.create_index([("project_code", pymongo.ASCENDING)], unique=True)
 
-    def apply(self, facts: dict) -> bool:
+    def apply(self, facts: dict[str, Any]) -> bool:
         """A guarded upsert: it matches only an older version of the project, so an equal
         or older one finds nothing and its insert hits the unique key (and two instances
         applying the same event at once store it once)."""
@@ -184,11 +186,11 @@ class RegistryRepository:
         except DuplicateKeyError:
             return False
 
-    def get_many(self, codes: list[str]) -> dict[str, dict]:
+    def get_many(self, codes: list[str]) -> dict[str, dict[str, Any]]:
         cursor = self.projects.find({"project_code": {"$in": list(codes)}}, {"_id": 0})
         return {doc["project_code"]: doc for doc in cursor}
 
-    def all(self) -> list[dict]:
+    def all(self) -> list[dict[str, Any]]:
         return list(self.projects.find({}, {"_id": 0}).sort("project_code", pymongo.ASCENDING))
 
     def backfilled(self) -> bool:

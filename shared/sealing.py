@@ -11,6 +11,8 @@ so a key can be rotated without losing older records.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 QUARANTINE_KEY = "QUARANTINE_KEY"
@@ -33,7 +35,7 @@ class Sealer:
         self._fernet = MultiFernet([Fernet(k.strip().encode("ascii")) for k in keys.split(",") if k.strip()])
 
     @classmethod
-    def from_config(cls, config: dict) -> "Sealer":
+    def from_config(cls, config: dict[str, Any]) -> Sealer:
         return cls(str(config.get(QUARANTINE_KEY) or ""))
 
     def seal(self, data: bytes) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import sys
 import threading
+from typing import Any
 
 import pymongo
 from pymongo.database import Database
@@ -18,14 +19,15 @@ from shared import embedded_store
 from shared.embedded_store import is_embedded
 
 DEFAULT_URI = embedded_store.DEFAULT_URI
-_clients: dict = {}
+_clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
 __all__ = ["DEFAULT_URI", "client_for", "database_for", "forget_embedded", "is_embedded", "ping"]
 
 
-def client_for(uri: str):
-    """One client per URI per process (pymongo pools connections inside a client)."""
+def client_for(uri: str) -> Any:
+    """One client per URI per process (pymongo pools connections inside a client): pymongo's
+    ``MongoClient``, or the embedded store's stand-in for it."""
     with _lock:
         if uri not in _clients:
             if is_embedded(uri):
@@ -55,9 +57,10 @@ def _resolve_names_as_the_system_does() -> None:
             setattr(socket, name, getattr(unpatched, name))
 
 
-def database_for(uri: str, service_name: str, prefix: str = "wagewatch") -> Database:
+def database_for(uri: str, service_name: str, prefix: str = "wagewatch") -> Database[dict[str, Any]]:
     """The database a service owns: ``wagewatch_<service>``."""
-    return client_for(uri)[f"{prefix}_{service_name}"]
+    database: Database[dict[str, Any]] = client_for(uri)[f"{prefix}_{service_name}"]
+    return database
 
 
 def forget_embedded(uri: str) -> None:

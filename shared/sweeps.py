@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, TypeVar
 
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.contract.alerts import BLUE, LEVELS, RULE_FAILED, fingerprint, severity_rank
@@ -25,6 +27,7 @@ from shared.contract.alerts import BLUE, LEVELS, RULE_FAILED, fingerprint, sever
 LATEST = "latest"
 DEFAULT_FLOOD_LIMIT = 50
 log = logging.getLogger(__name__)
+_S = TypeVar("_S")
 
 
 class SweepRefused(Exception):
@@ -32,7 +35,7 @@ class SweepRefused(Exception):
 
 
 class SweepLog:
-    def __init__(self, database):
+    def __init__(self, database: Database[dict[str, Any]]) -> None:
         self.claims = database["sweeps"]
         self.latest = database["sweep_latest"]
 
@@ -69,7 +72,7 @@ class SweepSettings:
     flood_limit: int = DEFAULT_FLOOD_LIMIT   # alerts one rule may raise for one project in one sweep
 
     @classmethod
-    def from_config(cls, config: dict) -> "SweepSettings":
+    def from_config(cls, config: dict[str, Any]) -> SweepSettings:
         guard = (config.get("RULES") or {}).get("flood_guard") or {}
         return cls(flood_limit=max(1, int(guard.get("max_alerts_per_rule_and_project", DEFAULT_FLOOD_LIMIT))))
 
@@ -85,12 +88,12 @@ class Failure:
     error: str
     where: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"subject": self.subject, "division": self.division, "project_code": self.project_code,
                 "error": self.error, "where": self.where}
 
 
-def project_subject(project: dict) -> tuple[str, str, str]:
+def project_subject(project: dict[str, Any]) -> tuple[str, str, str]:
     """How a project that a rule could not evaluate is named: (subject, division, project)."""
     return project["project_code"], project["division"], project["project_code"]
 
@@ -102,10 +105,11 @@ class Isolation:
         self.source = source
         self.failures: dict[str, Failure] = {}
 
-    def each(self, subjects: Iterable, evaluate: Callable, describe: Callable) -> list:
+    def each(self, subjects: Iterable[_S], evaluate: Callable[[_S], Iterable[dict[str, Any]]],
+             describe: Callable[[_S], tuple[str, str, str | None]]) -> list[dict[str, Any]]:
         """``evaluate(subject)`` for each subject, concatenated; ``describe(subject)`` gives
         ``(subject id, division, project code)`` of one that failed."""
-        found: list = []
+        found: list[dict[str, Any]] = []
         for subject in subjects:
             try:
                 found.extend(evaluate(subject))
@@ -126,7 +130,7 @@ class Isolation:
         """The subjects whose open alerts must be left as they are (not known to clear)."""
         return sorted(self.failures)
 
-    def conditions(self, as_of: str) -> list[dict]:
+    def conditions(self, as_of: str) -> list[dict[str, Any]]:
         """One RULE_FAILED condition per failed subject, for the platform team."""
         return [failure_condition(self.source, f, as_of) for f in self.failures.values()]
 
@@ -136,7 +140,7 @@ def failure_fingerprint(source: str, subject: str) -> str:
     return fingerprint(RULE_FAILED, source, subject)
 
 
-def failure_condition(source: str, failure: Failure, as_of: str) -> dict:
+def failure_condition(source: str, failure: Failure, as_of: str) -> dict[str, Any]:
     """Blue (data quality) to labour inspection, up to the province's desk (the platform
     team): the subject is not monitored by this sweep until its records are corrected."""
     return {"type": RULE_FAILED, "fingerprint": failure_fingerprint(source, failure.subject), "severity": BLUE,
@@ -149,13 +153,13 @@ def failure_condition(source: str, failure: Failure, as_of: str) -> dict:
                         "where": failure.where, "as_of": as_of}}
 
 
-def fold_flood(conditions: list[dict], limit: int) -> list[dict]:
+def fold_flood(conditions: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     """At most ``limit`` conditions per rule and project: beyond it, the ``limit - 1`` most
     recent and one summary of the rest. Conditions without a project are never folded."""
-    groups: dict[tuple, list[dict]] = {}
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for condition in conditions:
         groups.setdefault((condition["type"], condition.get("project_code")), []).append(condition)
-    folded: list[dict] = []
+    folded: list[dict[str, Any]] = []
     for (_type, code), group in groups.items():
         if code is None or len(group) <= limit:
             folded.extend(group)
@@ -170,7 +174,7 @@ def flood_fingerprint(alert_type: str, project_code: str) -> str:
     return fingerprint(alert_type, project_code, "more")
 
 
-def _summary(rest: list[dict], limit: int) -> dict:
+def _summary(rest: list[dict[str, Any]], limit: int) -> dict[str, Any]:
     """One alert for the folded conditions: the latest one's facts, the worst colour, and
     ``details.folded`` saying how many there were and which months."""
     latest, kind, code = rest[0], rest[0]["type"], rest[0]["project_code"]

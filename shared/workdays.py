@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import chinese_calendar
 
@@ -23,10 +24,12 @@ class WorkingCalendar:
     workdays: frozenset[date] = field(default_factory=frozenset)   # configured make-up working days
 
     @classmethod
-    def from_config(cls, config: dict) -> "WorkingCalendar":
+    def from_config(cls, config: dict[str, Any]) -> WorkingCalendar:
         """``WORKING_CALENDAR: {holidays: [YYYY-MM-DD…], workdays: [YYYY-MM-DD…]}``."""
         section = config.get("WORKING_CALENDAR") or {}
-        as_dates = lambda values: frozenset(date.fromisoformat(str(v)) for v in values or ())  # noqa: E731
+        def as_dates(values: list[Any] | None) -> frozenset[date]:
+            return frozenset(date.fromisoformat(str(v)) for v in values or ())
+
         return cls(as_dates(section.get("holidays")), as_dates(section.get("workdays")))
 
     def is_working_day(self, day: date) -> bool:
@@ -35,7 +38,7 @@ class WorkingCalendar:
         if day in self.holidays:
             return False
         try:
-            return chinese_calendar.is_workday(day)
+            return bool(chinese_calendar.is_workday(day))   # chinesecalendar is untyped
         except NotImplementedError:
             return day.weekday() < 5
 

@@ -9,7 +9,6 @@ from datetime import date
 
 from stdnum.cn import ric, uscc
 
-
 # Birthplace codes that GB/T 2260 lists for every birth year from 1960 to 2000
 # (长沙县, Hunan; 郸城县, Henan: many of Hunan's builders come from there).
 BIRTHPLACES = ("430121", "412726")

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from shared.calendar import today
 from shared.contract.messages import MESSAGE_TYPES
-from shared.contract.window import MAX_COUNT, MAX_YUAN, printable
 from shared.contract.topology import MAX_BODY_BYTES, ingress_key
+from shared.contract.window import MAX_COUNT, MAX_YUAN, printable
 from testkit.synthetic import credit_code
 from tests.factories import COUNTY, message, payroll, project, worker_id
 
@@ -98,7 +98,8 @@ REQUIRED = {  # fields whose absence must be reported (optional ones are left al
 }
 
 not_str = st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
-                    st.none(), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=1))
+                    st.none(), st.lists(st.integers(), max_size=2),
+                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=1))
 
 
 def _long_text(minimum: int):

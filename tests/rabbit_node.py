@@ -109,7 +109,7 @@ class RabbitNode:
         return f"http://127.0.0.1:{self.management_port}/api"
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, attempts: int = 3) -> "RabbitNode":
+    def start(self, attempts: int = 3) -> RabbitNode:
         """Boot the node; a port taken between picking and binding gets fresh ports."""
         for attempt in range(1, attempts + 1):
             self._prepare()

@@ -2,7 +2,6 @@
 for the tests that crash services and restart brokers in the middle of it."""
 from __future__ import annotations
 
-import socket
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -10,8 +9,8 @@ from dataclasses import dataclass, field
 import eventlet
 from kombu import Connection
 
-from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from shared.contract.access import receipts_queue
+from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from shared.storage import database_for
 from tests.factories import COUNTY, message, payroll, project, worker_id
 
@@ -64,7 +63,7 @@ class Effects:
     receipts_unsent: int
 
     @classmethod
-    def of(cls, mongo_uri: str, stream: Stream) -> "Effects":
+    def of(cls, mongo_uri: str, stream: Stream) -> Effects:
         codes = {m["payload"]["project_code"] for m in stream.messages}
         projects = list(database_for(mongo_uri, "projects")["projects"].find({"_id": {"$in": list(codes)}}))
         months = list(database_for(mongo_uri, "payroll")["payroll_months"].find({"project_code": {"$in": list(codes)}}))
@@ -136,7 +135,7 @@ class DurableReceipts:
                         while not self._stopped:
                             try:
                                 connection.drain_events(timeout=0.5)
-                            except socket.timeout:
+                            except TimeoutError:
                                 pass
             except self._errors:
                 self.reconnects += 1

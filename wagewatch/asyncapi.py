@@ -12,7 +12,7 @@ from shared.contract import asyncapi
 
 
 def document() -> dict:
-    from services.alerts.policy import DEFAULT_POLICY, AlertPolicy   # plain Python and YAML, no nameko
+    from services.alerts.policy import DEFAULT_POLICY, AlertPolicy  # plain Python and YAML, no nameko
     from wagewatch.config import DEFAULT_CONFIG
 
     return asyncapi.document(DEFAULT_CONFIG.read_text(encoding="utf-8"), AlertPolicy.from_file(DEFAULT_POLICY))

@@ -7,8 +7,8 @@ import sys
 import time
 
 from shared.calendar import today
-from wagewatch import platform
 from shared.storage import is_embedded
+from wagewatch import platform
 from wagewatch.config import ensure_pii_key, load_config
 
 EMBEDDED_STORE_NOTICE = (
@@ -151,6 +151,7 @@ def demo(args) -> int:
 
 
 def province(args) -> int:
+    from testkit.province import generate
     from wagewatch import province as seeded
 
     try:
@@ -159,7 +160,7 @@ def province(args) -> int:
         print(f"wagewatch province: {exc}")
         return 2
     started = time.monotonic()
-    generated = seeded.generate(spec)
+    generated = generate(spec)
     seeded.describe(generated)
     if not (args.publish or args.check):
         return 0

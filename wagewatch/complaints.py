@@ -15,7 +15,7 @@ import sys
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from services.complaints.domain import OUTCOMES, STATUSES   # plain Python: no nameko, no eventlet
+from services.complaints.domain import OUTCOMES, STATUSES  # plain Python: no nameko, no eventlet
 from shared.contract.alerts import DEPARTMENTS
 
 RPC_TIMEOUT = 60
@@ -112,7 +112,7 @@ def _call(config: dict, method: str, *args, **kwargs):
         with ClusterRpcProxy(config, timeout=RPC_TIMEOUT) as cluster:
             return getattr(cluster.complaints, method)(*args, **kwargs)
     except UnknownService:
-        raise SystemExit("error: the complaints service is not running on this broker (start it with `wagewatch up`)")
+        raise SystemExit("error: the complaints service is not running on this broker (start it with `wagewatch up`)") from None
 
 
 def run_case_command(config: dict, args, out=sys.stdout) -> int:
@@ -186,10 +186,10 @@ def _cell(text, width: int, right: bool = False) -> str:
 
 
 def _table(headers: list[str], rows: list[list], right_from: int) -> str:
-    widths = [max(_width(str(v)) for v in column) for column in zip(headers, *rows)]
+    widths = [max(_width(str(v)) for v in column) for column in zip(headers, *rows, strict=True)]
     lines = []
     for row in (headers, *rows):
-        lines.append("  ".join(_cell(v, w, i >= right_from) for i, (v, w) in enumerate(zip(row, widths))).rstrip())
+        lines.append("  ".join(_cell(v, w, i >= right_from) for i, (v, w) in enumerate(zip(row, widths, strict=True))).rstrip())
     return "\n".join(lines)
 
 

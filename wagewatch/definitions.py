@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from shared.contract.access import DEFAULT_VHOST, Scope
-from shared.contract.definitions import (
-    binding_definition, definitions as contract_definitions, exchange_definition, queue_definition,
-)
+from shared.contract.definitions import binding_definition, exchange_definition, queue_definition
+from shared.contract.definitions import definitions as contract_definitions
 from shared.internal import parked_events_queue
 from shared.topology_table import SERVICES, Service
 
+if TYPE_CHECKING:
+    from kombu import Queue
 
-def event_queues(topology: Iterable[Service] = SERVICES) -> list:
+
+def event_queues(topology: Iterable[Service] = SERVICES) -> list[Queue]:
     """The queue of each ``reliable_event_handler`` in the topology table (or in the rows
     ``shared.nameko.topology.described`` reads off some service classes)."""
     from shared.nameko.events import event_queue
@@ -32,7 +35,7 @@ def definitions(vhost: str = DEFAULT_VHOST, services=None, scope: Scope | None =
     if services is not None:
         from shared.nameko.topology import described
 
-        topology = described(services)
+        topology: Sequence[Service] = described(services)
     else:
         topology = SERVICES
     document = contract_definitions(vhost, scope, prefix)

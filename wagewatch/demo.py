@@ -13,12 +13,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from shared.calendar import Month
 from shared.contract.alerts import DEPARTMENTS
 from shared.contract.client import CountyClient, Listener, envelope, receipts_listener
-from shared.contract.topology import alert_binding, alerts_exchange
 from shared.contract.messages import DEFAULT_PAY_DAY
+from shared.contract.topology import alert_binding, alerts_exchange
 from testkit.province import builders as build
 from testkit.synthetic import BIRTHPLACES, resident_id
 
@@ -152,7 +153,7 @@ def run_demo(config: dict, as_of: date, say=print) -> dict:
                 + "; ".join(f"#{r['index']} {r['errors']}" for r in body["records"]["rejected"]))
     outcomes = run_sweep(config, as_of.isoformat(), force=True)   # the scenario's date, even after a daily sweep
     say(f"[4/4] sweep as of {as_of}:\n" + format_outcome(outcomes))
-    received = {(dept, county): [] for dept in DEPARTMENTS for county in COUNTIES}
+    received: dict[tuple[str, str], list[dict[str, Any]]] = {(dept, county): [] for dept in DEPARTMENTS for county in COUNTIES}
     for message in desks.drain(1.0):
         received[(message["body"]["department"], message["body"]["division"])].append(message["body"])
     desks.close()

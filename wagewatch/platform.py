@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 import signal
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def service_classes(console: bool = True) -> list[type]:
+def service_classes(console: bool = True) -> list[type[Any]]:
     from services.accounts.service import AccountsService
     from services.alerts.service import AlertsService
     from services.complaints.service import ComplaintsService
@@ -18,7 +19,7 @@ def service_classes(console: bool = True) -> list[type]:
     from services.workers.service import WorkersService
 
     # The services that own records start before the ingress that feeds them.
-    owners = [ProjectsService, PayrollService, WorkersService, AccountsService, AlertsService,
+    owners: list[type[Any]] = [ProjectsService, PayrollService, WorkersService, AccountsService, AlertsService,
               ComplaintsService, IngressService]
     return owners + ([ConsoleService] if console else [])
 

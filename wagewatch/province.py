@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from testkit.province import Province, ProvinceSpec, generate
+from testkit.province import Province, ProvinceSpec
 
 PROGRESS_EVERY = 5.0  # seconds between progress lines
 
@@ -27,7 +27,7 @@ def describe(province: Province, say=print) -> None:
     volume = province.volume()
     say(f"messages: {sum(m for m, _r in volume.values()):,} carrying {sum(r for _m, r in volume.values()):,} records: "
         + ", ".join(f"{kind} {m:,}" + (f" ({r:,} records)" if r != m else "") for kind, (m, r) in volume.items()))
-    by_type = Counter()
+    by_type: Counter[str] = Counter()
     for (_dept, _division, alert_type, _code), n in province.expected_alerts.items():
         by_type[alert_type] += n
     say(f"expected alerts: {sum(by_type.values())} message(s) to "
@@ -100,9 +100,10 @@ def check(config: dict, province: Province, say=print) -> bool:
 
     expected = province.alerts_routed_by(default_routing(policy_path(config)))
     missing, extra = expected - received, received - expected
+    verdict = ("exact match" if not (missing or extra) else
+               f"{sum(missing.values())} missing, {sum(extra.values())} unexpected")
     say(f"sweep as of {province.spec.as_of}: {swept:.1f}s; desks received {sum(received.values())} firing alert "
-        f"message(s), expected {sum(expected.values())}: " + ("exact match" if not (missing or extra) else
-                                                              f"{sum(missing.values())} missing, {sum(extra.values())} unexpected"))
+        f"message(s), expected {sum(expected.values())}: " + verdict)
     for label, rows in (("missing", missing), ("unexpected", extra)):
         for (dept, division, alert_type, code), n in sorted(rows.items())[:20]:
             say(f"  {label:<10} {n} x {alert_type} {code} → {dept}@{division}")

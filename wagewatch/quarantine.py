@@ -50,7 +50,8 @@ def _kept(record: dict) -> str:
 def format_record(record: dict) -> str:
     return (f"{record['_id']}  {record['received_at']}  {record.get('county') or '-'}  "
             f"{record.get('message_id') or '-'}  {record['reason']}  x{record.get('deliveries', 1)}  "
-            f"{record.get('body_bytes', '?')} bytes{_kept(record)}  errors: {json.dumps(record['receipt']['errors'], ensure_ascii=False)}")
+            f"{record.get('body_bytes', '?')} bytes{_kept(record)}  "
+            f"errors: {json.dumps(record['receipt']['errors'], ensure_ascii=False)}")
 
 
 def run(config: dict, args, out=print) -> int:

@@ -4,10 +4,13 @@ rules; report coverage (制度覆盖率). Plain Python over ports; ``service.py`
 adapters, ``tests/unit/test_accounts_app.py`` wires fakes."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
+from services.accounts.coverage import coverage, project_systems
+from services.accounts.domain import AccountRules, Facts, evaluate
 from shared.calendar import Month
 from shared.contract.fields import to_fen
 from shared.divisions import covers
@@ -18,23 +21,21 @@ from shared.pii import keyed_hash, mask_account
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
 from shared.sweeps import Isolation, project_subject
-from services.accounts.coverage import coverage, project_systems
-from services.accounts.domain import AccountRules, Facts, evaluate
 
-Dispatch = Callable[[str, dict], None]
+Dispatch = Callable[[str, dict[str, Any]], None]
 EnrolmentCounts = Callable[[list[str], str], "dict[str, int] | None"]     # None: not known now
 
 
 class PayrollTotals(Protocol):
     """The payroll service's ``month_totals`` RPC."""
 
-    def month_totals(self, months: list[str] | None, project_codes: list[str] | None = None) -> list[dict]: ...
+    def month_totals(self, months: list[str] | None, project_codes: list[str] | None = None) -> list[dict[str, Any]]: ...
 
 
 class Ledger(Protocol):
     """What the use cases need of ``services.accounts.repository.AccountsRepository``."""
 
-    def open_account(self, code: str, account: dict, county: str, message_id: str) -> None: ...
+    def open_account(self, code: str, account: dict[str, Any], county: str, message_id: str) -> None: ...
 
     def record_allocation(self, code: str, month: str, received_on: date, amount_fen: int,
                           county: str, message_id: str) -> None: ...
@@ -57,7 +58,7 @@ class Accounts:
 
     # --- records (owners of account.opened, allocation.received, deposit.paid) ----------
 
-    def record_account(self, submission: dict) -> dict:
+    def record_account(self, submission: dict[str, Any]) -> dict[str, Any]:
         """An ``account.opened``: the number kept only as a keyed hash and a masked form."""
         payload = submission["payload"]
         account = {"bank": payload["bank"], "opened_on": payload["opened_on"],
@@ -66,21 +67,22 @@ class Accounts:
         return self._record(submission, ACCOUNT_RECORDED, {}, lambda code, county, message_id:
                             self.ledger.open_account(code, account, county, message_id))
 
-    def record_allocation(self, submission: dict) -> dict:
+    def record_allocation(self, submission: dict[str, Any]) -> dict[str, Any]:
         """An ``allocation.received``; the same project, month and day replaces."""
         p = submission["payload"]
         return self._record(submission, ALLOCATION_RECORDED, {"month": p["month"]}, lambda code, county, message_id:
                             self.ledger.record_allocation(code, p["month"], p["received_on"], to_fen(p["amount"]),
                                                           county, message_id))
 
-    def record_deposit(self, submission: dict) -> dict:
+    def record_deposit(self, submission: dict[str, Any]) -> dict[str, Any]:
         """A ``deposit.paid``; the same project, form and day replaces."""
         p = submission["payload"]
         return self._record(submission, DEPOSIT_RECORDED, {}, lambda code, county, message_id:
                             self.ledger.record_deposit(code, p["form"], p["paid_on"], to_fen(p["amount"]),
                                                        county, message_id))
 
-    def _record(self, submission: dict, event: str, details: dict, store: Callable) -> dict:
+    def _record(self, submission: dict[str, Any], event: str, details: dict[str, Any],
+                store: Callable[[str, str, str], object]) -> dict[str, Any]:
         """Refuse a record the county may not send (RecordRefused, naming the field), else
         store it and announce it (a redelivery stores the same values again)."""
         code, county = submission["payload"]["project_code"], submission["county"]
@@ -93,7 +95,7 @@ class Accounts:
 
     # --- rules ---------------------------------------------------------------------------
 
-    def evaluate(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict]:
+    def evaluate(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict[str, Any]]:
         """The four rules over every registered project (or those named) as of a date."""
         found = self.registry.all() if project_codes is None else self.registry.get_many(project_codes).values()
         facts = self.facts(project_codes, day)
@@ -116,7 +118,7 @@ class Accounts:
 
     # --- the coverage report -------------------------------------------------------------
 
-    def coverage(self, division: str, period: Month, open_alerts: list[dict], alerts_complete: bool) -> dict:
+    def coverage(self, division: str, period: Month, open_alerts: list[dict[str, Any]], alerts_complete: bool) -> dict[str, Any]:
         """Coverage of the required systems among a division's projects under construction
         in a month (county, city or province)."""
         projects = [p for p in self.registry.all() if covers(division, p["division"])]
@@ -125,7 +127,7 @@ class Accounts:
         return coverage(division, period, projects, facts, self._enrolled(codes, str(period)), open_alerts,
                         self.rules, alerts_complete=alerts_complete)
 
-    def project_coverage(self, project_code: str, month: Month | None, today: date) -> dict | None:
+    def project_coverage(self, project_code: str, month: Month | None, today: date) -> dict[str, Any] | None:
         """Which required systems one project has in place in a month (default: the last
         month whose wages have fallen due as of ``today``)."""
         project = self.registry.get(project_code)

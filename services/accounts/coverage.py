@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from services.accounts.domain import AccountRules, Facts
 from shared.calendar import Month
 from shared.contract.alerts import SEVERITIES
 from shared.divisions import level_of, name_of
 from shared.expectations import works_in
-from services.accounts.domain import AccountRules, Facts
 
 # (key, label): the figures in the order a report prints them.
 SYSTEMS = (

@@ -9,9 +9,11 @@ whose data has cleared reports nothing, and the alerts service resolves its aler
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from typing import Any, TypeVar
 
 from shared.calendar import Month
 from shared.contract.alerts import (
@@ -42,7 +44,7 @@ class AccountRules:
     terms: project_terms.TermsRules = field(default_factory=project_terms.TermsRules)
 
     @classmethod
-    def from_config(cls, config: dict) -> "AccountRules":
+    def from_config(cls, config: dict[str, Any]) -> AccountRules:
         rules = config.get("RULES") or {}
         account = rules.get("account_not_opened") or {}
         labour = rules.get("labour_cost_not_allocated") or {}
@@ -64,14 +66,17 @@ class AccountRules:
             terms=project_terms.TermsRules.from_config(config),
         )
 
-    def deposit_required_fen(self, project: dict) -> int:
+    def deposit_required_fen(self, project: dict[str, Any]) -> int:
         """rate × contract amount, rounded up to the fen; 0 for an exempt project."""
         if self.deposit_exempt_below is not None and project["contract_amount"] < self.deposit_exempt_below:
             return 0
         return int((Decimal(to_fen(project["contract_amount"])) * self.deposit_rate).to_integral_value(ROUND_CEILING))
 
 
-def _optional(value, convert):
+_T = TypeVar("_T")
+
+
+def _optional(value: Any, convert: Callable[[Any], _T]) -> _T | None:
     return None if value is None else convert(value)
 
 
@@ -79,11 +84,11 @@ def _optional(value, convert):
 class Facts:
     """What is recorded about projects' money; every map is keyed by project code."""
 
-    accounts: dict[str, dict] = field(default_factory=dict)                 # {opened_on, bank, account_masked}
-    allocations: dict[str, dict[str, int]] = field(default_factory=dict)    # month → fen credited
-    deposits: dict[str, list[dict]] = field(default_factory=dict)           # [{paid_on, amount_fen, form}]
-    payroll: dict[tuple[str, str], dict] = field(default_factory=dict)      # (code, month) → sheet totals
-    paid_to_date: dict[str, int] = field(default_factory=dict)              # fen paid out, all months
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict[str, Any])                 # {opened_on, bank, account_masked}
+    allocations: dict[str, dict[str, int]] = field(default_factory=dict[str, Any])    # month → fen credited
+    deposits: dict[str, list[dict[str, Any]]] = field(default_factory=dict[str, Any])           # [{paid_on, amount_fen, form}]
+    payroll: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict[str, Any])      # (code, month) → sheet totals
+    paid_to_date: dict[str, int] = field(default_factory=dict[str, Any])              # fen paid out, all months
 
     def deposit_fen(self, code: str) -> int:
         return sum(d["amount_fen"] for d in self.deposits.get(code, ()))
@@ -93,14 +98,14 @@ class Facts:
         return sum(self.allocations.get(code, {}).values()) - self.paid_to_date.get(code, 0)
 
 
-def evaluate(projects: list[dict], facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def evaluate(projects: list[dict[str, Any]], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """Every condition of the account rules and the project-terms rules for these projects, as of a date."""
     return [condition for project in projects
             for condition in [*(c for rule in RULES for c in rule(project, facts, as_of, rules)),
                               *project_terms.evaluate(project, as_of, rules.terms)]]
 
 
-def account_clock(project: dict, as_of: date, rules: AccountRules) -> tuple[date | None, str]:
+def account_clock(project: dict[str, Any], as_of: date, rules: AccountRules) -> tuple[date | None, str]:
     """When the dedicated account's 30 days count from (专户管理暂行办法: within 30 days of the
     construction contract's signing; ``start_date`` when the contract date is not known),
     and which date that is; None when no account is owed as of ``as_of``. A planned
@@ -111,7 +116,7 @@ def account_clock(project: dict, as_of: date, rules: AccountRules) -> tuple[date
     return clock, (basis if clock == start else "resumed_on")
 
 
-def account_not_opened(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def account_not_opened(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """No dedicated account 30 days after the contract's signing (else the start): yellow;
     45 days: red."""
     if project["project_code"] in facts.accounts:
@@ -134,7 +139,7 @@ _CLOCK_WORDS = {"contract_signed_on": "construction contract's signing", "start_
                 "resumed_on": "resumption"}
 
 
-def labour_cost_not_allocated(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def labour_cost_not_allocated(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """No allocation for month M after M's due date: yellow, red once two months are missed.
 
     Inhibited while the account is not opened: ACCOUNT_NOT_OPENED covers it, and no
@@ -150,7 +155,7 @@ def labour_cost_not_allocated(project: dict, facts: Facts, as_of: date, rules: A
     return [_labour_condition(project, month, severity, len(missed), as_of) for month in missed]
 
 
-def _labour_condition(project: dict, month: Month, severity: str, missed: int, as_of: date) -> dict:
+def _labour_condition(project: dict[str, Any], month: Month, severity: str, missed: int, as_of: date) -> dict[str, Any]:
     due = due_date(month, project["pay_day"])
     summary = (f"人工费用未按月拨付 No labour cost allocated for {month} on project {project['project_code']} "
                f"({project['name']}): it was due by {due.isoformat()}; {missed} month(s) missed.")
@@ -158,7 +163,7 @@ def _labour_condition(project: dict, month: Month, severity: str, missed: int, a
                       {"due_date": due.isoformat(), "months_missed": missed})
 
 
-def deposit_missing(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def deposit_missing(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """No deposit, or less than rate × contract amount, 30 days after the start (or the
     resumption, when the deposit was not yet overdue at the suspension)."""
     clock = setup_clock(project, project["start_date"], rules.deposit_after_days, as_of)
@@ -180,7 +185,7 @@ def deposit_missing(project: dict, facts: Facts, as_of: date, rules: AccountRule
                         "rate": str(rules.deposit_rate)})]
 
 
-def labour_cost_short(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def labour_cost_short(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """Month M's allocations total less than the agreed ``labour_cost.monthly_amount`` after
     M's due date (Arts 24, 29: the owner allocates the agreed labour cost in full, on time):
     orange, red once two months are short; one colour higher on public projects.
@@ -208,7 +213,7 @@ def labour_cost_short(project: dict, facts: Facts, as_of: date, rules: AccountRu
     return conditions
 
 
-def balance_low(project: dict, facts: Facts, as_of: date, rules: AccountRules) -> list[dict]:
+def balance_low(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
     """The account holds less than the payroll awaiting payout for the month due next (orange).
 
     Balance = labour cost credited − wages paid out. The payroll awaiting payout is what
@@ -244,8 +249,8 @@ def _awaiting(facts: Facts, code: str, month: Month) -> tuple[int, str]:
 RULES = (account_not_opened, labour_cost_not_allocated, labour_cost_short, deposit_missing, balance_low)
 
 
-def _condition(alert_type: str, project: dict, month: Month | None, severity: str, summary: str,
-               as_of: date, details: dict) -> dict:
+def _condition(alert_type: str, project: dict[str, Any], month: Month | None, severity: str, summary: str,
+               as_of: date, details: dict[str, Any]) -> dict[str, Any]:
     code = project["project_code"]
     subject = (code,) if month is None else (code, str(month))
     return {

@@ -12,8 +12,8 @@ from datetime import date
 
 import pymongo
 
-from shared.sweeps import SweepLog
 from services.accounts.domain import Facts
+from shared.sweeps import SweepLog
 
 
 class AccountsRepository:

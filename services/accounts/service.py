@@ -11,6 +11,10 @@ from nameko.events import EventDispatcher
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
+from services.accounts.app import Accounts
+from services.accounts.domain import TYPES
+from services.accounts.repository import AccountsRepository
+from services.accounts.settings import AccountsSettings
 from shared.calendar import Month
 from shared.contract.alerts import FIRING
 from shared.divisions import validate_division
@@ -21,10 +25,6 @@ from shared.nameko import sweeps
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from services.accounts.app import Accounts
-from services.accounts.domain import TYPES
-from services.accounts.repository import AccountsRepository
-from services.accounts.settings import AccountsSettings
 
 log = logging.getLogger(__name__)
 _RECORDED = RecordedSchema()

@@ -14,6 +14,6 @@ class AccountsSettings:
     daily_sweep: bool
 
     @classmethod
-    def from_config(cls, config: dict) -> "AccountsSettings":
+    def from_config(cls, config: dict) -> AccountsSettings:
         return cls(rules=AccountRules.from_config(config), pii_key=pii_key(config),
                    daily_sweep=daily_sweep(config))

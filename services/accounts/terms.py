@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from shared.contract.alerts import (
     NO_CONSTRUCTION_PERMIT, PAYMENT_GUARANTEE_MISSING, SEVERITIES, SITE_OBLIGATION_MISSING, YELLOW, fingerprint,
@@ -40,7 +41,7 @@ class TermsRules:
     site_after_days: int = 30
 
     @classmethod
-    def from_config(cls, config: dict) -> "TermsRules":
+    def from_config(cls, config: dict[str, Any]) -> "TermsRules":
         section = (config.get("RULES") or {}).get("project_terms") or {}
         defaults = cls()
         rules = cls(guarantee_severity=section.get("payment_guarantee_severity", defaults.guarantee_severity),
@@ -53,17 +54,17 @@ class TermsRules:
         return rules
 
 
-def judged(project: dict) -> bool:
+def judged(project: dict[str, Any]) -> bool:
     """Only projects whose last upsert said 1.1 are judged on these terms."""
     return project.get("schema_version") == JUDGED_FROM_VERSION
 
 
-def _building(project: dict, as_of: date) -> bool:
+def _building(project: dict[str, Any], as_of: date) -> bool:
     ended = project["actual_end_date"]
     return project["status"] == UNDER_CONSTRUCTION and (ended is None or as_of <= ended)
 
 
-def payment_guarantee_missing(project: dict, as_of: date, rules: TermsRules) -> list[dict]:
+def payment_guarantee_missing(project: dict[str, Any], as_of: date, rules: TermsRules) -> list[dict[str, Any]]:
     if not judged(project) or not _building(project, as_of) or project.get("payment_guarantee"):
         return []
     summary = (f"未提供工程款支付担保 Project {project['project_code']} ({project['name']}) is under "
@@ -71,7 +72,7 @@ def payment_guarantee_missing(project: dict, as_of: date, rules: TermsRules) -> 
     return [_condition(project, PAYMENT_GUARANTEE_MISSING, rules.guarantee_severity, summary, as_of, {})]
 
 
-def no_construction_permit(project: dict, as_of: date, rules: TermsRules) -> list[dict]:
+def no_construction_permit(project: dict[str, Any], as_of: date, rules: TermsRules) -> list[dict[str, Any]]:
     if not judged(project) or not _building(project, as_of) or project.get("construction_permit"):
         return []
     summary = (f"未取得施工许可证 Project {project['project_code']} ({project['name']}) is under "
@@ -79,7 +80,7 @@ def no_construction_permit(project: dict, as_of: date, rules: TermsRules) -> lis
     return [_condition(project, NO_CONSTRUCTION_PERMIT, rules.permit_severity, summary, as_of, {})]
 
 
-def site_obligation_missing(project: dict, as_of: date, rules: TermsRules) -> list[dict]:
+def site_obligation_missing(project: dict[str, Any], as_of: date, rules: TermsRules) -> list[dict[str, Any]]:
     if not judged(project):
         return []
     missing = [name for name, field in (("wage_officer", "wage_officer"), ("signboard", "signboard_posted_on"))
@@ -98,10 +99,10 @@ def site_obligation_missing(project: dict, as_of: date, rules: TermsRules) -> li
 RULES = (payment_guarantee_missing, no_construction_permit, site_obligation_missing)
 
 
-def evaluate(project: dict, as_of: date, rules: TermsRules) -> list[dict]:
+def evaluate(project: dict[str, Any], as_of: date, rules: TermsRules) -> list[dict[str, Any]]:
     return [condition for rule in RULES for condition in rule(project, as_of, rules)]
 
 
-def _condition(project: dict, alert_type: str, severity: str, summary: str, as_of: date, details: dict) -> dict:
+def _condition(project: dict[str, Any], alert_type: str, severity: str, summary: str, as_of: date, details: dict[str, Any]) -> dict[str, Any]:
     return project_condition(project, alert_type, fingerprint(alert_type, project["project_code"]), severity,
                              summary, details={**details, "as_of": as_of.isoformat(), "project_name": project["name"]})

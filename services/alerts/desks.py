@@ -7,15 +7,21 @@ Plain orchestration over the repository, the policy and two callables (publish o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from shared.calendar import now_iso
-from shared.contract.alerts import FIRING, severity_rank
-from shared.internal import DESK_NOTIFIED
 from services.alerts.matchers import labels_of, matches
 from services.alerts.notify import compose, due_after_change, group_of, in_group, notification_key
 from services.alerts.suppression import suppression
 from services.alerts.views import view
+from shared.calendar import now_iso
+from shared.contract.alerts import FIRING, severity_rank
+from shared.internal import DESK_NOTIFIED
+
+if TYPE_CHECKING:
+    from services.alerts.policy import AlertPolicy
+    from services.alerts.repository import AlertRepository
 
 GROUP_LEASE = timedelta(seconds=60)   # a claimed group comes back if its instance dies
 FOR_DESK_LIMIT = 500                  # AlertRepository.for_desk's default limit
@@ -27,7 +33,8 @@ def reaches(alert: dict, desk: dict) -> bool:
 
 
 class DeskNotifier:
-    def __init__(self, repository, policy, clock, publish, dispatch):
+    def __init__(self, repository: AlertRepository, policy: AlertPolicy, clock: Any,
+                 publish: Callable[..., Any], dispatch: Callable[..., Any]) -> None:
         self.repository, self.policy, self.clock = repository, policy, clock
         self.publish, self.dispatch = publish, dispatch
 
@@ -45,7 +52,7 @@ class DeskNotifier:
     def touch(self, alerts: list[dict]) -> None:
         """Each group once, however many of its alerts changed (a silence may touch thousands)."""
         now = self.clock.now()
-        groups = {}
+        groups: dict[str, dict[str, Any]] = {}
         for alert in alerts:
             for desk in alert["routes"]:
                 group = group_of(alert, desk, self.policy)

@@ -8,14 +8,16 @@ is no longer reported, or whose data cleared, resolves.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from shared.contract.alerts import FIRING, LEVELS, RESOLVED, RULE_FAILED, severity_rank
 from shared.divisions import city_of, province_of
+from shared.workdays import WorkingCalendar
 
 RAISE, RERAISE, ESCALATE, KEEP = "raise", "reraise", "escalate", "keep"
 
 
-def decide(existing: dict | None, condition: dict) -> str:
+def decide(existing: dict[str, Any] | None, condition: dict[str, Any]) -> str:
     """What a reported condition does to the alert stored under its fingerprint."""
     if existing is None:
         return RAISE
@@ -47,7 +49,7 @@ def _owned_by(fp: str, source: str | None) -> bool:
     return kind != RULE_FAILED or source is None or rest.split(":")[0] == source
 
 
-def routes(departments: list[str], division: str, level: str = "county") -> list[dict]:
+def routes(departments: list[str], division: str, level: str = "county") -> list[dict[str, Any]]:
     """The desks that see an alert: the county's, then (when escalated) the city's and the
     province's, each under its own division code, since topic wildcards cannot match a
     prefix of a division code."""
@@ -56,7 +58,7 @@ def routes(departments: list[str], division: str, level: str = "county") -> list
     return [{"department": d, "division": divisions[lv], "level": lv} for lv in reached for d in departments]
 
 
-def messages_for(alert: dict) -> list[tuple[dict, dict]]:
+def messages_for(alert: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(route, body) for every desk the alert goes to: the contract's alert body."""
     body = {
         "alert_id": alert["alert_id"], "fingerprint": alert["_id"], "type": alert["type"],
@@ -68,8 +70,8 @@ def messages_for(alert: dict) -> list[tuple[dict, dict]]:
     return [(route, {**body, **route}) for route in alert["routes"]]
 
 
-def is_open(alert: dict) -> bool:
-    return alert["status"] == FIRING
+def is_open(alert: dict[str, Any]) -> bool:
+    return bool(alert["status"] == FIRING)
 
 
 # Acknowledgement (签收) and escalation (督办): a red or orange alert that no desk has
@@ -79,7 +81,7 @@ def next_level(level: str) -> str | None:
     return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
 
 
-def acknowledgement_deadline(alert: dict, within: dict[str, int], calendar) -> date | None:
+def acknowledgement_deadline(alert: dict[str, Any], within: dict[str, int], calendar: WorkingCalendar) -> date | None:
     """The last working day on which the alert's current desks may acknowledge it, or
     None when its clock does not run (acknowledged, resolved, at the province, or a
     colour that never escalates). The clock starts the day the alert reached its level."""
@@ -90,13 +92,13 @@ def acknowledgement_deadline(alert: dict, within: dict[str, int], calendar) -> d
     return calendar.add_working_days(since, days)
 
 
-def overdue_level(alert: dict, within: dict[str, int], calendar, as_of: date) -> str | None:
+def overdue_level(alert: dict[str, Any], within: dict[str, int], calendar: WorkingCalendar, as_of: date) -> str | None:
     """The level an unacknowledged alert must reach as of ``as_of``, if it is overdue."""
     deadline = acknowledgement_deadline(alert, within, calendar)
     return next_level(alert["level"]) if deadline and as_of > deadline else None
 
 
-def overdue_since(alert: dict, within: dict[str, int], calendar) -> date | None:
+def overdue_since(alert: dict[str, Any], within: dict[str, int], calendar: WorkingCalendar) -> date | None:
     """The day an alert became overdue at its level: where the next level's clock starts,
     whenever the escalation is noticed (a sweep as of a later date, a timer after a pause)."""
     deadline = acknowledgement_deadline(alert, within, calendar)

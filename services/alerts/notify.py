@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.contract.alerts import FIRING, severity_rank
-from shared.contract.topology import NOTIFICATIONS_EXCHANGE_NAME, notifications_exchange  # noqa: F401 - re-exported
 from services.alerts.matchers import labels_of
 from services.alerts.policy import AlertPolicy, DeskRule
+from shared.contract.alerts import FIRING, severity_rank
+from shared.contract.topology import NOTIFICATIONS_EXCHANGE_NAME, notifications_exchange  # noqa: F401 - re-exported
 
 NEW, CHANGED, REPEAT = "new", "changed", "repeat"
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from shared.contract.alerts import DEPARTMENTS, SEVERITIES
 from services.alerts.matchers import ALERT_LABELS, DESK_LABELS, matcher_problems, matches, normalise
 from services.alerts.routing import DEFAULT_SECTORS, SECTOR, Route, RoutingTable
+from shared.contract.alerts import DEPARTMENTS, SEVERITIES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = REPO_ROOT / "deploy" / "alert-policy.yml"
@@ -76,7 +76,7 @@ class AlertPolicy:
     source: str = "built-in defaults"
 
     @classmethod
-    def from_config(cls, config: dict) -> "AlertPolicy":
+    def from_config(cls, config: dict) -> AlertPolicy:
         if config.get("ALERT_ROUTING"):
             raise PolicyError({"ALERT_ROUTING": [
                 "Moved to the `routing` section of the alert policy file "
@@ -84,7 +84,7 @@ class AlertPolicy:
         return cls.from_file(policy_path(config))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "AlertPolicy":
+    def from_file(cls, path: str | Path) -> AlertPolicy:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:

@@ -3,6 +3,7 @@ so two instances handling the same condition cannot both publish it."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pymongo
 from pymongo.errors import DuplicateKeyError
@@ -100,7 +101,7 @@ class AlertRepository:
 
     def resolve(self, fingerprint: str, reason: str, now: str, *, by: str | None = None,
                 outcome: str | None = None, desk: dict | None = None) -> dict | None:
-        guard = {"_id": fingerprint, "status": FIRING}
+        guard: dict[str, Any] = {"_id": fingerprint, "status": FIRING}
         if desk:
             guard["routes"] = _reaching(desk)
         change = {"status": RESOLVED, "resolved_at": now, "resolution": reason, "resolved_by": by,
@@ -137,7 +138,7 @@ class AlertRepository:
         """Every alert (firing or resolved) on these projects, in one query."""
         return list(self.alerts.find({"project_code": {"$in": list(project_codes)}}))
 
-    def open_on_projects(self, project_codes: list[str]) -> list[dict]:
+    def open_on_projects(self, project_codes: list[str | None]) -> list[dict]:   # alerts without a project: None
         codes = [c for c in set(project_codes) if c]
         return list(self.alerts.find({"status": FIRING, "project_code": {"$in": codes}})) if codes else []
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.contract.alerts import HRSS
 from services.alerts.matchers import matches
+from shared.contract.alerts import HRSS
 
 SECTOR = "sector"  # the receiver that stands for the project's sector department
 DEFAULT_SECTORS = {
@@ -47,7 +47,7 @@ class RoutingTable:
 
     def walk(self, labels: dict) -> tuple[Route | None, list[Route]]:
         """(the owning route, the copy routes) that match an alert's labels."""
-        copies = []
+        copies: list[Route] = []
         for route in self.routes:
             if matches(route.match, labels):
                 if not route.carry_on:

@@ -14,6 +14,12 @@ from nameko.messaging import Publisher
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.alerts.app import Alerts
+from services.alerts.domain import OUTCOMES
+from services.alerts.notify import notifications_exchange
+from services.alerts.policy import AlertPolicy
+from services.alerts.repository import AlertRepository
+from services.alerts.views import summary
 from shared.contract.alerts import FIRING
 from shared.contract.topology import alerts_exchange
 from shared.errors import RequestInvalid, RequestRefused
@@ -22,12 +28,6 @@ from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.workdays import WorkingCalendar
-from services.alerts.app import Alerts
-from services.alerts.domain import OUTCOMES
-from services.alerts.notify import notifications_exchange
-from services.alerts.policy import AlertPolicy
-from services.alerts.repository import AlertRepository
-from services.alerts.views import summary
 
 _CONDITIONS = ConditionSchema(many=True)
 _CLEARED = ConditionsClearedSchema()
@@ -180,5 +180,5 @@ class AlertsService:
         self.app.relay_unpublished()
 
 
-def _desk(department: str, division: str) -> dict:
+def _desk(department: str, division: str | None) -> dict:
     return {"department": department, "division": division}

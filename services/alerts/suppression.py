@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.divisions import covers
 from services.alerts.matchers import ALERT_LABELS, DESK_LABELS, labels_of, matcher_problems, matches, normalise
 from services.alerts.policy import Inhibition
+from shared.divisions import covers
 
 SILENCE_LABELS = ALERT_LABELS + DESK_LABELS
 MAX_SILENCE_DAYS = 90
@@ -89,7 +89,9 @@ def made_for_desk(silence: dict, department: str, division: str | None) -> bool:
     divisions = matchers.get("desk_division")
     departments = departments if isinstance(departments, list) else [departments]
     divisions = divisions if isinstance(divisions, list) else [divisions]
-    return department in departments and bool(division) and all(d and covers(division, d) for d in divisions)
+    if not division:
+        return False
+    return department in departments and all(d and covers(division, d) for d in divisions)
 
 
 def silence_view(silence: dict) -> dict:

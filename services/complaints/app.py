@@ -11,17 +11,13 @@ itself is never refused for it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
-from shared.calendar import now_iso
-from shared.contract.alerts import COMPLAINT_OVERDUE
-from shared.divisions import validate_division
-from shared.errors import RecordRefused
-from shared.registry import ProjectRegistry
-from shared.sweeps import Isolation
 from services.complaints import domain
+from services.complaints.clocks import Clock as CaseClock
 from services.complaints.clocks import clock_at
 from services.complaints.exceptions import CaseNotFound, ConcurrentChange, InvalidChange
 from services.complaints.figures import figures
@@ -30,6 +26,12 @@ from services.complaints.rules import alerts_for, overdue_condition, stale_finge
 from services.complaints.schemas import load_change
 from services.complaints.settings import ComplaintSettings
 from services.complaints.views import case_view, event_body, summary
+from shared.calendar import now_iso
+from shared.contract.alerts import COMPLAINT_OVERDUE
+from shared.divisions import validate_division
+from shared.errors import RecordRefused
+from shared.registry import ProjectRegistry
+from shared.sweeps import Isolation
 
 log = logging.getLogger(__name__)
 SOURCE = "complaints"
@@ -39,26 +41,28 @@ RELAY_AFTER = timedelta(seconds=30)
 class Cases(Protocol):
     """The service's own storage (``services.complaints.repository.CaseRepository``)."""
 
-    def insert(self, case: dict) -> bool: ...
-    def get(self, case_id: str) -> dict | None: ...
-    def get_many(self, case_ids: list[str]) -> list[dict]: ...
+    def insert(self, case: dict[str, Any]) -> bool: ...
+    def get(self, case_id: str) -> dict[str, Any] | None: ...
+    def get_many(self, case_ids: list[str]) -> list[dict[str, Any]]: ...
     def related_to(self, case_id: str, project_code: str | None, employer_uscc: str | None,
                    filed_on: date, within_days: int) -> list[str]: ...
     def link(self, case_ids: list[str], case_id: str) -> None: ...
-    def find(self, **filters) -> list[dict]: ...
-    def on_project_month(self, project_code: str, month: str) -> list[dict]: ...
-    def of_employer(self, employer_uscc: str) -> list[dict]: ...
-    def open_cases(self) -> list[dict]: ...
-    def filed_within(self, scope: str, date_from: date, date_to: date) -> list[dict]: ...
-    def apply(self, case: dict, changes: dict, entry: dict) -> dict | None: ...
+    def find(self, *, division: str | None = None, status: str | None = None, project_code: str | None = None,
+             employer_uscc: str | None = None, complainant_hash: str | None = None,
+             limit: int = 100) -> list[dict[str, Any]]: ...
+    def on_project_month(self, project_code: str, month: str) -> list[dict[str, Any]]: ...
+    def of_employer(self, employer_uscc: str) -> list[dict[str, Any]]: ...
+    def open_cases(self) -> list[dict[str, Any]]: ...
+    def filed_within(self, scope: str, date_from: date, date_to: date) -> list[dict[str, Any]]: ...
+    def apply(self, case: dict[str, Any], changes: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any] | None: ...
     def followed_up(self, case_id: str, seqs: list[int]) -> None: ...
-    def with_pending(self, changed_before: str) -> list[dict]: ...
+    def with_pending(self, changed_before: str) -> list[dict[str, Any]]: ...
 
 
 class Alerts(Protocol):
     """The alerts service's RPC, as this service reports and clears a case's alerts."""
 
-    def report(self, source: str, conditions: list[dict]) -> object: ...
+    def report(self, source: str, conditions: list[dict[str, Any]]) -> object: ...
     def clear(self, source: str, fingerprints: list[str], reason: str) -> object: ...
 
 
@@ -68,7 +72,7 @@ class Clock(Protocol):
     def now_iso(self) -> str: ...
 
 
-Publish = Callable[[str, dict], None]   # (event type, body): a ``complaint_*`` event
+Publish = Callable[[str, dict[str, Any]], None]   # (event type, body): a ``complaint_*`` event
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class Complaints:
 
     # ---- intake: the owner of complaint.filed -------------------------------------------
 
-    def file(self, submission: dict) -> dict:
+    def file(self, submission: dict[str, Any]) -> dict[str, Any]:
         """Open the case for a ``complaint.filed`` and tell the desks at once. The same
         complaint again (same county and complaint_id) changes nothing; a refused one
         raises RecordRefused naming its fields."""
@@ -101,19 +105,21 @@ class Complaints:
             raise RecordRefused(problems)
         case = self._new_case(submission)
         if not self.cases.insert(case):
-            case = self.cases.get(case["_id"])
+            stored = self.cases.get(case["_id"])
+            assert stored is not None    # the insert was refused: the case is there
+            case = stored
         if case["pending"]:   # new, or the first attempt died before its follow-up
             case["related"] = self._link_related(case)
             self.follow_up(case)
         return {}
 
-    def _new_case(self, submission: dict) -> dict:
+    def _new_case(self, submission: dict[str, Any]) -> dict[str, Any]:
         payload, rules = submission["payload"], self.settings.rules
         code = payload.get("project_code")
         return new_case(submission, self.registry.get(code) if code else None, pii_key=self.settings.pii_key,
                         referral=rules.referral.reason(payload["workers_affected"], payload["amount_claimed"]))
 
-    def _link_related(self, case: dict) -> list[str]:
+    def _link_related(self, case: dict[str, Any]) -> list[str]:
         """After storing, so two related complaints arriving together still find each other."""
         related = self.cases.related_to(case["_id"], case.get("project_code"), case.get("employer_uscc"),
                                         date.fromisoformat(case["filed_on"]), self.settings.rules.related_within_days)
@@ -122,7 +128,7 @@ class Complaints:
 
     # ---- a desk's changes -----------------------------------------------------------------
 
-    def change(self, case_id: str, action: str, request: dict) -> dict:
+    def change(self, case_id: str, action: str, request: dict[str, Any]) -> dict[str, Any]:
         """One lifecycle ``action`` (domain.ACCEPT …) on a case, as of ``request['on']`` or today."""
         params = load_change(action, request)
         case = self._case(case_id)
@@ -138,11 +144,11 @@ class Complaints:
 
     # ---- reading ------------------------------------------------------------------------
 
-    def get_case(self, case_id: str, as_of: str | None = None) -> dict:
+    def get_case(self, case_id: str, as_of: str | None = None) -> dict[str, Any]:
         case = self._case(case_id)
         return case_view(case, self._clock(case, _day(as_of, "as_of") or self.clock.today()))
 
-    def list_cases(self, wanted: CaseFilter, as_of: str | None = None) -> list[dict]:
+    def list_cases(self, wanted: CaseFilter, as_of: str | None = None) -> list[dict[str, Any]]:
         """Cases newest first."""
         _check_filters(wanted.division, wanted.status)
         day = _day(as_of, "as_of") or self.clock.today()
@@ -151,7 +157,7 @@ class Complaints:
                                 employer_uscc=wanted.employer_uscc, limit=wanted.limit, complainant_hash=hashed)
         return [summary(case, self._clock(case, day)) for case in found]
 
-    def figures(self, division: str, date_from: str, date_to: str, as_of: str | None = None) -> dict:
+    def figures(self, division: str, date_from: str, date_to: str, as_of: str | None = None) -> dict[str, Any]:
         """Filed, accepted, closed, closure and on-time rates, recovered, helped: see figures.py."""
         if not division:
             raise InvalidChange({"division": ["Required: a county, city or province code."]})
@@ -164,16 +170,16 @@ class Complaints:
 
     # ---- monitoring ---------------------------------------------------------------------
 
-    def overdue(self, day: date, isolation: Isolation) -> list[dict]:
+    def overdue(self, day: date, isolation: Isolation) -> list[dict[str, Any]]:
         """COMPLAINT_OVERDUE for every open case whose clock is at 80% or past its deadline
         as of a date (the sweep resolves the ones no longer late)."""
-        def overdue(case: dict) -> list[dict]:
+        def overdue(case: dict[str, Any]) -> list[dict[str, Any]]:
             condition = overdue_condition(case, self._clock(case, day), self.settings.rules)
             return [condition] if condition else []
         return isolation.each(self.cases.open_cases(), overdue,
                               lambda case: (case["_id"], case["division"], case.get("project_code")))
 
-    def withdraw_raced(self, outcome: dict, conditions: list[dict], day: date) -> None:
+    def withdraw_raced(self, outcome: dict[str, Any], conditions: list[dict[str, Any]], day: date) -> None:
         """A case closed while the sweep ran must not keep the overdue alert it raised."""
         case_of = {c["fingerprint"]: c["details"]["case_id"] for c in conditions if c["type"] == COMPLAINT_OVERDUE}
         raised = [a["fingerprint"] for a in outcome["raised"] if a["fingerprint"] in case_of]
@@ -191,7 +197,7 @@ class Complaints:
 
     # ---- follow-up: events and alerts -----------------------------------------------------
 
-    def follow_up(self, case: dict) -> None:
+    def follow_up(self, case: dict[str, Any]) -> None:
         try:
             for entry in case["history"]:
                 if entry["seq"] in case["pending"]:
@@ -202,7 +208,7 @@ class Complaints:
             return
         self.cases.followed_up(case["_id"], case["pending"])
 
-    def _bring_alerts_up_to_date(self, case: dict) -> None:
+    def _bring_alerts_up_to_date(self, case: dict[str, Any]) -> None:
         code, uscc = case.get("project_code"), case.get("employer_uscc")
         report, stale = alerts_for(case, self._clock(case, self.clock.today()),
                                    self.cases.on_project_month(code, case["month"]) if code else [],
@@ -216,13 +222,13 @@ class Complaints:
 
     # ---- helpers ----------------------------------------------------------------------
 
-    def _case(self, case_id: str) -> dict:
+    def _case(self, case_id: str) -> dict[str, Any]:
         case = self.cases.get(case_id)
         if case is None:
             raise CaseNotFound(case_id)
         return case
 
-    def _clock(self, case: dict, day: date):
+    def _clock(self, case: dict[str, Any], day: date) -> CaseClock | None:
         return clock_at(case["history"], day, self.settings.calendar, self.settings.rules.limits)
 
 

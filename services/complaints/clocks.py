@@ -24,11 +24,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from shared.workdays import WorkingCalendar
 from services.complaints.domain import (
-    ACCEPTED, CLOSED, EXTEND, FILE, FINAL_STATUSES, INVESTIGATING, RECEIVED, RESOLVED, TRANSFER,
+    ACCEPTED,
+    CLOSED,
+    EXTEND,
+    FILE,
+    FINAL_STATUSES,
+    INVESTIGATING,
+    RECEIVED,
+    RESOLVED,
+    TRANSFER,
     since_acceptance,
 )
+from shared.workdays import WorkingCalendar
 
 ACCEPTANCE, INVESTIGATION = "acceptance", "investigation"
 RUNS_IN = {ACCEPTANCE: (RECEIVED,), INVESTIGATION: (ACCEPTED, INVESTIGATING, RESOLVED)}
@@ -111,7 +119,7 @@ def _since_reset(entries: list[dict]) -> list[dict]:
 def _measure(entries: list[dict], until: date, stage: str, allowed: int, calendar: WorkingCalendar) -> Clock:
     runs, days = RUNS_IN[stage], _counter(calendar)
     elapsed, reached = 0, None
-    for entry, following in zip(entries, [*entries[1:], None]):
+    for entry, following in zip(entries, [*entries[1:], None], strict=True):
         if entry["to_status"] not in runs:
             continue
         start = date.fromisoformat(entry["on"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from services.complaints.exceptions import InvalidChange, InvalidTransition
 from shared import internal
@@ -87,11 +88,11 @@ def event_of(action: str) -> str:
     return RULES[action].event
 
 
-def is_open(case: dict) -> bool:
+def is_open(case: dict[str, Any]) -> bool:
     return case["status"] in OPEN_STATUSES
 
 
-def check_allowed(case: dict, action: str) -> None:
+def check_allowed(case: dict[str, Any], action: str) -> None:
     """Raise :class:`InvalidTransition` naming the case, its state and what would work."""
     rule = RULES.get(action)
     if rule is None or action == FILE:
@@ -105,7 +106,7 @@ def check_allowed(case: dict, action: str) -> None:
     raise InvalidTransition(f"{message} Hint: {hint}." if hint else message)
 
 
-def check_effective_date(case: dict, on: date, today: date) -> None:
+def check_effective_date(case: dict[str, Any], on: date, today: date) -> None:
     """A change takes effect on a date no earlier than the case's last change (a record
     is kept in order) and no later than today (nothing is decided in advance)."""
     last = date.fromisoformat(case["history"][-1]["on"])
@@ -115,7 +116,7 @@ def check_effective_date(case: dict, on: date, today: date) -> None:
         raise InvalidChange({"on": [f"Must not be before the case's last change ({last.isoformat()})."]})
 
 
-def since_acceptance(history: list[dict]) -> list[dict]:
+def since_acceptance(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The entries from the latest acceptance after the latest filing or transfer; empty
     while the case has not been accepted at its current desk."""
     accepted_at = None
@@ -127,7 +128,11 @@ def since_acceptance(history: list[dict]) -> list[dict]:
     return [] if accepted_at is None else history[accepted_at:]
 
 
-def apply(case: dict, action: str, params: dict, *, by: str, at: str, on: date, today: date) -> tuple[dict, dict]:
+# What an action sets on the case, and what its history entry records.
+_Change = tuple[dict[str, Any], dict[str, Any]]
+
+def apply(case: dict[str, Any], action: str, params: dict[str, Any], *, by: str, at: str, on: date,
+          today: date) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a desk's change does to a case: ``(fields to set, history entry)``.
 
     ``params`` were validated at the edge (``schemas.py``); here are the rules that need
@@ -147,29 +152,29 @@ def apply(case: dict, action: str, params: dict, *, by: str, at: str, on: date, 
     return changes, entry
 
 
-def _note(case, params):
+def _note(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     return {}, {"note": params.get("note")}
 
 
-def _reason(case, params):
+def _reason(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     return {}, {"reason": params["reason"]}
 
 
-def _suspend(case, params):
+def _suspend(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     return {"resume_status": case["status"]}, {"reason": params["reason"]}
 
 
-def _resume(case, params):
+def _resume(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     return {"status": case["resume_status"], "resume_status": None}, {"note": params.get("note")}
 
 
-def _resolve(case, params):
+def _resolve(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     resolution = {"outcome": params["outcome"], "amount_recovered_fen": params["amount_recovered_fen"],
                   "workers_paid": params["workers_paid"]}
     return {"resolution": resolution}, {**resolution, "note": params.get("note")}
 
 
-def _transfer(case, params):
+def _transfer(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     division = params.get("to_division") or case["division"]
     department = params.get("to_department") or case["department"]
     if (division, department) == (case["division"], case["department"]):
@@ -180,13 +185,13 @@ def _transfer(case, params):
                      "to_division": division, "to_department": department, "reason": params["reason"]}
 
 
-def _reopen(case, params):
+def _reopen(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     # A closed case goes back to investigation; a refused one back to acceptance.
     status = INVESTIGATING if case["status"] == CLOSED else RECEIVED
     return {"status": status, "resolution": None}, {"reason": params["reason"]}
 
 
-def _extend(case, params):
+def _extend(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     if case["status"] == WAITING and case.get("resume_status") == RECEIVED:
         raise InvalidTransition(
             f"Cannot extend case {case['_id']}: it has not been accepted at its current desk; "

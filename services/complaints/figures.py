@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
+from services.complaints.clocks import ClockLimits, clock_at, closed_on_time, entries_until
+from services.complaints.domain import ACCEPT, CLOSED, OPEN_STATUSES, REFUSED, RESOLVE
 from shared.contract.fields import from_fen
 from shared.divisions import PROVINCE, city_of, covers, level_of, name_of
 from shared.workdays import WorkingCalendar
-from services.complaints.clocks import ClockLimits, clock_at, closed_on_time, entries_until
-from services.complaints.domain import ACCEPT, CLOSED, OPEN_STATUSES, REFUSED, RESOLVE
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Tally:
     amount_recovered_fen: int = 0
     workers_helped: int = 0
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
@@ -79,7 +79,8 @@ def figures(cases: list[dict], scope: str, date_from: date, date_to: date, as_of
             calendar: WorkingCalendar, limits: ClockLimits) -> dict:
     """The figures for ``scope`` (a county, city or province), with one row per division
     one level down (the counties of a city, the cities of a province)."""
-    total, rows = Tally(), {}
+    total = Tally()
+    rows: dict[str, Tally] = {}
     for case in cases:
         if not date_from.isoformat() <= case["filed_on"] <= date_to.isoformat():
             continue

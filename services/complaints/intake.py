@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from services.complaints.domain import FILE, RECEIVED, TRANSFER
 from shared.calendar import SHANGHAI
 from shared.contract.alerts import HRSS
 from shared.contract.fields import to_fen
 from shared.contract.window import CLOCK_TOLERANCE
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone, normalise_id_number
-from services.complaints.domain import FILE, RECEIVED, TRANSFER
 
 # County systems' clocks drift; a complaint "filed" a little after the platform received
 # it is a clock, not a complaint from the future (the same tolerance as at the edge).

@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
-from shared.contract.alerts import (
-    COMPLAINT_FILED, COMPLAINT_OVERDUE, GROUP_ARREARS, ORANGE, RED, REPEAT_DEFAULTER, fingerprint,
-)
-from shared.contract.fields import from_fen
-from shared.divisions import CITY, COUNTY, PROVINCE, city_of
 from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, Clock, ClockLimits
 from services.complaints.domain import REFUSED, is_open
+from shared.contract.alerts import COMPLAINT_FILED, COMPLAINT_OVERDUE, GROUP_ARREARS, ORANGE, RED, REPEAT_DEFAULTER, fingerprint
+from shared.contract.fields import from_fen
+from shared.divisions import CITY, COUNTY, PROVINCE, city_of
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class ComplaintRules:
     referral: ReferralThreshold = field(default_factory=ReferralThreshold)
 
     @classmethod
-    def from_config(cls, config: dict) -> "ComplaintRules":
+    def from_config(cls, config: dict) -> ComplaintRules:
         section = (config.get("RULES") or {}).get("complaints") or {}
         referral = section.get("referral") or {}
         default, limits = cls(), ClockLimits()
@@ -217,7 +215,8 @@ def _repeat_window(cases: list[dict], rules: ComplaintRules) -> list[dict]:
     """Every complaint that belongs to some run of enough complaints within the days."""
     counted = sorted((c for c in cases if c["status"] != REFUSED), key=lambda c: (c["filed_on"], c["_id"]))
     days = [date.fromisoformat(c["filed_on"]) for c in counted]
-    chosen, first = set(), 0
+    chosen: set[int] = set()
+    first = 0
     for last in range(len(counted)):
         while (days[last] - days[first]).days > rules.repeat_defaulter_within_days:
             first += 1

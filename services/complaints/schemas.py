@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.complaints import domain
+from services.complaints.exceptions import InvalidChange
+from services.complaints.intake import scrub
 from shared.contract.alerts import DEPARTMENTS
 from shared.contract.envelope import flatten_errors
 from shared.contract.fields import DivisionCode, Money, StrictDate, to_fen
 from shared.contract.messages import ContractSchema
-from services.complaints import domain
-from services.complaints.exceptions import InvalidChange
-from services.complaints.intake import scrub
 
 
 def _text(required: bool = False, max_length: int = 2000) -> fields.String:

@@ -19,24 +19,24 @@ from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
+from services.complaints import domain
+from services.complaints.app import CaseFilter, Complaints
+from services.complaints.exceptions import CaseError, travel_as_themselves
+from services.complaints.repository import CaseRepository
+from services.complaints.settings import ComplaintSettings
 from shared.contract.alerts import COMPLAINT_OVERDUE
 from shared.errors import RecordRefused
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from services.complaints import domain
-from services.complaints.app import CaseFilter, Complaints
-from services.complaints.exceptions import CaseError, travel_as_themselves
-from services.complaints.repository import CaseRepository
-from services.complaints.settings import ComplaintSettings
 
 travel_as_themselves()
 
 _PERSONAL = ("submission.payload.complainant", "submission.payload.description")
 
 
-def bootstrap(service: "ComplaintsService") -> Complaints:
+def bootstrap(service: ComplaintsService) -> Complaints:
     """The use cases over the real adapters a worker of the service was given."""
     return Complaints(cases=service.cases, registry=service.registry, alerts=service.alerts,
                       publish=service.dispatch, settings=service.settings, clock=service.clock)

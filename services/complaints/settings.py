@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.complaints.rules import ComplaintRules
 from shared.settings import daily_sweep, pii_key
 from shared.workdays import WorkingCalendar
-from services.complaints.rules import ComplaintRules
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,6 @@ class ComplaintSettings:
     daily_sweep: bool
 
     @classmethod
-    def from_config(cls, config: dict) -> "ComplaintSettings":
+    def from_config(cls, config: dict) -> ComplaintSettings:
         return cls(rules=ComplaintRules.from_config(config), calendar=WorkingCalendar.from_config(config),
                    pii_key=pii_key(config), daily_sweep=daily_sweep(config))

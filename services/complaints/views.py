@@ -2,10 +2,10 @@
 complainant masked (the stored hashes never leave)."""
 from __future__ import annotations
 
-from shared.contract.fields import from_fen
-from shared.internal import ComplaintEventSchema
 from services.complaints.clocks import Clock
 from services.complaints.rules import shown_complainant
+from shared.contract.fields import from_fen
+from shared.internal import ComplaintEventSchema
 
 _EVENT = ComplaintEventSchema()
 

@@ -8,6 +8,9 @@ rather than silently dropped.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.contract.alerts import SEVERITIES
@@ -20,11 +23,13 @@ def _not_blank(value: str) -> None:
         raise ValidationError(REQUIRED)
 
 
-def text(max_length: int, required: bool = True, checks: tuple = ()) -> fields.String:
+def text(max_length: int, required: bool = True, checks: tuple[Callable[[Any], Any], ...] = ()) -> fields.String:
     """A string field: ``Required.`` when missing, null or blank, ``Not a valid string.``
     for anything that is not a string (an object, a list, a number)."""
-    checks = [validate.Length(max=max_length), *checks] + ([_not_blank] if required else [])
-    return fields.String(required=required, allow_none=not required, validate=checks,
+    every_check: list[Callable[[Any], Any]] = [validate.Length(max=max_length), *checks]
+    if required:
+        every_check.append(_not_blank)
+    return fields.String(required=required, allow_none=not required, validate=every_check,
                          error_messages={"required": REQUIRED, "null": REQUIRED})
 
 

@@ -20,6 +20,23 @@ from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
+from services.console import app
+from services.console.accounts import desk_of, expires_at, new_session_token, password_matches, token_key
+from services.console.feed import LiveFeed, alert_reaches, sse
+from services.console.repository import ConsoleRepository
+from services.console.schemas import AcknowledgeSchema, ExpireSilenceSchema, ResolveSchema, SignInSchema, SilenceSchema
+from services.console.settings import ConsoleSettings
+from services.console.sign_in import BUSY, LOCKED, WRONG, source_address, try_sign_in
+from services.console.web import (
+    cleared_cookie,
+    error,
+    forged,
+    json_response,
+    read_json,
+    refusal_response,
+    session_cookie,
+    session_token,
+)
 from shared.calendar import now_iso
 from shared.contract.alerts import DEPARTMENTS
 from shared.divisions import covers, name_of
@@ -27,18 +44,6 @@ from shared.errors import RequestInvalid, RequestRefused
 from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
-from services.console import app
-from services.console.accounts import desk_of, expires_at, new_session_token, password_matches, token_key
-from services.console.feed import LiveFeed, alert_reaches, sse
-from services.console.repository import ConsoleRepository
-from services.console.schemas import (
-    AcknowledgeSchema, ExpireSilenceSchema, ResolveSchema, SignInSchema, SilenceSchema,
-)
-from services.console.settings import ConsoleSettings
-from services.console.sign_in import BUSY, LOCKED, WRONG, source_address, try_sign_in
-from services.console.web import (
-    cleared_cookie, error, forged, json_response, read_json, refusal_response, session_cookie, session_token,
-)
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

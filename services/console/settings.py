@@ -16,7 +16,7 @@ class ConsoleSettings:
     trust_forwarded_for: bool = False       # behind the province's own reverse proxy only
 
     @classmethod
-    def from_config(cls, config: dict) -> "ConsoleSettings":
+    def from_config(cls, config: dict) -> ConsoleSettings:
         section = config.get("CONSOLE") or {}
         coverage = section.get("coverage") or {}
         return cls(session_hours=float(section.get("session_hours", 8)),

@@ -16,9 +16,10 @@ cannot all read a count from before any of them failed (40 parallel guesses used
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Protocol
 
 from shared.calendar import now_iso
 
@@ -34,7 +35,7 @@ class SignInLimits:
     per: timedelta = timedelta(minutes=1)
 
     @classmethod
-    def from_config(cls, section: dict) -> "SignInLimits":
+    def from_config(cls, section: dict) -> SignInLimits:
         """``CONSOLE.sign_in: {failures, window_minutes, checks, per_seconds}``."""
         limits = cls(failures=int(section.get("failures", cls.failures)),
                      window=timedelta(minutes=float(section.get("window_minutes", 15))),

@@ -60,7 +60,7 @@ def read_json(request, schema: Schema) -> dict:
     try:
         return schema.load(body)
     except ValidationError as invalid:
-        raise BadRequest(invalid.messages) from None
+        raise BadRequest(invalid.normalized_messages()) from None
 
 
 def session_token(request) -> str | None:
@@ -71,7 +71,8 @@ def session_cookie(token: str, max_age: int, secure: bool) -> str:
     cookie = SimpleCookie()
     cookie[COOKIE] = token
     morsel = cookie[COOKIE]
-    morsel.update({"path": "/", "max-age": str(max_age), "httponly": True, "samesite": "Strict"})
+    morsel.update({"path": "/", "max-age": str(max_age), "httponly": True,  # type: ignore[arg-type]  # typeshed: str only
+                   "samesite": "Strict"})
     if secure:
         morsel["secure"] = True
     return morsel.OutputString()

@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict, deque
 from functools import partial
+from typing import Any
 
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer, QueueConsumer
 
-from shared.nameko.container import BROKER_CONNECTION_ERRORS
 from services.ingress.domain import Delivery
+from shared.nameko.container import BROKER_CONNECTION_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class RawConsumer(Consumer):
     def __init__(self, queue, prefetch_count=None, ordered_by=None, **kwargs):
         self.prefetch_count = prefetch_count
         self.ordered_by = ordered_by
-        self._waiting = defaultdict(deque)   # key -> deliveries waiting for their turn
+        self._waiting: defaultdict[Any, deque[tuple[Any, Any]]] = defaultdict(deque)   # key -> deliveries waiting for their turn
         self._busy = set()                   # keys with a worker running
         super().__init__(queue, **kwargs)
 

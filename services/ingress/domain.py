@@ -5,14 +5,21 @@ Plain Python: nothing here touches the broker or the database.
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
-from marshmallow import ValidationError, fields, missing
+from marshmallow import Schema, ValidationError, fields, missing
 
 from shared.contract.envelope import (
-    ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, amqp_short_string, flatten_errors, version_text,
+    ACCEPTED,
+    DUPLICATE,
+    PARTIAL,
+    REJECTED,
+    EnvelopeSchema,
+    amqp_short_string,
+    flatten_errors,
+    version_text,
 )
 from shared.contract.messages import MESSAGE_TYPES, BatchSchema, MessageType
 from shared.contract.topology import MAX_BODY_BYTES, parse_ingress_key
@@ -44,7 +51,7 @@ class Envelope:
     type: str
     county: str
     sent_at: Any
-    payload: dict
+    payload: dict[str, Any]
     schema_version: str = "1"      # "1" or "1.1" (version_text)
 
     @property
@@ -66,16 +73,16 @@ class PayloadCheck:
     """The payload's fate at the edge: errors that reject it whole, else the valid parts."""
 
     errors: dict[str, list[str]] = field(default_factory=dict)
-    payload: dict | None = None                                 # single-record types
-    records: list[tuple[int, dict]] = field(default_factory=list)  # batch types: (index, record)
-    rejected: list[dict] = field(default_factory=list)          # batch types: {index, errors}
+    payload: dict[str, Any] | None = None                                 # single-record types
+    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # batch types: (index, record)
+    rejected: list[dict[str, Any]] = field(default_factory=list)          # batch types: {index, errors}
 
     @property
     def has_valid_records(self) -> bool:
         return not self.errors and (self.payload is not None or bool(self.records))
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -92,7 +99,7 @@ def _decode(body: bytes) -> tuple[Any, dict[str, list[str]]]:
         return None, {"body": [f"Not valid JSON: {str(exc)[:200]}"]}
 
 
-def _routing_problems(envelope: dict, delivery: Delivery) -> dict[str, list[str]]:
+def _routing_problems(envelope: dict[str, Any], delivery: Delivery) -> dict[str, list[str]]:
     problems = {}
     if envelope["type"] != delivery.key_type:
         problems["type"] = [f"Does not match the routing key's type ({delivery.key_type})."]
@@ -125,7 +132,7 @@ def read_envelope(delivery: Delivery, window: Window | None = None) -> Envelope 
                     loaded["sent_at"], loaded["payload"], version_text(loaded["schema_version"]))
 
 
-def _judged(window: Window | None):
+def _judged(window: Window | None) -> AbstractContextManager[Window | None]:
     return judged_from(window) if window is not None else nullcontext()
 
 
@@ -144,7 +151,7 @@ def check_payload(envelope: Envelope, window: Window | None = None) -> PayloadCh
     return PayloadCheck(errors=problems) if problems else PayloadCheck(payload=payload)
 
 
-def _cross_checks(envelope: Envelope, payload: dict) -> dict[str, list[str]]:
+def _cross_checks(envelope: Envelope, payload: dict[str, Any]) -> dict[str, list[str]]:
     """Rules that tie the payload to its envelope."""
     if envelope.type != "project.upsert":
         return {}
@@ -156,7 +163,7 @@ def _cross_checks(envelope: Envelope, payload: dict) -> dict[str, list[str]]:
     return {}
 
 
-def _check_batch(message_type: MessageType, payload: dict) -> PayloadCheck:
+def _check_batch(message_type: MessageType, payload: dict[str, Any]) -> PayloadCheck:
     try:
         records = _BATCH.load(payload)["records"]
     except ValidationError as exc:
@@ -185,23 +192,23 @@ class FlatLoader:
     plainly valid (an unknown or missing field, a value a field refuses) is loaded again
     by the schema itself, so its errors are exactly the schema's."""
 
-    def __init__(self, schema):
+    def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self.fields = schema.load_fields
         self.required = {name for name, f in self.fields.items() if f.required}
-        self.memo: dict[tuple[str, Any], Any] = {}
+        self.memo: dict[tuple[str, type, Any], Any] = {}
 
     @staticmethod
-    def fits(schema) -> bool:
+    def fits(schema: Schema) -> bool:
         return not any(schema._hooks.values()) and all(
             f.data_key is None and f.attribute is None and f.load_default is missing
             and not isinstance(f, (fields.Nested, fields.List, fields.Dict, fields.Tuple))
             for f in schema.load_fields.values())
 
-    def load(self, record: dict) -> dict:
+    def load(self, record: dict[str, Any]) -> dict[str, Any]:
         if record.keys() - self.fields.keys() or self.required - record.keys():
-            return self.schema.load(record)
-        loaded = {}
+            return self._by_schema(record)
+        loaded: dict[str, Any] = {}
         memo = self.memo
         try:
             for name, field_ in self.fields.items():
@@ -213,24 +220,28 @@ class FlatLoader:
                     memo[key] = field_.deserialize(value, name, record)
                 loaded[name] = memo[key]
         except (ValidationError, TypeError):   # TypeError: an unhashable value
-            return self.schema.load(record)
+            return self._by_schema(record)
+        return loaded
+
+    def _by_schema(self, record: dict[str, Any]) -> dict[str, Any]:
+        loaded: dict[str, Any] = self.schema.load(record)   # a dict: no post_load hook (fits)
         return loaded
 
 
-def merge_rejections(*lists: list[dict]) -> list[dict]:
+def merge_rejections(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rejected records from the edge and from the owning service, in index order."""
     return sorted((r for rejected in lists for r in rejected), key=lambda r: r["index"])
 
 
-def batch_status(accepted: int, rejected: list[dict]) -> str:
+def batch_status(accepted: int, rejected: list[dict[str, Any]]) -> str:
     if accepted == 0:
         return REJECTED
     return PARTIAL if rejected else ACCEPTED
 
 
 def compose_receipt(*, message_id: str | None, message_type: str | None, status: str,
-                    received_at: str, errors: dict | None = None,
-                    accepted: int | None = None, rejected: list[dict] | None = None) -> dict:
+                    received_at: str, errors: dict[str, Any] | None = None,
+                    accepted: int | None = None, rejected: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A receipt as the contract writes it; ``records`` only for batch types."""
     receipt = {   # echoed text made valid UTF-8: it may be what was refused
         "message_id": None if message_id is None else printable(message_id),
@@ -244,7 +255,7 @@ def compose_receipt(*, message_id: str | None, message_type: str | None, status:
     return receipt
 
 
-def minimal_receipt(receipt: dict, why: str) -> dict:
+def minimal_receipt(receipt: dict[str, Any], why: str) -> dict[str, Any]:
     """What can always be published when ``receipt`` cannot: nothing echoed from the
     message that does not fit (the full receipt is kept with the quarantined message)."""
     batch = receipt.get("records") is not None
@@ -258,7 +269,7 @@ def minimal_receipt(receipt: dict, why: str) -> dict:
     )
 
 
-def duplicate_receipt(envelope: Envelope, received_at: str) -> dict:
+def duplicate_receipt(envelope: Envelope, received_at: str) -> dict[str, Any]:
     batch = envelope.message_type.batch
     return compose_receipt(message_id=envelope.message_id, message_type=envelope.type,
                            status=DUPLICATE, received_at=received_at,
@@ -267,10 +278,10 @@ def duplicate_receipt(envelope: Envelope, received_at: str) -> dict:
 
 _ENVELOPE = EnvelopeSchema()
 _BATCH = BatchSchema()
-_SCHEMAS: dict[str, Any] = {}
+_SCHEMAS: dict[str, Schema] = {}
 
 
-def _schema(message_type: MessageType):
+def _schema(message_type: MessageType) -> Schema:
     if message_type.name not in _SCHEMAS:
         _SCHEMAS[message_type.name] = message_type.schema()
     return _SCHEMAS[message_type.name]

@@ -8,16 +8,26 @@ published, and only then does the caller acknowledge the delivery.
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
+from services.ingress.domain import (
+    Delivery,
+    Envelope,
+    PayloadCheck,
+    Unreadable,
+    batch_status,
+    check_payload,
+    compose_receipt,
+    duplicate_receipt,
+    merge_rejections,
+    minimal_receipt,
+    read_envelope,
+)
 from shared.contract.envelope import ACCEPTED, REJECTED
 from shared.contract.window import Window
 from shared.errors import RecordRefused
 from shared.projects import UNKNOWN_PROJECT
-from services.ingress.domain import (
-    Delivery, Envelope, PayloadCheck, Unreadable, batch_status, check_payload, compose_receipt,
-    duplicate_receipt, merge_rejections, minimal_receipt, read_envelope,
-)
 
 
 class IngressLog(Protocol):
@@ -91,7 +101,7 @@ def give_up(delivery: Delivery, *, message_log: IngressLog, publish: Publish, re
 
 
 def _receipt_for(envelope: Envelope, check: PayloadCheck, outcome: dict, received_at: str) -> dict:
-    common = dict(message_id=envelope.message_id, message_type=envelope.type, received_at=received_at)
+    common: dict[str, Any] = dict(message_id=envelope.message_id, message_type=envelope.type, received_at=received_at)
     if not envelope.message_type.batch:
         errors = check.errors or {f"payload.{k}": v for k, v in outcome.get("errors", {}).items()}
         return compose_receipt(status=REJECTED if errors else ACCEPTED, errors=errors, **common)

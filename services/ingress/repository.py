@@ -15,11 +15,11 @@ import hashlib
 import pymongo
 from pymongo.errors import DuplicateKeyError
 
+from services.ingress.domain import Delivery, Envelope
 from shared.contract.topology import MAX_BODY_BYTES
 from shared.pii import keyed_digest
 from shared.sealing import Sealer
 from shared.settings import pii_key
-from services.ingress.domain import Delivery, Envelope
 
 QUARANTINE_KEPT_BYTES = 64 * 1024
 
@@ -33,7 +33,7 @@ class IngressRepository:
         self.digest_key = digest_key
 
     @classmethod
-    def for_service(cls, database, config: dict) -> "IngressRepository":
+    def for_service(cls, database, config: dict) -> IngressRepository:
         return cls(database, Sealer.from_config(config), pii_key(config))
 
     def ensure_indexes(self) -> None:

@@ -12,19 +12,19 @@ from nameko.exceptions import UnknownService
 from nameko.messaging import Publisher
 from nameko.rpc import RpcProxy, rpc
 
-from shared.contract.envelope import amqp_short_string
-from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
-from shared.contract.window import Window
-from shared.internal import Submission
-from shared.nameko.container import BROKER_CONNECTION_ERRORS
-from shared.nameko.health import HealthCheck
-from shared.errors import RecordRefused
-from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
 from services.ingress.consumer import Requeue, raw_consume
 from services.ingress.domain import Delivery, Envelope, PayloadCheck
 from services.ingress.handler import UnpublishableReceipt, WaitForRegistry, give_up, handle_delivery
 from services.ingress.owners import owner_of
 from services.ingress.repository import IngressRepository
+from shared.contract.envelope import amqp_short_string
+from shared.contract.topology import ingress_exchange, ingress_queue, parked_queue, receipt_key, receipts_exchange
+from shared.contract.window import Window
+from shared.errors import RecordRefused
+from shared.internal import Submission
+from shared.nameko.container import BROKER_CONNECTION_ERRORS
+from shared.nameko.health import HealthCheck
+from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
 
 log = logging.getLogger(__name__)
 

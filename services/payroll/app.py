@@ -3,10 +3,12 @@ project-months past due without one. Plain Python over ports; ``service.py`` wir
 adapters, ``tests/unit/test_payroll_app.py`` wires fakes."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
+from services.payroll.domain import PayrollRules, payroll_missing, payroll_missing_fingerprint
 from shared.contract.fields import to_fen
 from shared.errors import RecordRefused
 from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
@@ -14,16 +16,15 @@ from shared.pii import keyed_hash, mask_id_number
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
 from shared.sweeps import Isolation, project_subject
-from services.payroll.domain import PayrollRules, payroll_missing, payroll_missing_fingerprint
 
-Dispatch = Callable[[str, dict], None]
+Dispatch = Callable[[str, dict[str, Any]], None]
 
 
 class PayrollStore(Protocol):
     """What the use cases need of ``services.payroll.repository.PayrollRepository``."""
 
     def record(self, project_code: str, month: str, county: str, message_id: str,
-               lines: dict[str, dict]) -> None: ...
+               lines: dict[str, dict[str, Any]]) -> None: ...
 
     def paid_months(self, project_codes: list[str] | None = None) -> set[tuple[str, str]]: ...
 
@@ -36,7 +37,7 @@ class Payroll:
     rules: PayrollRules
     pii_key: bytes
 
-    def record(self, submission: dict) -> dict:
+    def record(self, submission: dict[str, Any]) -> dict[str, Any]:
         """Store a ``payroll.paid``; several messages for one project-month merge by worker
         (a redelivery writes the same values again). A sheet the county may not send
         raises RecordRefused, naming the field."""
@@ -53,7 +54,7 @@ class Payroll:
         self.dispatch(PAYROLL_RECORDED, {"project_code": code, "month": month, "workers": len(lines)})
         return {}
 
-    def evaluate(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict]:
+    def evaluate(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict[str, Any]]:
         """PAYROLL_MISSING for every project-month past due without payroll, as of a date
         (every registered project, or those named)."""
         found = self.registry.all() if project_codes is None else self.registry.get_many(project_codes).values()
@@ -61,7 +62,7 @@ class Payroll:
         return isolation.each(found, lambda p: payroll_missing([p], paid, day, self.rules), project_subject)
 
 
-def sheet_line(line: dict, payroll: dict, message_id: str) -> dict:
+def sheet_line(line: dict[str, Any], payroll: dict[str, Any], message_id: str) -> dict[str, Any]:
     """One worker's line as stored: the ID number masked (the key is its keyed hash)."""
     return {"id_masked": mask_id_number(line["id_number"]),
             "amount_due_fen": to_fen(line["amount_due"]),

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from shared.calendar import Month
 from shared.contract.alerts import PAYROLL_MISSING, RED, YELLOW, fingerprint
+
 # What a project owes and from when is shared by every rule (shared/expectations.py):
 # months from the start to the actual end, none while planned or suspended.
 from shared.expectations import WORKING_STATUSES, due_date, months_due  # noqa: F401 - re-exported
@@ -25,7 +27,7 @@ class PayrollRules:
     public_funding: PublicFunding = field(default_factory=PublicFunding)  # one colour higher
 
     @classmethod
-    def from_config(cls, config: dict) -> "PayrollRules":
+    def from_config(cls, config: dict[str, Any]) -> PayrollRules:
         rules = (config.get("RULES") or {}).get("payroll_missing") or {}
         return cls(red_from_month_offset=int(rules.get("red_from_month_offset", 2)),
                    public_funding=PublicFunding.from_config(config))
@@ -39,8 +41,8 @@ def payroll_missing_fingerprint(project_code: str, month: str) -> str:
     return fingerprint(PAYROLL_MISSING, project_code, month)
 
 
-def payroll_missing(projects: list[dict], paid: set[tuple[str, str]], as_of: date,
-                    rules: PayrollRules) -> list[dict]:
+def payroll_missing(projects: list[dict[str, Any]], paid: set[tuple[str, str]], as_of: date,
+                    rules: PayrollRules) -> list[dict[str, Any]]:
     """One condition per project-month past its due date with no payroll recorded."""
     conditions = []
     for project in projects:
@@ -50,7 +52,7 @@ def payroll_missing(projects: list[dict], paid: set[tuple[str, str]], as_of: dat
     return conditions
 
 
-def _condition(project: dict, month: Month, as_of: date, rules: PayrollRules) -> dict:
+def _condition(project: dict[str, Any], month: Month, as_of: date, rules: PayrollRules) -> dict[str, Any]:
     due = due_date(month, project["pay_day"])
     return {
         "type": PAYROLL_MISSING,

@@ -7,6 +7,9 @@ from datetime import date
 from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy, rpc
 
+from services.payroll.app import Payroll
+from services.payroll.repository import PayrollRepository
+from services.payroll.settings import PayrollSettings
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.errors import RecordRefused
 from shared.internal import PayrollLineFactsSchema
@@ -14,9 +17,6 @@ from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-from services.payroll.app import Payroll
-from services.payroll.repository import PayrollRepository
-from services.payroll.settings import PayrollSettings
 
 _LINE_FACTS = PayrollLineFactsSchema()
 
@@ -54,8 +54,8 @@ class PayrollService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     def project_months(self, project_code: str) -> list[dict]:
         """A project's payroll months for operators: workers paid and totals (no personal data)."""
         return [{"month": doc["month"], "workers": len(doc.get("lines", {})),
-                 "amount_due": sum(l["amount_due_fen"] for l in doc.get("lines", {}).values()) / 100,
-                 "amount_paid": sum(l["amount_paid_fen"] for l in doc.get("lines", {}).values()) / 100}
+                 "amount_due": sum(line["amount_due_fen"] for line in doc.get("lines", {}).values()) / 100,
+                 "amount_paid": sum(line["amount_paid_fen"] for line in doc.get("lines", {}).values()) / 100}
                 for doc in self.payrolls.project_months(project_code)]
 
     def _evaluate(self, day: date, isolation, project_codes: list[str] | None = None) -> list[dict]:

@@ -14,6 +14,6 @@ class PayrollSettings:
     daily_sweep: bool
 
     @classmethod
-    def from_config(cls, config: dict) -> "PayrollSettings":
+    def from_config(cls, config: dict) -> PayrollSettings:
         return cls(rules=PayrollRules.from_config(config), pii_key=pii_key(config),
                    daily_sweep=daily_sweep(config))

@@ -6,23 +6,24 @@ translates the RPC into this call. A refusal raises RecordRefused (shared/errors
 """
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from shared.errors import RecordRefused
-from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
 from services.projects.domain import changed_fields, ownership_problem, project_record, received_day
 from services.projects.views import facts
+from shared.errors import RecordRefused
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
 
 
 class ProjectStore(Protocol):
-    def get(self, project_code: str) -> dict | None: ...
-    def save(self, record: dict, version: int, changed: list[str]) -> None: ...
+    def get(self, project_code: str) -> dict[str, Any] | None: ...
+    def save(self, record: dict[str, Any], version: int, changed: list[str]) -> None: ...
 
 
-Dispatch = Callable[[str, dict], None]
+Dispatch = Callable[[str, dict[str, Any]], None]
 
 
-def register_project(submission: dict, *, repository: ProjectStore, dispatch: Dispatch) -> None:
+def register_project(submission: dict[str, Any], *, repository: ProjectStore, dispatch: Dispatch) -> None:
     """Store a ``project.upsert`` as its next version and announce it; a project code
     another county registered is refused (RecordRefused, keyed by field)."""
     county = submission["county"]

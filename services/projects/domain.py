@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from shared.calendar import SHANGHAI
 from shared.contract.messages import DEFAULT_PAY_DAY
@@ -22,8 +23,8 @@ OPTIONAL_DATES = ("contract_signed_on", "suspended_on", "resumed_on", "signboard
 OPTIONAL_TERMS = ("payment_guarantee", "construction_permit", "wage_officer")
 
 
-def project_record(payload: dict, county: str, *, schema_version: str = "1", received_on: date | None = None,
-                   existing: dict | None = None) -> dict:
+def project_record(payload: dict[str, Any], county: str, *, schema_version: str = "1", received_on: date | None = None,
+                   existing: dict[str, Any] | None = None) -> dict[str, Any]:
     """The stored form of a ``project.upsert`` payload (pay_day defaulted).
 
     A suspended project with no ``suspended_on`` (a 1.0 message) is suspended from the day
@@ -47,7 +48,7 @@ def project_record(payload: dict, county: str, *, schema_version: str = "1", rec
     return record
 
 
-def _period(record: dict | None) -> tuple[date, date | None] | None:
+def _period(record: dict[str, Any] | None) -> tuple[date, date | None] | None:
     """The suspension a record states: (first day, day resumed or None while it lasts)."""
     if record is None or record.get("suspended_on") is None:
         return None
@@ -57,7 +58,7 @@ def _period(record: dict | None) -> tuple[date, date | None] | None:
     return (record["suspended_on"], resumed) if resumed is not None and resumed > record["suspended_on"] else None
 
 
-def suspensions_after(existing: dict | None, record: dict, received_on: date | None) -> list[dict]:
+def suspensions_after(existing: dict[str, Any] | None, record: dict[str, Any], received_on: date | None) -> list[dict[str, Any]]:
     """Earlier suspensions, ended, that the project's upserts no longer state (a project.upsert
     carries only the last one): ``[{"from", "to"}]`` as ISO dates, oldest first. When the
     suspension the stored record stated is not the one the new record states, it is kept
@@ -80,7 +81,7 @@ def suspensions_after(existing: dict | None, record: dict, received_on: date | N
     return sorted(kept, key=lambda p: p["from"])
 
 
-def _suspended_before(existing: dict | None) -> date | None:
+def _suspended_before(existing: dict[str, Any] | None) -> date | None:
     if existing is not None and existing.get("status") == SUSPENDED:
         return existing.get("suspended_on")
     return None
@@ -93,14 +94,14 @@ def received_day(received_at: str | None) -> date | None:
     return datetime.fromisoformat(received_at).astimezone(SHANGHAI).date()
 
 
-def ownership_problem(existing: dict | None, county: str) -> str | None:
+def ownership_problem(existing: dict[str, Any] | None, county: str) -> str | None:
     """A project code is unique province-wide: only its own county may replace it."""
     if existing is not None and existing["division"] != county:
         return "Already registered by another county; project codes are unique province-wide."
     return None
 
 
-def changed_fields(existing: dict | None, record: dict) -> list[str]:
+def changed_fields(existing: dict[str, Any] | None, record: dict[str, Any]) -> list[str]:
     if existing is None:
         return list(TRACKED_FIELDS)
     return [f for f in TRACKED_FIELDS if existing.get(f) != record.get(f)]

@@ -1,8 +1,7 @@
 """The project registry's storage."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pymongo
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 
-from shared.errors import RecordRefused
-from shared.nameko.health import HealthCheck
-from shared.nameko.providers import Repository
 from services.projects import app
 from services.projects.repository import ProjectRepository
 from services.projects.views import facts
+from shared.errors import RecordRefused
+from shared.nameko.health import HealthCheck
+from shared.nameko.providers import Repository
 
 
 class ProjectsService:

@@ -8,25 +8,37 @@ adapters; ``tests/unit/test_workers_app.py`` drives them with fakes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Iterable, Protocol
+from functools import partial
+from typing import Any, Protocol
 
+from services.workers.domain import (
+    AttendancePlan,
+    ClockIn,
+    RecordChange,
+    Refused,
+    apply_batch,
+    enrolment_after,
+    enrolment_after_exit,
+    plan_attendance,
+    project_month_key,
+    roster_entry,
+)
+from services.workers.reconciliation import conditions, month_summary, reconcile_months
+from services.workers.settings import WorkersSettings
+from services.workers.site_rules import attendance_unregistered, no_attendance, silences_broken
 from shared.calendar import Month
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
 from shared.sweeps import Isolation, project_subject
-from services.workers.domain import (
-    AttendancePlan, ClockIn, RecordChange, apply_batch, enrolment_after, enrolment_after_exit, plan_attendance,
-    project_month_key, roster_entry,
-)
-from services.workers.reconciliation import conditions, month_summary, reconcile_months
-from services.workers.settings import WorkersSettings
-from services.workers.site_rules import attendance_unregistered, no_attendance, silences_broken
 
 log = logging.getLogger(__name__)
 SOURCE = "workers"
+# Names a subject that a rule could not evaluate: (subject, division, project code).
+Subject = Callable[[dict[str, Any]], tuple[str, str, str | None]]
 RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write during a sweep
 
 
@@ -37,37 +49,38 @@ class Submission:
 
     county: str
     message_id: str
-    records: list[tuple[int, dict]]
+    records: list[tuple[int, dict[str, Any]]]
 
     @classmethod
-    def of(cls, body: dict) -> "Submission":
+    def of(cls, body: dict[str, Any]) -> Submission:
         return cls(body["county"], body["message_id"], [(r["index"], r["record"]) for r in body["records"]])
 
 
 class WorkerRecords(Protocol):
     """The service's own storage (``services.workers.repository.WorkersRepository``)."""
 
-    def enrolments_by_worker(self, pairs: set[tuple[str, str]], fields: tuple[str, ...] | None = None) -> dict: ...
-    def save_enrolments(self, enrolments: list[dict]) -> None: ...
-    def enrolments_of(self, project_codes: list[str]) -> list[dict]: ...
-    def enrolled_on(self, project_codes: list[str]) -> list[dict]: ...
+    def enrolments_by_worker(self, pairs: set[tuple[str, str]],
+                             fields: tuple[str, ...] | None = None) -> dict[tuple[str, str], dict[str, Any]]: ...
+    def save_enrolments(self, enrolments: list[dict[str, Any]]) -> None: ...
+    def enrolments_of(self, project_codes: list[str]) -> list[dict[str, Any]]: ...
+    def enrolled_on(self, project_codes: list[str]) -> list[dict[str, Any]]: ...
     def enrolment_counts(self, project_codes: list[str], month: Month) -> dict[str, int]: ...
     def store_attendance(self, plan: AttendancePlan) -> None: ...
-    def attendance_of(self, project_code: str, month: str) -> list[dict]: ...
-    def attended(self, keys: list[str]) -> dict[str, dict[str, dict]]: ...
+    def attendance_of(self, project_code: str, month: str) -> list[dict[str, Any]]: ...
+    def attended(self, keys: list[str]) -> dict[str, dict[str, dict[str, Any]]]: ...
     def last_days(self, project_codes: list[str] | None = None) -> dict[str, date]: ...
-    def irregular_between(self, first: date, last: date) -> list[dict]: ...
-    def mark_stale(self, project_code: str, month: str) -> dict: ...
-    def to_reconcile(self, since_month: str) -> list[dict]: ...
-    def project_month(self, project_code: str, month: str) -> dict | None: ...
-    def save_findings(self, results: list[tuple[str, int, dict, bool]]) -> None: ...
-    def reported_findings(self) -> list[dict]: ...
+    def irregular_between(self, first: date, last: date) -> list[dict[str, Any]]: ...
+    def mark_stale(self, project_code: str, month: str) -> dict[str, Any]: ...
+    def to_reconcile(self, since_month: str) -> list[dict[str, Any]]: ...
+    def project_month(self, project_code: str, month: str) -> dict[str, Any] | None: ...
+    def save_findings(self, results: list[tuple[str, int, dict[str, Any], bool]]) -> None: ...
+    def reported_findings(self) -> list[dict[str, Any]]: ...
 
 
 class PayrollLines(Protocol):
     """The payroll service's RPC: each project-month's payroll lines per worker."""
 
-    def payroll_lines(self, keys: list[str]) -> dict[str, dict]: ...
+    def payroll_lines(self, keys: list[str]) -> dict[str, dict[str, Any]]: ...
 
 
 class AlertClearing(Protocol):
@@ -86,19 +99,19 @@ class Workers:
 
     # Ingress owners ----------------------------------------------------------------------
 
-    def enrol(self, submission: Submission) -> dict:
+    def enrol(self, submission: Submission) -> dict[str, Any]:
         """Store a ``worker.enrol`` batch; answers the refused records by index."""
         changes = [RecordChange(index, r["project_code"], self.worker(r["id_number"]), self._enrolment(r, submission))
                    for index, r in submission.records]
         return self._apply(changes, submission.county, enrolment_after)
 
-    def record_exits(self, submission: Submission) -> dict:
+    def record_exits(self, submission: Submission) -> dict[str, Any]:
         """Store a ``worker.exit`` batch; answers the refused records by index."""
         changes = [RecordChange(index, r["project_code"], self.worker(r["id_number"]), r["exit_date"])
                    for index, r in submission.records]
         return self._apply(changes, submission.county, enrolment_after_exit)
 
-    def record_attendance(self, submission: Submission) -> dict:
+    def record_attendance(self, submission: Submission) -> dict[str, Any]:
         """Store an ``attendance.batch`` with a few bulk writes; clock-ins by people not
         enrolled on the project that day are refused by index (and counted for the
         ATTENDANCE_UNREGISTERED warning)."""
@@ -116,14 +129,15 @@ class Workers:
         self._clear_silences(previous, plan.days_by_project)
         return {"rejected": plan.rejected}
 
-    def _clear_silences(self, previous: dict, days_by_project: dict) -> None:
+    def _clear_silences(self, previous: dict[str, Any], days_by_project: dict[str, Any]) -> None:
         """A silent gate that clocks in again clears its NO_ATTENDANCE at once (a clear
         lost to a failure here is left to the next sweep, which resolves it)."""
         cleared = silences_broken(previous, days_by_project, self.today(), self.settings.site)
         if cleared:
             self.alerts.clear(SOURCE, cleared, "clock-ins resumed")
 
-    def _apply(self, changes: list[RecordChange], county: str, apply) -> dict:
+    def _apply(self, changes: list[RecordChange], county: str,
+               apply: Callable[[dict[str, Any] | None, Any], dict[str, Any] | Refused]) -> dict[str, Any]:
         refused = self.refused_projects({c.project_code for c in changes}, county)
         current = self.records.enrolments_by_worker(
             {(c.project_code, c.worker) for c in changes if c.project_code not in refused})
@@ -139,7 +153,7 @@ class Workers:
     def worker(self, id_number: str) -> str:
         return keyed_hash(id_number, self.settings.pii_key)
 
-    def _enrolment(self, record: dict, submission: Submission) -> dict:
+    def _enrolment(self, record: dict[str, Any], submission: Submission) -> dict[str, Any]:
         """What is kept of an enrolment: the ID number only as keyed hash and masked form,
         the phone only masked; the name in full (实名), masked whenever it leaves."""
         return {"project_code": record["project_code"], "worker": self.worker(record["id_number"]),
@@ -156,7 +170,7 @@ class Workers:
         month (entry by its last day, no exit before its first); 0 when none."""
         return self.records.enrolment_counts(list(project_codes), month)
 
-    def roster(self, project_code: str, as_of: date | None = None) -> dict:
+    def roster(self, project_code: str, as_of: date | None = None) -> dict[str, Any]:
         """A project's enrolled workers (masked), and who is on site as of a date."""
         day = as_of or self.today()
         workers = sorted((roster_entry(e, day) for e in self.records.enrolments_of([project_code])),
@@ -164,17 +178,17 @@ class Workers:
         return {"project_code": project_code, "as_of": day.isoformat(), "enrolled": len(workers),
                 "on_site": sum(1 for w in workers if w["on_site"]), "workers": workers}
 
-    def attendance_summary(self, project_code: str, month: Month) -> dict:
+    def attendance_summary(self, project_code: str, month: Month) -> dict[str, Any]:
         """Who clocked in on a project in a month and on how many days (masked), with the
         latest reconciliation against payroll."""
-        month = str(month)
+        key = str(month)
         names = {e["worker"]: mask_name(e["name"]) for e in self.records.enrolments_of([project_code])}
-        return month_summary(project_code, month, self.records.attendance_of(project_code, month), names,
-                             self.records.project_month(project_code, month))
+        return month_summary(project_code, key, self.records.attendance_of(project_code, key), names,
+                             self.records.project_month(project_code, key))
 
     # Monitoring ------------------------------------------------------------------------
 
-    def evaluate(self, day: date, isolation: Isolation) -> list[dict]:
+    def evaluate(self, day: date, isolation: Isolation) -> list[dict[str, Any]]:
         """Reconcile attendance against payroll for every project-month past its due date,
         and check every site's gate records, as of a date. Set-based: a fixed number of
         queries per sweep and a payroll call per 500 project-months to check, none per
@@ -189,19 +203,19 @@ class Workers:
                                subject)
         return found + self._site_conditions(projects, day, isolation)
 
-    def _site_conditions(self, projects: dict[str, dict], day: date, isolation: Isolation) -> list[dict]:
+    def _site_conditions(self, projects: dict[str, dict[str, Any]], day: date, isolation: Isolation) -> list[dict[str, Any]]:
         """NO_ATTENDANCE and ATTENDANCE_UNREGISTERED, project by project."""
         site, last_days = self.settings.site, self.records.last_days()
         found = isolation.each(projects.values(), lambda p: no_attendance([p], last_days, day, site), project_subject)
-        irregular: dict[str, list[dict]] = {}
+        irregular: dict[str, list[dict[str, Any]]] = {}
         for group in self.records.irregular_between(site.window_start(day), day):
             irregular.setdefault(group["project_code"], []).append(group)
         return found + isolation.each(sorted(irregular.keys() & projects.keys()),
                                       lambda code: attendance_unregistered(projects, irregular[code], day, site),
                                       lambda code: project_subject(projects[code]))
 
-    def reconcile(self, months: list[dict], clear_reason: str | None = None, isolation: Isolation | None = None,
-                  subject=None) -> None:
+    def reconcile(self, months: list[dict[str, Any]], clear_reason: str | None = None, isolation: Isolation | None = None,
+                  subject: Subject | None = None) -> None:
         """Recompute and store findings: attendance and enrolments read in one query each,
         payroll lines asked and findings stored per chunk. With ``clear_reason``, alerts
         the new data no longer stands for are cleared first, so a failure before the
@@ -211,13 +225,13 @@ class Workers:
             return
         isolation, subject = isolation or Isolation(SOURCE), subject or subject_in({})
         attended = self.records.attended([m["_id"] for m in months])
-        enrolments: dict[str, list[dict]] = {}
+        enrolments: dict[str, list[dict[str, Any]]] = {}
         for enrolment in self.records.enrolled_on(sorted({m["project_code"] for m in months})):
             enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
         for start in range(0, len(months), RECONCILE_CHUNK):
             chunk = months[start:start + RECONCILE_CHUNK]
             lines = self.payroll.payroll_lines([m["_id"] for m in chunk])
-            results = isolation.each(chunk, lambda m: reconcile_months([m], attended, lines, enrolments), subject)
+            results = isolation.each(chunk, partial(_reconcile_one, attended, lines, enrolments), subject)
             cleared = sorted(fp for r in results for fp in r["cleared"])
             if clear_reason and cleared:
                 self.alerts.clear(SOURCE, cleared, clear_reason)
@@ -236,9 +250,14 @@ class Workers:
                         project_month_key(project_code, month), exc_info=True)
 
 
-def subject_in(projects: dict[str, dict]):
+def _reconcile_one(attended: dict[str, dict[str, Any]], lines: dict[str, dict[str, Any]],
+                   enrolments: dict[str, list[dict[str, Any]]], month: dict[str, Any]) -> list[dict[str, Any]]:
+    return reconcile_months([month], attended, lines, enrolments)
+
+
+def subject_in(projects: dict[str, dict[str, Any]]) -> Subject:
     """Names a project-month's project as a skipped subject (division from the registry)."""
-    def subject(doc: dict) -> tuple[str, str, str]:
+    def subject(doc: dict[str, Any]) -> tuple[str, str, str]:
         code = doc["project_code"]
         return code, (projects.get(code) or {}).get("division") or code[:6], code
     return subject

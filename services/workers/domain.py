@@ -9,8 +9,10 @@ else is refused by index in the receipt and kept as an *irregular* clock-in for 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from shared.calendar import SHANGHAI, Month
 from shared.pii import mask_name
@@ -60,14 +62,20 @@ def stints_after_entry(stints: list[Stint], entry: date) -> list[Stint] | Refuse
         return stints
     if stints and stints[-1].exit_date is None:
         earlier = stints[-2] if len(stints) > 1 else None
-        if earlier is not None and entry <= earlier.exit_date:
-            return Refused("entry_date", f"Must be after the worker's exit on {earlier.exit_date.isoformat()} "
+        if earlier is not None and entry <= _exit_of(earlier):
+            return Refused("entry_date", f"Must be after the worker's exit on {_exit_of(earlier).isoformat()} "
                                          "from an earlier stint on this project.")
         return [*stints[:-1], Stint(entry)]
-    if not stints or entry > stints[-1].exit_date:
+    if not stints or entry > _exit_of(stints[-1]):
         return [*stints, Stint(entry)]
     return Refused("entry_date", f"Must be after the worker's last exit from this project "
-                                 f"({stints[-1].exit_date.isoformat()}).")
+                                 f"({_exit_of(stints[-1]).isoformat()}).")
+
+
+def _exit_of(stint: Stint) -> date:
+    """The exit date of a stint known to be closed (every stint but an open latest one)."""
+    assert stint.exit_date is not None, "only the latest stint can be open"
+    return stint.exit_date
 
 
 def stints_after_exit(stints: list[Stint], exit_date: date) -> list[Stint] | Refused:
@@ -83,7 +91,7 @@ def stints_after_exit(stints: list[Stint], exit_date: date) -> list[Stint] | Ref
     return [*stints[:i], Stint(stints[i].entry_date, exit_date), *stints[i + 1:]]
 
 
-def enrolment_after(existing: dict | None, record: dict) -> dict | Refused:
+def enrolment_after(existing: dict[str, Any] | None, record: dict[str, Any]) -> dict[str, Any] | Refused:
     """An enrolment document once a ``worker.enrol`` record is applied (details replaced,
     stints updated). ``record`` carries the worker's keyed hash and masked forms already."""
     stints = stints_after_entry(existing["stints"] if existing else [], record["entry_date"])
@@ -93,10 +101,11 @@ def enrolment_after(existing: dict | None, record: dict) -> dict | Refused:
     return {**(existing or {}), **details, "stints": stints}
 
 
-def enrolment_after_exit(existing: dict | None, exit_date: date) -> dict | Refused:
+def enrolment_after_exit(existing: dict[str, Any] | None, exit_date: date) -> dict[str, Any] | Refused:
     stints = stints_after_exit(existing["stints"] if existing else [], exit_date)
     if isinstance(stints, Refused):
         return stints
+    assert existing is not None    # with no stints, stints_after_exit refused
     return {**existing, "stints": stints}
 
 
@@ -109,7 +118,7 @@ def on_site(stints: list[Stint], day: date) -> bool:
     return any(s.covers(day) for s in stints)
 
 
-def clock_in_problem(enrolment: dict | None, day: date) -> tuple[str, Refused] | None:
+def clock_in_problem(enrolment: dict[str, Any] | None, day: date) -> tuple[str, Refused] | None:
     """Why a clock-in on ``day`` does not count (reason, refusal), or None when it does."""
     if enrolment is None or not enrolment["stints"]:
         return UNREGISTERED, Refused("id_number", NOT_ENROLLED)
@@ -150,11 +159,11 @@ class ClockIn:
 class AttendancePlan:
     """What one attendance batch writes: every write is an idempotent upsert or delete."""
 
-    rejected: list[dict] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
     # (project_code, month, worker) -> {"id_masked", "days": set[str], "clock_ins": set[str]}
-    rollups: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    rollups: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     days_by_project: dict[str, set[date]] = field(default_factory=dict)
-    irregular: list[dict] = field(default_factory=list)
+    irregular: list[dict[str, Any]] = field(default_factory=list)
     regularised: list[str] = field(default_factory=list)   # keys of irregular clock-ins now accepted
 
     @property
@@ -162,7 +171,7 @@ class AttendancePlan:
         return {(code, month) for code, month, _worker in self.rollups}
 
 
-def plan_attendance(clock_ins: list[ClockIn], enrolments: dict[tuple[str, str], dict],
+def plan_attendance(clock_ins: list[ClockIn], enrolments: dict[tuple[str, str], dict[str, Any]],
                     refused_projects: dict[str, str]) -> AttendancePlan:
     """Sort a batch into accepted clock-ins (rolled up per project-month-worker, distinct
     days), refusals by index, and irregular clock-ins to count for the warning."""
@@ -179,11 +188,12 @@ def plan_attendance(clock_ins: list[ClockIn], enrolments: dict[tuple[str, str], 
             plan.rejected.append({"index": clock_in.index, "errors": refused.errors()})
             plan.irregular.append(_irregular(clock_in, reason))
             continue
+        assert enrolment is not None    # clock_in_problem refuses a clock-in with no enrolment
         _accept(plan, clock_in, enrolment)
     return plan
 
 
-def _accept(plan: AttendancePlan, clock_in: ClockIn, enrolment: dict) -> None:
+def _accept(plan: AttendancePlan, clock_in: ClockIn, enrolment: dict[str, Any]) -> None:
     day = clock_in.day
     key = (clock_in.project_code, str(Month.of(day)), clock_in.worker)
     rollup = plan.rollups.setdefault(key, {"id_masked": clock_in.id_masked, "days": set(), "clock_ins": set()})
@@ -196,14 +206,14 @@ def _accept(plan: AttendancePlan, clock_in: ClockIn, enrolment: dict) -> None:
         plan.irregular.append(_irregular(clock_in, NO_CONTRACT))
 
 
-def _irregular(clock_in: ClockIn, reason: str) -> dict:
+def _irregular(clock_in: ClockIn, reason: str) -> dict[str, Any]:
     day = clock_in.day
     return {"key": clock_in.key, "project_code": clock_in.project_code, "worker": clock_in.worker,
             "id_masked": clock_in.id_masked, "day": day.isoformat(), "month": str(Month.of(day)),
             "reason": reason}
 
 
-def roster_entry(enrolment: dict, as_of: date) -> dict:
+def roster_entry(enrolment: dict[str, Any], as_of: date) -> dict[str, Any]:
     """A worker as operators see them: masked, with the stints and whether on site."""
     stints = enrolment["stints"]
     return {
@@ -221,8 +231,8 @@ def roster_entry(enrolment: dict, as_of: date) -> dict:
 class BatchOutcome:
     """Enrolments changed by a batch (to store) and the records refused, by index."""
 
-    changed: dict[tuple[str, str], dict] = field(default_factory=dict)
-    rejected: list[dict] = field(default_factory=list)
+    changed: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -236,8 +246,9 @@ class RecordChange:
     change: object
 
 
-def apply_batch(items: list[RecordChange], current: dict[tuple[str, str], dict],
-                refused_projects: dict[str, str], apply) -> BatchOutcome:
+def apply_batch(items: list[RecordChange], current: dict[tuple[str, str], dict[str, Any]],
+                refused_projects: dict[str, str],
+                apply: Callable[[dict[str, Any] | None, Any], dict[str, Any] | Refused]) -> BatchOutcome:
     """Apply ``worker.enrol`` or ``worker.exit`` records in order: ``apply(enrolment or
     None, change)`` answers the new enrolment or a :class:`Refused`. A later record for the
     same worker sees the earlier."""

@@ -31,16 +31,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.workers.domain import enrolled_during
 from shared.calendar import Month
-from shared.expectations import due_date
-from shared.funding import PublicFunding
 from shared.contract.alerts import (
-    HEADCOUNT_MISMATCH, ORANGE, PAYEE_NOT_ENROLLED, RED, WAGES_SHORT, WORKER_UNPAID, YELLOW, fingerprint,
+    HEADCOUNT_MISMATCH,
+    ORANGE,
+    PAYEE_NOT_ENROLLED,
+    RED,
+    WAGES_SHORT,
+    WORKER_UNPAID,
+    YELLOW,
+    fingerprint,
 )
 from shared.contract.fields import from_fen
+from shared.expectations import due_date
+from shared.funding import PublicFunding
 from shared.internal import project_condition
 from shared.pii import mask_name
-from services.workers.domain import enrolled_during
 
 RECONCILED_TYPES = (WORKER_UNPAID, WAGES_SHORT, HEADCOUNT_MISMATCH, PAYEE_NOT_ENROLLED)
 
@@ -54,7 +61,7 @@ class ReconciliationRules:
     public_funding: PublicFunding = PublicFunding()  # arrears one colour higher on public projects
 
     @classmethod
-    def from_config(cls, config: dict) -> "ReconciliationRules":
+    def from_config(cls, config: dict) -> ReconciliationRules:
         rules = (config.get("RULES") or {}).get("attendance_vs_payroll") or {}
         return cls(headcount_red_share=float(rules.get("headcount_red_share", 0.10)),
                    group_arrears_workers=int(rules.get("group_arrears_workers", 10)),
@@ -200,7 +207,7 @@ def month_summary(project_code: str, month: str, rows: list[dict], names: dict[s
     workers.sort(key=lambda w: (w["id_masked"], w["worker_ref"]))
     reconciliation = None
     if found:
-        reconciliation = {"current": not stored.get("stale", False), "attended": found["attended"],
+        reconciliation = {"current": not (stored or {}).get("stale", False), "attended": found["attended"],
                           "paid": found["paid"], "unpaid": len(found["unpaid"]), "short": len(found["short"]),
                           "not_enrolled": len(found["not_enrolled"]), "has_payroll": found["has_payroll"]}
     return {"project_code": project_code, "month": month, "attended": len(workers),

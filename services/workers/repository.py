@@ -13,9 +13,9 @@ from datetime import date
 import pymongo
 from pymongo import DeleteMany, ReplaceOne, UpdateOne
 
+from services.workers.domain import AttendancePlan, Stint, project_month_key
 from shared.calendar import Month
 from shared.sweeps import SweepLog
-from services.workers.domain import AttendancePlan, Stint, project_month_key
 
 
 def _enrolment_id(project_code: str, worker: str) -> str:
@@ -124,8 +124,9 @@ class WorkersRepository:
                 UpdateOne({"_id": code}, {"$max": {"last_day": max(days).isoformat()},
                                           "$min": {"first_day": min(days).isoformat()}}, upsert=True)
                 for code, days in plan.days_by_project.items()], ordered=False)
-        ops = [UpdateOne({"_id": row["key"]}, {"$set": {k: v for k, v in row.items() if k != "key"}}, upsert=True)
-               for row in plan.irregular]
+        ops: list[UpdateOne | DeleteMany] = [
+            UpdateOne({"_id": row["key"]}, {"$set": {k: v for k, v in row.items() if k != "key"}}, upsert=True)
+            for row in plan.irregular]
         if plan.regularised:
             ops.append(DeleteMany({"_id": {"$in": plan.regularised}}))
         if ops:

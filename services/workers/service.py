@@ -10,6 +10,11 @@ from datetime import date
 
 from nameko.rpc import RpcProxy, rpc
 
+from services.workers.app import Submission, Workers
+from services.workers.reconciliation import RECONCILED_TYPES
+from services.workers.repository import WorkersRepository
+from services.workers.settings import WorkersSettings
+from services.workers.site_rules import SITE_TYPES
 from shared.calendar import Month
 from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
 from shared.nameko import registry as project_registry
@@ -18,16 +23,11 @@ from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.sweeps import Isolation
-from services.workers.app import Submission, Workers
-from services.workers.reconciliation import RECONCILED_TYPES
-from services.workers.repository import WorkersRepository
-from services.workers.settings import WorkersSettings
-from services.workers.site_rules import SITE_TYPES
 
 _PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
-def bootstrap(service: "WorkersService") -> Workers:
+def bootstrap(service: WorkersService) -> Workers:
     """The use cases over the real adapters a worker of the service was given."""
     return Workers(records=service.records, registry=service.registry, payroll=service.payroll,
                    alerts=service.alerts, settings=service.settings, today=service.clock.today)

@@ -8,9 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.workers.domain import AFTER_EXIT, BEFORE_ENTRY, NO_CONTRACT, UNREGISTERED
 from shared.contract.alerts import ATTENDANCE_UNREGISTERED, NO_ATTENDANCE, RED, YELLOW, fingerprint
 from shared.internal import project_condition
-from services.workers.domain import AFTER_EXIT, BEFORE_ENTRY, NO_CONTRACT, UNREGISTERED
 
 SITE_TYPES = (NO_ATTENDANCE, ATTENDANCE_UNREGISTERED)
 _REASONS = {UNREGISTERED: "not enrolled", BEFORE_ENTRY: "before entry", AFTER_EXIT: "after exit",
@@ -24,7 +24,7 @@ class SiteRules:
     unregistered_window_days: int = 30    # irregular clock-ins counted over this many days
 
     @classmethod
-    def from_config(cls, config: dict) -> "SiteRules":
+    def from_config(cls, config: dict) -> SiteRules:
         rules = config.get("RULES") or {}
         quiet = rules.get("no_attendance") or {}
         irregular = rules.get("attendance_unregistered") or {}

@@ -19,13 +19,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from kombu import Queue
 
 from shared.contract.alerts import DEPARTMENTS
 from shared.contract.topology import (
-    ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, NOTIFICATIONS_EXCHANGE_NAME, alert_binding, alerts_exchange,
-    receipt_key, receipts_exchange,
+    ALERTS_EXCHANGE_NAME,
+    INGRESS_EXCHANGE_NAME,
+    NOTIFICATIONS_EXCHANGE_NAME,
+    alert_binding,
+    alerts_exchange,
+    receipt_key,
+    receipts_exchange,
 )
 from shared.divisions import city_of, current_counties, province_of
 
@@ -84,11 +90,11 @@ class Grant:
     read: str
     topics: tuple[TopicGrant, ...] = ()
 
-    def permission(self, vhost: str) -> dict:
+    def permission(self, vhost: str) -> dict[str, Any]:
         return {"user": self.user, "vhost": vhost, "configure": self.configure,
                 "write": self.write, "read": self.read}
 
-    def topic_permissions(self, vhost: str) -> list[dict]:
+    def topic_permissions(self, vhost: str) -> list[dict[str, Any]]:
         return [{"user": self.user, "vhost": vhost, "exchange": t.exchange, "write": t.write, "read": t.read}
                 for t in self.topics]
 
@@ -154,7 +160,7 @@ class Scope:
     desks: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, divisions: list[str], departments: list[str] | None = None) -> "Scope":
+    def of(cls, divisions: list[str], departments: list[str] | None = None) -> Scope:
         """Every current county within ``divisions`` (provinces, cities or counties), and a
         desk per department for each of those counties, their cities and provinces."""
         counties = sorted({c for d in divisions for c in current_counties(str(d))})
@@ -163,7 +169,7 @@ class Scope:
         return cls(tuple(counties), tuple((dept, div) for div in levels for dept in departments))
 
     @classmethod
-    def from_config(cls, config: dict) -> "Scope":
+    def from_config(cls, config: dict[str, Any]) -> Scope:
         """``BROKER_ACCESS: {divisions: [430100], departments: [...]}`` in deploy/config.yml."""
         section = config.get("BROKER_ACCESS") or {}
         return cls.of([str(d) for d in section.get("divisions") or ()], section.get("departments"))

@@ -9,6 +9,7 @@ some alerts of the type. No full ID number, phone or account number is ever a va
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared.contract import alerts as a
 
@@ -17,11 +18,11 @@ from shared.contract import alerts as a
 class Key:
     """One key of ``details``: its JSON Schema and whether every alert of the type has it."""
 
-    schema: dict
+    schema: dict[str, Any]
     optional: bool = False
 
 
-def _s(kind: str, description: str, **more) -> Key:
+def _s(kind: str | list[str], description: str, **more: Any) -> Key:
     return Key({"type": kind, "description": description, **more})
 
 
@@ -65,7 +66,8 @@ ALERT_DETAILS: dict[str, dict[str, Key]] = {
     a.ATTENDANCE_UNREGISTERED: {**AS_OF, "window_start": _date("First day of the window looked at."),
                                 "clock_ins": _s("integer", "Irregular clock-ins in the window."),
                                 "persons": _s("integer", "Distinct people behind them."),
-                                "persons_by_reason": _s("object", "People per reason (not enrolled, after exit, no labour contract).",
+                                "persons_by_reason": _s("object",
+                                                        "People per reason (not enrolled, after exit, no labour contract).",
                                                         additionalProperties={"type": "integer"}),
                                 "id_masked": _s("array", "Their ID numbers, masked (at most 50).", items={"type": "string"})},
     a.ACCOUNT_NOT_OPENED: {**PROJECT, "days_since_start": _s("integer", "Days since the clock started (clock_start)."),
@@ -133,7 +135,7 @@ LIFECYCLE_DETAILS: dict[str, Key] = {
 }
 
 
-def details_schema(alert_type: str) -> dict:
+def details_schema(alert_type: str) -> dict[str, Any]:
     """The JSON Schema of one alert type's ``details``."""
     keys = {**ALERT_DETAILS[alert_type], **LIFECYCLE_DETAILS}
     return {"type": "object", "properties": {name: key.schema for name, key in keys.items()},

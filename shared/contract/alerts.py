@@ -109,5 +109,5 @@ class NotificationSchema(Schema):
     sent_at = fields.String(required=True, metadata={"format": "date-time"})
     firing = fields.List(fields.Dict(), required=True, metadata={"description": "The group's firing alerts on this desk."})
     resolved = fields.List(fields.Dict(), required=True, metadata={"description": "Alerts resolved since the last notification."})
-    suppressed = fields.List(fields.Dict(), required=True,
-                             metadata={"description": "{fingerprint, silenced_by, inhibited_by}: silenced or inhibited, not notified."})
+    suppressed = fields.List(fields.Dict(), required=True, metadata={
+        "description": "{fingerprint, silenced_by, inhibited_by}: silenced or inhibited, not notified."})

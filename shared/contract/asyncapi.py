@@ -13,20 +13,31 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from kombu import Exchange, Queue
+from marshmallow import Schema, fields
 
 from shared.contract.access import DEFAULT_VHOST, desk_queue, receipts_queue
 from shared.contract.alert_details import ALERT_DETAILS, details_schema
 from shared.contract.alerts import DEPARTMENTS, RESOLVED, SEVERITIES, AlertSchema, NotificationSchema
 from shared.contract.envelope import RECEIPT_STATUSES, EnvelopeSchema, ReceiptSchema
-from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES
+from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES, MessageType
 from shared.contract.topology import (
-    ALERTS_EXCHANGE_NAME, INGRESS_EXCHANGE_NAME, MAX_BODY_BYTES, NOTIFICATIONS_EXCHANGE_NAME,
-    RECEIPTS_EXCHANGE_NAME, alerts_exchange, ingress_exchange, notification_binding,
-    notifications_exchange, receipt_key, receipts_exchange,
+    ALERTS_EXCHANGE_NAME,
+    INGRESS_EXCHANGE_NAME,
+    MAX_BODY_BYTES,
+    NOTIFICATIONS_EXCHANGE_NAME,
+    RECEIPTS_EXCHANGE_NAME,
+    alerts_exchange,
+    ingress_exchange,
+    notification_binding,
+    notifications_exchange,
+    receipt_key,
+    receipts_exchange,
 )
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -63,27 +74,36 @@ CORRELATION = {"description": "A receipt answers the message whose envelope (and
                               "carries the same `message_id`.", "location": "$message.payload#/message_id"}
 
 
-def _json_schema_hints(converter, field, **kwargs) -> dict:
+def _json_schema_hints(converter: OpenAPIConverter, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
     """Our custom fields describe themselves (``json_schema``) for the document."""
     return dict(getattr(field, "json_schema", {}))
 
 
-def _converter():
-    plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)  # inline nested schemas
+def _inline(schema: type[Schema]) -> str:
+    """No name for any schema: apispec inlines nested schemas (its annotation says str; its
+    documentation says a resolver may return None for this)."""
+    return None  # type: ignore[return-value]  # apispec: None inlines (its annotation says str)
+
+
+def _converter() -> OpenAPIConverter:
+    plugin = MarshmallowPlugin(schema_name_resolver=_inline)  # inline nested schemas
     APISpec("WageWatch", "1", openapi_version="3.1.0", plugins=[plugin])
-    plugin.converter.add_attribute_function(_json_schema_hints)
-    return plugin.converter
+    converter = plugin.converter
+    assert converter is not None    # APISpec set the plugin up
+    converter.add_attribute_function(_json_schema_hints)
+    return converter
 
 
-def _schema(converter, schema_cls) -> dict:
-    return converter.schema2jsonschema(schema_cls())
+def _schema(converter: OpenAPIConverter, schema_cls: type[Schema]) -> dict[str, Any]:
+    schema: dict[str, Any] = converter.schema2jsonschema(schema_cls())   # apispec: unannotated
+    return schema
 
 
-def _ref(*path: str) -> dict:
+def _ref(*path: str) -> dict[str, Any]:
     return {"$ref": "#/" + "/".join(path)}
 
 
-def _tags(*names: str) -> list[dict]:
+def _tags(*names: str) -> list[dict[str, Any]]:
     return [{"name": name} for name in names]
 
 
@@ -91,10 +111,13 @@ def _tags(*names: str) -> list[dict]:
 
 def local_amqp_uri(config_text: str) -> str:
     """The default ``AMQP_URI`` of deploy/config.yml (``${AMQP_URI:<default>}``)."""
-    return re.search(r"^AMQP_URI: \$\{AMQP_URI:(.+)\}\s*$", config_text, re.M).group(1)
+    found = re.search(r"^AMQP_URI: \$\{AMQP_URI:(.+)\}\s*$", config_text, re.M)
+    if found is None:
+        raise ValueError("deploy/config.yml has no AMQP_URI default")
+    return found.group(1)
 
 
-def servers(local_uri: str) -> dict:
+def servers(local_uri: str) -> dict[str, Any]:
     local = urlsplit(local_uri)
     return {
         "production": {
@@ -131,29 +154,29 @@ SECURITY_SCHEMES = {
 
 # ---- channels, operations, messages ------------------------------------------------------
 
-def _exchange_binding(exchange) -> dict:
+def _exchange_binding(exchange: Exchange) -> dict[str, Any]:
     return {"amqp": {"is": "routingKey", "bindingVersion": AMQP_BINDING,
                      "exchange": {"name": exchange.name, "type": exchange.type, "durable": exchange.durable,
                                   "autoDelete": exchange.auto_delete, "vhost": DEFAULT_VHOST}}}
 
 
-def _queue_binding(queue) -> dict:
+def _queue_binding(queue: Queue) -> dict[str, Any]:
     return {"amqp": {"is": "queue", "bindingVersion": AMQP_BINDING,
                      "queue": {"name": queue.name, "durable": queue.durable, "exclusive": False,
                                "autoDelete": queue.auto_delete, "vhost": DEFAULT_VHOST}}}
 
 
-def _params(**parameters) -> dict:
+def _params(**parameters: Any) -> dict[str, Any]:
     return {name: copy.deepcopy(value) for name, value in parameters.items()}
 
 
-def _message(name: str, title: str, summary: str, payload: dict, tag: str, **more) -> dict:
+def _message(name: str, title: str, summary: str, payload: dict[str, Any], tag: str, **more: Any) -> dict[str, Any]:
     return {"name": name, "title": title, "summary": summary, "contentType": "application/json",
             "payload": payload, "tags": _tags(tag),
             "bindings": {"amqp": {"contentEncoding": "utf-8", "bindingVersion": AMQP_BINDING}}, **more}
 
 
-def _envelope(converter, message_type) -> dict:
+def _envelope(converter: OpenAPIConverter, message_type: MessageType) -> dict[str, Any]:
     body = _schema(converter, EnvelopeSchema)
     body["properties"]["type"] = {"type": "string", "enum": [message_type.name]}
     payload = _schema(converter, message_type.schema)
@@ -165,7 +188,7 @@ def _envelope(converter, message_type) -> dict:
     return body
 
 
-def ingress(converter, parts: dict) -> None:
+def ingress(converter: OpenAPIConverter, parts: dict[str, Any]) -> None:
     for message_type in MESSAGE_TYPES.values():
         key = message_type.name.replace(".", "_")
         channel = f"ingress.{message_type.name}"
@@ -189,7 +212,7 @@ def ingress(converter, parts: dict) -> None:
                       "messages": [_ref("channels", "receipts", "messages", "receipt")]}}
 
 
-def receipts(converter, parts: dict) -> None:
+def receipts(converter: OpenAPIConverter, parts: dict[str, Any]) -> None:
     queue = receipts_queue("{division}")
     parts["messages"]["receipt"] = _message(
         "receipt", "Receipt", "Statuses: " + ", ".join(RECEIPT_STATUSES) + ".", _schema(converter, ReceiptSchema),
@@ -215,13 +238,13 @@ def receipts(converter, parts: dict) -> None:
         "bindings": {"amqp": {"ack": True, "bindingVersion": AMQP_BINDING}}, "tags": _tags("receipts")}
 
 
-def _alert_payload(alert_type: str) -> dict:
+def _alert_payload(alert_type: str) -> dict[str, Any]:
     return {"allOf": [_ref("components", "schemas", "alert"),
                       {"type": "object", "properties": {"type": {"const": alert_type},
                                                         "details": details_schema(alert_type)}}]}
 
 
-def alerts(converter, parts: dict, routing: str) -> None:
+def alerts(converter: OpenAPIConverter, parts: dict[str, Any], routing: str) -> None:
     parts["schemas"]["alert"] = _schema(converter, AlertSchema)
     department = {"description": "The desk's department: " + "; ".join(f"`{k}` {v}" for k, v in DEPARTMENTS.items())
                   + ".", "enum": list(DEPARTMENTS)}
@@ -250,7 +273,7 @@ def alerts(converter, parts: dict, routing: str) -> None:
         "bindings": {"amqp": {"ack": True, "bindingVersion": AMQP_BINDING}}, "tags": _tags("alerts")}
 
 
-def notifications(converter, parts: dict) -> None:
+def notifications(converter: OpenAPIConverter, parts: dict[str, Any]) -> None:
     parts["messages"]["notification"] = _message(
         "notification", "Notification", "One notification to one desk for a group of related alerts.",
         _schema(converter, NotificationSchema), "notifications")
@@ -270,7 +293,7 @@ def notifications(converter, parts: dict) -> None:
         "messages": [_ref("channels", "notifications", "messages", "notification")], "tags": _tags("notifications")}
 
 
-def routing_table(policy) -> str:
+def routing_table(policy: Any) -> str:   # services.alerts.policy.AlertPolicy (shared imports no service)
     """The alert policy's routing, as an integrator reads it (from the policy, not a copy)."""
     table = policy.routing
     sectors = "\n".join(f"| `{sector}` | `{department}` |" for sector, department in table.sectors.items())
@@ -282,15 +305,16 @@ def routing_table(policy) -> str:
             f"|---|---|\n{sectors}\n| unknown (no project) | `{table.fallback}` |\n\n{routes}")
 
 
-def _match(match: dict) -> str:
+def _match(match: dict[str, Any]) -> str:
     return " and ".join(f"{label} in [{', '.join(map(str, values))}]" for label, values in match.items()) or "any alert"
 
 
-def document(config_text: str, policy) -> dict:
+def document(config_text: str, policy: Any) -> dict[str, Any]:
     """The contract's AsyncAPI document for a platform configuration (the text of
     deploy/config.yml) and its alert policy (``services.alerts.policy.AlertPolicy``); the
     caller reads both (``wagewatch.asyncapi``), so ``shared`` imports neither layer above."""
-    converter, parts = _converter(), {"channels": {}, "operations": {}, "messages": {}, "schemas": {}}
+    converter = _converter()
+    parts: dict[str, Any] = {"channels": {}, "operations": {}, "messages": {}, "schemas": {}}
     ingress(converter, parts)
     receipts(converter, parts)
     alerts(converter, parts, routing_table(policy))

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import time
 import uuid
+from typing import Any
 
 from amqp.exceptions import NotFound
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu.message import Message
 
-from shared.contract.envelope import envelope  # noqa: F401 - re-exported: counties' one import
-from shared.contract.topology import (
-    alert_binding, alerts_exchange, ingress_exchange, ingress_key, receipt_key, receipts_exchange,
-)
+from shared.contract.envelope import envelope as envelope  # re-exported: counties' one import
+from shared.contract.topology import alert_binding, alerts_exchange, ingress_exchange, ingress_key, receipt_key, receipts_exchange
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
@@ -36,17 +35,17 @@ class CountyClient:
             ingress_exchange(self.channel).declare()
         self._ids = itertools.count(1)
 
-    def publish(self, env: dict, *, routing_key: str | None = None) -> None:
+    def publish(self, env: dict[str, Any], *, routing_key: str | None = None) -> None:
         """Publish one envelope; returns once the broker has confirmed it."""
         self.publish_raw(json.dumps(env, ensure_ascii=False).encode("utf-8"),
                          routing_key or ingress_key(env["county"], env["type"]))
 
-    def publish_raw(self, body: bytes, routing_key: str, **properties) -> None:
+    def publish_raw(self, body: bytes, routing_key: str, **properties: Any) -> None:
         self.producer.publish(body, exchange=ingress_exchange, routing_key=routing_key,
                               content_type="application/json", content_encoding="binary",
                               delivery_mode=2, retry=True, **properties)
 
-    def send(self, county: str, message_type: str, payload: dict, message_id: str | None = None) -> str:
+    def send(self, county: str, message_type: str, payload: dict[str, Any], message_id: str | None = None) -> str:
         message_id = message_id or f"{county}-{int(time.time() * 1000)}-{next(self._ids):06d}"
         self.publish(envelope(message_id, message_type, county, payload))
         return message_id
@@ -69,7 +68,7 @@ class Listener:
         self.queue.declare()
         for key in bindings:
             self.queue.bind_to(exchange=exchange.name, routing_key=key)
-        self.messages: list[dict] = []
+        self.messages: list[dict[str, Any]] = []
         self.consumer = Consumer(self.channel, queues=[self.queue], callbacks=[self._on_message],
                                  accept=["json"], no_ack=True)
         self.consumer.consume()
@@ -84,11 +83,11 @@ class Listener:
         except NotFound:
             exchange(self.channel).declare()
 
-    def _on_message(self, body, message):
+    def _on_message(self, body: Any, message: Message) -> None:
         self.messages.append({"routing_key": message.delivery_info["routing_key"], "body": body,
                               "received": time.time()})
 
-    def drain(self, timeout: float = 0.2) -> list[dict]:
+    def drain(self, timeout: float = 0.2) -> list[dict[str, Any]]:
         """Read whatever has arrived (waiting up to ``timeout`` for more); returns a copy
         of everything received so far."""
         deadline = time.monotonic() + timeout
@@ -98,16 +97,16 @@ class Listener:
                 return list(self.messages)
             try:
                 self.connection.drain_events(timeout=remaining)
-            except socket.timeout:
+            except TimeoutError:
                 return list(self.messages)
 
-    def take(self, timeout: float = 0.2) -> list[dict]:
+    def take(self, timeout: float = 0.2) -> list[dict[str, Any]]:
         """Like :meth:`drain`, but hands over the messages and forgets them."""
         taken = list(self.drain(timeout))
         self.messages.clear()
         return taken
 
-    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
         """Read until ``count`` messages have arrived or ``timeout`` passes."""
         deadline = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < deadline:

@@ -11,26 +11,30 @@ touching existing passwords (a definitions import would reset them).
 """
 from __future__ import annotations
 
+from typing import Any
+
+from kombu import Exchange, Queue
+
 from shared.contract.access import Scope
 from shared.contract.topology import PUBLIC_EXCHANGES, ingress_queue, parked_exchange, parked_queue
 
 
-def exchange_definition(exchange, vhost: str) -> dict:
+def exchange_definition(exchange: Exchange, vhost: str) -> dict[str, Any]:
     return {"name": exchange.name, "vhost": vhost, "type": exchange.type, "durable": exchange.durable,
             "auto_delete": exchange.auto_delete, "internal": False, "arguments": {}}
 
 
-def queue_definition(queue, vhost: str) -> dict:
+def queue_definition(queue: Queue, vhost: str) -> dict[str, Any]:
     return {"name": queue.name, "vhost": vhost, "durable": queue.durable, "auto_delete": queue.auto_delete,
-            "arguments": dict(queue.queue_arguments or {})}
+            "arguments": dict(queue.queue_arguments or {})}  # type: ignore[attr-defined]  # kombu sets it from Queue.attrs
 
 
-def binding_definition(queue, vhost: str) -> dict:
+def binding_definition(queue: Queue, vhost: str) -> dict[str, Any]:
     return {"source": queue.exchange.name, "vhost": vhost, "destination": queue.name,
             "destination_type": "queue", "routing_key": queue.routing_key, "arguments": {}}
 
 
-def definitions(vhost: str = "/", scope: Scope | None = None, prefix: str = "") -> dict:
+def definitions(vhost: str = "/", scope: Scope | None = None, prefix: str = "") -> dict[str, Any]:
     """The public topology in ``vhost``; with a ``scope``, also its counties' and desks'
     queues and everyone's permissions (user names prefixed by ``prefix``, for tests)."""
     queues = [ingress_queue, parked_queue, *(scope.queues() if scope else ())]
@@ -47,6 +51,6 @@ def definitions(vhost: str = "/", scope: Scope | None = None, prefix: str = "") 
     return result
 
 
-def users(document: dict) -> list[str]:
+def users(document: dict[str, Any]) -> list[str]:
     """The users a definitions document grants permissions to (they must exist first)."""
     return sorted({p["user"] for p in document.get("permissions", ())})

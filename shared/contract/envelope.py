@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.calendar import SHANGHAI
-
 from shared.contract.fields import Code, DivisionCode, Text, Timestamp
 from shared.contract.messages import MESSAGE_TYPES, ContractSchema
 from shared.contract.window import PLAN, printable
@@ -19,8 +19,8 @@ ACCEPTED, PARTIAL, REJECTED, DUPLICATE = "accepted", "partial", "rejected", "dup
 RECEIPT_STATUSES = (ACCEPTED, PARTIAL, REJECTED, DUPLICATE)
 
 
-def envelope(message_id: str, message_type: str, county: str, payload: dict,
-             sent_at: datetime | None = None, schema_version: int | float = SCHEMA_VERSION) -> dict:
+def envelope(message_id: str, message_type: str, county: str, payload: dict[str, Any],
+             sent_at: datetime | None = None, schema_version: float = SCHEMA_VERSION) -> dict[str, Any]:
     """An ingress envelope around ``payload`` (sent now unless ``sent_at`` says when)."""
     return {
         "message_id": message_id,
@@ -83,10 +83,11 @@ class ReceiptSchema(Schema):
         metadata={"description": "Field path (payload.contract_amount) to messages; empty when none."},
     )
     records = fields.Nested(RecordCountsSchema, allow_none=True, metadata={"description": "Batch types only."})
-    received_at = fields.String(required=True, metadata={"format": "date-time", "description": "When the platform received the message (+08:00)."})
+    received_at = fields.String(required=True, metadata={
+        "format": "date-time", "description": "When the platform received the message (+08:00)."})
 
 
-def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested error dict as the contract's dotted field paths.
 
     ``{"payload": {"owner": {"uscc": [...]}}}`` → ``{"payload.owner.uscc": [...]}``;
@@ -107,7 +108,7 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
 AMQP_SHORT_STRING_BYTES = 255
 
 
-def amqp_short_string(value) -> str | None:
+def amqp_short_string(value: object) -> str | None:
     """``value`` when it fits an AMQP short string property (``message_id``: at most 255
     bytes of UTF-8), else None: a receipt's properties are only ever made of what fits."""
     if not isinstance(value, str):

@@ -2,34 +2,34 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from marshmallow import ValidationError, fields, validate
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import (
-    InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError as StdnumError,
-)
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 from shared.calendar import Month
-from shared.contract.window import (
-    EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem,
-)
+from shared.contract.window import EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem
 from shared.divisions import validate_division
 from shared.pii import normalise_id_number
 
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 _CODE = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")   # \Z: "$" would let a trailing newline in
+_T = TypeVar("_T")
 
 
-def _require_str(value) -> str:
+def _require_str(value: object) -> str:
     if not isinstance(value, str):
         raise ValidationError("Not a valid string.")
     return value
 
 
-def _stdnum_problem(validate, number: str, messages: dict) -> str | None:
+def _stdnum_problem(validate: Callable[[str], object], number: str, messages: dict[type[Exception], str]) -> str | None:
     """The message for the first python-stdnum error class that ``number`` raises, or None."""
     try:
         validate(number)
@@ -38,14 +38,14 @@ def _stdnum_problem(validate, number: str, messages: dict) -> str | None:
     return None
 
 
-_ID_MESSAGES = {
+_ID_MESSAGES: dict[type[Exception], str] = {
     InvalidLength: "Must be 18 characters.",
     InvalidFormat: "Must be 17 digits followed by a digit or X.",
     InvalidChecksum: "Invalid check digit.",
     InvalidComponent: "Invalid birth date or address code.",
     StdnumError: "Not a valid resident identity number.",
 }
-_USCC_MESSAGES = {
+_USCC_MESSAGES: dict[type[Exception], str] = {
     InvalidLength: "Must be 18 characters.",
     InvalidFormat: "Invalid characters for a unified social credit code.",
     InvalidChecksum: "Invalid check character.",
@@ -69,13 +69,13 @@ def credit_code_problem(code: str) -> str | None:
     return _stdnum_problem(uscc.validate, code, _USCC_MESSAGES)
 
 
-class ResidentIdNumber(fields.Field):
+class ResidentIdNumber(fields.Field[str]):
     """身份证号: 18 characters with a valid GB 11643 check digit; normalised to upper case."""
 
     json_schema = {"type": "string", "pattern": "^[0-9]{17}[0-9Xx]$",
                    "description": "Resident identity number (GB 11643) with a valid check digit."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         number = normalise_id_number(_require_str(value))
         problem = resident_id_problem(number)
         if problem:
@@ -83,13 +83,13 @@ class ResidentIdNumber(fields.Field):
         return number
 
 
-class CreditCode(fields.Field):
+class CreditCode(fields.Field[str]):
     """统一社会信用代码: 18 characters with a valid GB 32100 check character."""
 
     json_schema = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$",
                    "description": "Unified social credit code (GB 32100) with a valid check character."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         code = _require_str(value).strip().upper()
         problem = credit_code_problem(code)
         if problem:
@@ -97,34 +97,35 @@ class CreditCode(fields.Field):
         return code
 
 
-class DivisionCode(fields.Field):
+class DivisionCode(fields.Field[str]):
     """行政区划代码: six digits that exist in GB/T 2260."""
 
     json_schema = {"type": "string", "pattern": "^[0-9]{6}$",
                    "description": "Administrative division code that exists in GB/T 2260."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         problems = validate_division(value)
         if problems:
             raise ValidationError(problems)
-        return value
+        return _require_str(value)    # a str: validate_division took it
 
 
-class Code(fields.Field):
+class Code(fields.Field[str]):
     """An identifier chosen by the sender: 1-64 characters of ``[A-Za-z0-9._:-]``."""
 
     json_schema = {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not _CODE.match(_require_str(value)):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        code = _require_str(value)
+        if not _CODE.match(code):
             raise ValidationError("Must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'.")
-        return value
+        return code
 
 
 class Text(fields.String):
     """A string that can be stored and sent as UTF-8: no lone surrogate (``"\\ud800"``)."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         problem = text_problem(text)
         if problem:
@@ -140,11 +141,11 @@ _WHEN_HINTS = {
 }
 
 
-def _when_hint(when: str | None) -> dict:
+def _when_hint(when: str | None) -> dict[str, Any]:
     return {"description": _WHEN_HINTS[when]} if when else {}
 
 
-def _in_window(problem_of, value, when: str | None):
+def _in_window(problem_of: str, value: _T, when: str | None) -> _T:
     """``value`` if the window the load is judged from (if any) takes it, else the field error."""
     window = current_window()
     problem = window and when and getattr(window, problem_of)(value, when)
@@ -157,26 +158,26 @@ class StrictDate(fields.Date):
     """A date written exactly ``YYYY-MM-DD``; ``when`` (PAST: an event, PLAN: may lie
     ahead) bounds it in the window a load is judged from (shared.contract.window)."""
 
-    def __init__(self, *, when: str | None = None, **kwargs):
+    def __init__(self, *, when: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.when = when
         self.json_schema = _when_hint(when)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> date:
         if not _DATE.match(_require_str(value)):
             raise ValidationError("Not a valid date: use YYYY-MM-DD.")
         return _in_window("date_problem", super()._deserialize(value, attr, data, **kwargs), self.when)
 
 
-class MonthField(fields.Field):
+class MonthField(fields.Field[str]):
     """A month written ``YYYY-MM``; kept as that string (it sorts and stores as is)."""
 
-    def __init__(self, *, when: str | None = None, **kwargs):
+    def __init__(self, *, when: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.when = when
         self.json_schema = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", **_when_hint(when)}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         try:
             month = Month.parse(_require_str(value))
         except ValueError:
@@ -192,43 +193,43 @@ class Timestamp(fields.AwareDateTime):
         "invalid_awareness": "Timestamp must carry a UTC offset, e.g. +08:00.",
     }
 
-    def __init__(self, *, when: str | None = None, **kwargs):
+    def __init__(self, *, when: str | None = None, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
         self.when = when
         self.json_schema = _when_hint(when)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> datetime:
         return _in_window("timestamp_problem", super()._deserialize(value, attr, data, **kwargs), self.when)
 
 
 class Count(fields.Integer):
     """A number of people: a JSON integer from 1 to MAX_COUNT."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, validate=validate.Range(min=1, max=MAX_COUNT), **kwargs)
 
 
-class StrictBoolean(fields.Field):
+class StrictBoolean(fields.Field[bool]):
     """A JSON ``true`` or ``false`` (not 1, 0 or "yes")."""
 
     json_schema = {"type": "boolean"}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
             raise ValidationError("Must be true or false.")
         return value
 
 
-class Money(fields.Field):
+class Money(fields.Field[Decimal]):
     """An amount in yuan: a JSON number, never negative, at most 2 decimals, at most MAX_YUAN."""
 
-    def __init__(self, *, positive: bool = False, **kwargs):
+    def __init__(self, *, positive: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.positive = positive
         self.json_schema = {"type": "number", ("exclusiveMinimum" if positive else "minimum"): 0,
                             "maximum": MAX_YUAN, "description": "Yuan; a JSON number with at most 2 decimals."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValidationError("Must be a JSON number (yuan).")
         try:
@@ -237,7 +238,8 @@ class Money(fields.Field):
             raise ValidationError("Must be a finite number.") from None
         if not amount.is_finite():
             raise ValidationError("Must be a finite number.")
-        if amount.as_tuple().exponent < -2:
+        exponent = amount.as_tuple().exponent   # an int: the amount is finite
+        if isinstance(exponent, int) and exponent < -2:
             raise ValidationError("At most 2 decimal places.")
         if amount < 0:
             raise ValidationError("Must not be negative.")
@@ -247,7 +249,7 @@ class Money(fields.Field):
             raise ValidationError(f"Must not be more than {MAX_YUAN:,} yuan.")
         return amount
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
         return None if value is None else float(value)
 
 
@@ -259,6 +261,3 @@ def to_fen(amount: Decimal) -> int:
 def from_fen(fen: int) -> Decimal:
     return Decimal(fen) / 100
 
-
-def parse_date(text: str) -> date:
-    return date.fromisoformat(text)

@@ -6,13 +6,24 @@ misspelt field at once instead of losing the value silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contract.fields import (
-    Code, Count, CreditCode, DivisionCode, Money, MonthField, ResidentIdNumber, StrictBoolean, StrictDate,
-    Text, Timestamp,
+    Code,
+    Count,
+    CreditCode,
+    DivisionCode,
+    Money,
+    MonthField,
+    ResidentIdNumber,
+    StrictBoolean,
+    StrictDate,
+    Text,
+    Timestamp,
 )
 from shared.contract.window import PAST, PLAN
 
@@ -29,15 +40,15 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _ACCOUNT = re.compile(r"^\d{8,32}$")
 
 
-def _text(max_length: int, **kwargs) -> fields.String:
+def _text(max_length: int, **kwargs: Any) -> fields.String:
     return Text(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-def _choice(options) -> fields.String:
+def _choice(options: Iterable[str]) -> fields.String:
     return Text(required=True, validate=validate.OneOf(options))
 
 
-def _phone(**kwargs) -> fields.String:
+def _phone(**kwargs: Any) -> fields.String:
     return Text(
         validate=validate.Regexp(_MOBILE, error="Must be an 11-digit mainland mobile number."), **kwargs
     )
@@ -116,7 +127,7 @@ class ProjectSchema(ContractSchema):
     signboard_posted_on = StrictDate(when=PAST, metadata={"description": "维权信息告示牌 posted"})
 
     @validates_schema(skip_on_field_errors=True)
-    def _dates_in_order(self, data, **kwargs):
+    def _dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
         for later in ("planned_end_date", "actual_end_date", "suspended_on"):
             if data.get(later) and data[later] < data["start_date"]:
                 raise ValidationError("Must not be before start_date.", later)
@@ -198,7 +209,7 @@ class PayrollSchema(ContractSchema):
     )
 
     @validates_schema(skip_on_field_errors=True)
-    def _one_line_per_worker(self, data, **kwargs):
+    def _one_line_per_worker(self, data: dict[str, Any], **kwargs: Any) -> None:
         seen = set()
         for index, line in enumerate(data["lines"]):
             if line["id_number"] in seen:

@@ -12,9 +12,11 @@ a message arrived (the only place that reads the clock). Schemas read it with
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from marshmallow.experimental.context import Context
 
@@ -44,7 +46,7 @@ class Window:
     years_ahead: int = YEARS_AHEAD
 
     @classmethod
-    def arriving(cls, received_at: str, settings: dict | None = None) -> "Window":
+    def arriving(cls, received_at: str, settings: dict[str, Any] | None = None) -> Window:
         """The window for a message received at ``received_at`` (ISO 8601 with offset);
         ``settings`` is the ``INGRESS_WINDOW`` configuration (``earliest``, ``years_ahead``)."""
         settings = settings or {}
@@ -95,7 +97,7 @@ _JUDGED_FROM = Context[Window]
 
 
 @contextmanager
-def judged_from(window: Window):
+def judged_from(window: Window) -> Iterator[Window]:
     """Schemas loaded inside judge dates from ``window``."""
     with _JUDGED_FROM(window):
         yield window

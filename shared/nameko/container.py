@@ -17,6 +17,7 @@ that config gets it (``nameko run``, ``wagewatch up`` and the tests alike).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import amqp.exceptions
 import kombu.exceptions
@@ -35,7 +36,7 @@ BROKER_CONNECTION_ERRORS = (
 
 
 class ResilientContainer(ServiceContainer):
-    def _handle_worker_thread_exited(self, gt, worker_ctx):
+    def _handle_worker_thread_exited(self, gt: Any, worker_ctx: Any) -> None:   # eventlet and nameko: untyped
         try:
             gt.wait()
         except BROKER_CONNECTION_ERRORS as exc:

@@ -25,9 +25,12 @@ Handlers must be idempotent: an event can arrive more than once.
 from __future__ import annotations
 
 import logging
+from types import TracebackType
+from typing import Any
 
 import eventlet
 from kombu import Queue
+from kombu.message import Message
 from marshmallow import ValidationError
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -36,9 +39,7 @@ from nameko.messaging import Consumer
 from nameko.standalone.events import get_event_exchange
 
 from shared.calendar import now_iso
-from shared.internal import (
-    EVENT_QUEUE_ARGUMENTS, event_queue_name, parked_events_exchange, parked_events_queue,
-)
+from shared.internal import EVENT_QUEUE_ARGUMENTS, event_queue_name, parked_events_exchange, parked_events_queue
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ MAX_PAUSE_SECONDS = 30
 PERMANENT_ERRORS = (ValidationError,)   # retrying cannot fix these
 
 
-def event_queue(source: str, event_type: str, service: str, method: str, config: dict | None = None) -> Queue:
+def event_queue(source: str, event_type: str, service: str, method: str, config: dict[str, Any] | None = None) -> Queue:
     """The queue a reliable handler reads; the deployment declares the same one."""
     return Queue(event_queue_name(source, event_type, service, method),
                  exchange=get_event_exchange(source, config or {}), routing_key=event_type,
@@ -55,12 +56,13 @@ def event_queue(source: str, event_type: str, service: str, method: str, config:
 
 
 class ReliableEventHandler(EventHandler):
-    def __init__(self, source_service, event_type, max_attempts: int = DEFAULT_MAX_ATTEMPTS, **kwargs):
+    def __init__(self, source_service: str, event_type: str, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 **kwargs: Any) -> None:
         self.max_attempts = max_attempts
-        self.parking = None
+        self.parking: Any = None     # nameko's amqp Publisher (untyped), made at setup
         super().__init__(source_service, event_type, **kwargs)
 
-    def setup(self):
+    def setup(self) -> None:
         self.queue = event_queue(self.source_service, self.event_type, self.container.service_name,
                                  self.method_name, self.container.config)
         self.parking = AmqpPublisher(self.container.config[AMQP_URI_CONFIG_KEY],
@@ -68,7 +70,8 @@ class ReliableEventHandler(EventHandler):
                                      declare=[parked_events_exchange, parked_events_queue])
         Consumer.setup(self)   # registers self.queue with the container's consumer
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message: Message, result: Any = None,
+                                 exc_info: tuple[type[BaseException], BaseException, TracebackType] | None = None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
@@ -81,7 +84,7 @@ class ReliableEventHandler(EventHandler):
         self.park(message, error, attempts)
         self.queue_consumer.ack_message(message)
 
-    def park(self, message, error: BaseException, attempts: int) -> None:
+    def park(self, message: Message, error: BaseException, attempts: int) -> None:
         """Publish the event, untouched, with why it failed (confirmed before the ack)."""
         reason = f"{type(error).__name__}: {error}"[:1000]
         log.error("parking %s event after %d attempt(s) of %s.%s: %s", self.event_type, attempts,

@@ -22,6 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 import eventlet
 import eventlet.wsgi
@@ -58,10 +61,10 @@ def database_reachable(mongo_uri: str) -> bool:
         return False
 
 
-_recent: dict[tuple, tuple[float, bool]] = {}
+_recent: dict[tuple[Any, ...], tuple[float, bool]] = {}
 
 
-def _cached(check, uri: str) -> bool:
+def _cached(check: Callable[[str], bool], uri: str) -> bool:
     """Services of one process share a broker and a store: check each once per moment."""
     key = (check.__name__, uri)
     at, result = _recent.get(key, (0.0, False))
@@ -74,22 +77,23 @@ def _cached(check, uri: str) -> bool:
 class HealthCheck(DependencyProvider):
     """Registers its service with the process's health server (started on first use)."""
 
-    def setup(self):
+    def setup(self) -> None:
         address = self.container.config.get(HEALTH_ADDRESS_KEY)
         if address:
             HealthServer.serving(str(address)).register(self)
 
-    def stop(self):
+    def stop(self) -> None:
         HealthServer.unregister_everywhere(self)   # a service stopped on purpose is not "dead"
 
     @property
     def name(self) -> str:
-        return self.container.service_name
+        name: str = self.container.service_name
+        return name
 
     def live(self) -> bool:
         return not self.container._died.ready()   # nameko sets it when the container dies
 
-    def checks(self) -> dict:
+    def checks(self) -> dict[str, Any]:
         config = self.container.config
         return {"broker": _cached(broker_reachable, config[AMQP_URI_CONFIG_KEY]),
                 "database": _cached(database_reachable, config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI))}
@@ -98,7 +102,7 @@ class HealthCheck(DependencyProvider):
 class HealthServer:
     """One per address per process; answers for every registered service."""
 
-    _servers: dict[str, "HealthServer"] = {}
+    _servers: dict[str, HealthServer] = {}
 
     def __init__(self, address: str):
         host, _, port = address.rpartition(":")
@@ -109,7 +113,7 @@ class HealthServer:
         log.info("health checks on %s:%d (/health/live, /health/ready)", host or "0.0.0.0", self.port)
 
     @classmethod
-    def serving(cls, address: str) -> "HealthServer":
+    def serving(cls, address: str) -> HealthServer:
         if address not in cls._servers:
             cls._servers[address] = cls(address)
         return cls._servers[address]
@@ -122,8 +126,8 @@ class HealthServer:
     def register(self, check: HealthCheck) -> None:
         self.checks[id(check)] = check
 
-    def report(self, ready: bool) -> tuple[bool, dict]:
-        services = {}
+    def report(self, ready: bool) -> tuple[bool, dict[str, Any]]:
+        services: dict[str, list[dict[str, bool]]] = {}
         for check in list(self.checks.values()):
             entry = {"live": check.live()}
             if ready:
@@ -132,7 +136,7 @@ class HealthServer:
         ok = bool(services) and all(all(e.values()) for entries in services.values() for e in entries)
         return ok, services
 
-    def app(self, environ, start_response):
+    def app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path not in ("/health/live", "/health/ready"):
             start_response("404 Not Found", [("content-type", "text/plain")])

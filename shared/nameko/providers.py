@@ -2,7 +2,9 @@
 settings, never the raw pymongo database or the wall clock."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
@@ -21,11 +23,11 @@ class Repository(DependencyProvider):
     The repository declares its indexes in ``ensure_indexes()``, called once at start-up.
     """
 
-    def __init__(self, repository_cls):
+    def __init__(self, repository_cls: type[Any]) -> None:
         self.repository_cls = repository_cls
-        self.repository = None
+        self.repository: Any = None
 
-    def setup(self):
+    def setup(self) -> None:
         uri = self.container.config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI)
         database = database_for(uri, self.container.service_name)
         factory = getattr(self.repository_cls, "for_service", None)
@@ -33,7 +35,7 @@ class Repository(DependencyProvider):
                            else self.repository_cls(database))
         self.repository.ensure_indexes()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Any:
         return self.repository
 
 
@@ -51,21 +53,21 @@ class Clock:
 
 
 class ClockProvider(DependencyProvider):
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Clock:
         return Clock()
 
 
 class Settings(DependencyProvider):
     """Injects ``factory(config)``: a service's typed settings, built once at start-up."""
 
-    def __init__(self, factory):
+    def __init__(self, factory: Callable[[dict[str, Any]], Any]) -> None:
         self.factory = factory
-        self.settings = None
+        self.settings: Any = None
 
-    def setup(self):
+    def setup(self) -> None:
         self.settings = self.factory(self.container.config)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Any:
         return self.settings
 
 
@@ -73,14 +75,14 @@ class Kept(DependencyProvider):
     """Injects ``factory()``, made once at start-up and kept while the container runs
     (for facts that never change once learnt, such as a project's division)."""
 
-    def __init__(self, factory):
+    def __init__(self, factory: Callable[[], Any]) -> None:
         self.factory = factory
-        self.kept = None
+        self.kept: Any = None
 
-    def setup(self):
+    def setup(self) -> None:
         self.kept = self.factory()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> Any:
         return self.kept
 
 
@@ -89,13 +91,13 @@ class RemoteErrors(DependencyProvider):
     (``shared/errors.py``): registered when the container starts, they arrive as
     themselves instead of nameko's ``RemoteError``. Injects nothing."""
 
-    def __init__(self, *exception_types):
+    def __init__(self, *exception_types: type[Exception]) -> None:
         self.exception_types = exception_types
 
-    def setup(self):
+    def setup(self) -> None:
         from shared.errors import travel_as_themselves
 
         travel_as_themselves(*self.exception_types)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> None:
         return None

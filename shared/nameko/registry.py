@@ -17,6 +17,7 @@ has an entrypoint for a service.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import eventlet
 from nameko.exceptions import UnknownService
@@ -44,26 +45,32 @@ class LocalRegistry(DependencyProvider):
     # What it asks the projects service, for the topology table (shared/topology_table.py).
     rpc_calls = {PROJECTS: ("get_projects", "list_projects")}
 
-    def __init__(self):
-        self.store = None
+    def __init__(self) -> None:
+        self.store: RegistryRepository | None = None
 
-    def setup(self):
+    def setup(self) -> None:
         uri = self.container.config.get(MONGO_URI_KEY, DEFAULT_MONGO_URI)
         self.store = RegistryRepository(database_for(uri, self.container.service_name))
         self.store.ensure_indexes()
 
-    def start(self):
-        if not self.store.backfilled():
+    def _set_up(self) -> RegistryRepository:
+        if self.store is None:
+            raise RuntimeError("LocalRegistry used before its container set it up")
+        return self.store
+
+    def start(self) -> None:
+        if not self._set_up().backfilled():
             self.container.spawn_managed_thread(self._backfill)
 
-    def _backfill(self):
+    def _backfill(self) -> None:
         """A new instance fills its empty copy at once (not at its first sweep), asking
         again while the projects service is not there. The first sweep does it itself
         when this has not finished (``LocalProjectRegistry.all``)."""
-        while not self.store.backfilled():
+        store = self._set_up()
+        while not store.backfilled():
             try:
                 with ClusterRpcProxy(self.container.config) as cluster:
-                    kept = LocalProjectRegistry(self.store, cluster.projects).backfill()
+                    kept = LocalProjectRegistry(store, cluster.projects).backfill()
                 log.info("%s: project registry filled from the projects service (%d projects)",
                          self.container.service_name, kept)
             except UnknownService:
@@ -73,8 +80,8 @@ class LocalRegistry(DependencyProvider):
                             self.container.service_name, type(exc).__name__)
                 eventlet.sleep(BACKFILL_PAUSE_SECONDS)
 
-    def get_dependency(self, worker_ctx):
-        return LocalProjectRegistry(self.store, ServiceProxy(worker_ctx, PROJECTS, self.rpc_reply_listener))
+    def get_dependency(self, worker_ctx: Any) -> LocalProjectRegistry:
+        return LocalProjectRegistry(self._set_up(), ServiceProxy(worker_ctx, PROJECTS, self.rpc_reply_listener))
 
 
 class RegistryFeed:
@@ -83,14 +90,16 @@ class RegistryFeed:
     malformed one is parked). ``on_project_changed(body)`` runs after a change was applied
     (and on its redelivery), so what it reads is the changed project."""
 
+    registry: LocalProjectRegistry      # the service's LocalRegistry, injected (declared for the type checker)
+
     @reliable_event_handler(PROJECTS, PROJECT_REGISTERED)
-    def handle_project_registered(self, body):
+    def handle_project_registered(self, body: dict[str, Any]) -> None:
         self.registry.apply_event(body)
 
     @reliable_event_handler(PROJECTS, PROJECT_CHANGED)
-    def handle_project_changed(self, body):
+    def handle_project_changed(self, body: dict[str, Any]) -> None:
         self.registry.apply_event(body)
         self.on_project_changed(body)
 
-    def on_project_changed(self, body: dict) -> None:
+    def on_project_changed(self, body: dict[str, Any]) -> None:
         """A service's follow-up to a registry change (none by default)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -11,10 +12,18 @@ from nameko.timer import timer
 from shared.contract.alerts import RULE_FAILED
 from shared.nameko.providers import Settings
 from shared.projects import changed_project
-from shared.sweeps import project_subject  # noqa: F401 - where services import it from
 from shared.sweeps import Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood
+from shared.sweeps import project_subject as project_subject  # re-exported: where services import it from
+
+if TYPE_CHECKING:
+    from shared.nameko.providers import Clock
+    from shared.sweeps import SweepLog
 
 log = logging.getLogger(__name__)
+
+
+class _SweepingSettings(Protocol):
+    daily_sweep: bool
 
 
 class MonitoringSweep:
@@ -30,10 +39,24 @@ class MonitoringSweep:
     imports the class itself: ``nameko run services.<name>.service`` takes every class of
     the module that has an entrypoint for a service, and this one has several."""
 
+    # What the service mixing this in has (declared for the type checker only: each is the
+    # service's own class attribute or method).
+    name: str
+    alert_types: tuple[str, ...]
+    settings: _SweepingSettings
+    clock: Clock
+    alerts: Any         # the alerts service's RpcProxy (nameko is untyped)
+
+    if TYPE_CHECKING:
+        def _sweep_log(self) -> SweepLog: ...
+
+        def _evaluate(self, day: date, isolation: Isolation,
+                      project_codes: list[str] | None = None) -> list[dict[str, Any]]: ...
+
     sweep_settings = Settings(SweepSettings.from_config)
 
     @rpc(expected_exceptions=SweepRefused)
-    def sweep(self, as_of: str, what_if: bool = False, force: bool = False) -> dict:
+    def sweep(self, as_of: str, what_if: bool = False, force: bool = False) -> dict[str, Any]:
         """Run every rule as of a date. A real sweep raises and resolves alerts, and may not
         be older than the last real one unless ``force``; ``what_if`` says what it would
         raise and resolve, publishing and recording nothing."""
@@ -67,21 +90,21 @@ class MonitoringSweep:
                               project_codes=project_codes, unevaluated=isolation.unevaluated(),
                               resolve_only=resolve_only)
 
-    def project_changed(self, body: dict) -> None:
+    def project_changed(self, body: dict[str, Any]) -> None:
         """A ``project_changed`` event: a change to what the project owes re-evaluates it."""
         code = changed_project(body)
         if code is not None:
             self.reevaluate([code], resolve_only=False)
 
-    def _conditions(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict]:
+    def _conditions(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict[str, Any]]:
         found = fold_flood(self._evaluate(day, isolation, project_codes), self.sweep_settings.flood_limit)
         return found + isolation.conditions(day.isoformat())
 
-    def _after_sweep(self, outcome: dict, conditions: list[dict], day: date) -> None:
+    def _after_sweep(self, outcome: dict[str, Any], conditions: list[dict[str, Any]], day: date) -> None:
         """A service's follow-up to a real sweep (none by default)."""
 
     @timer(interval=60)
-    def sweep_daily(self):
+    def sweep_daily(self) -> None:
         """Run the sweep once a day with today's date. Every instance asks each minute; the
         SweepLog's claim lets exactly one run the day, so two instances never sweep the same
         day twice (tests/e2e/test_scale_out.py)."""

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from nameko.events import BROADCAST, EventDispatcher, EventHandler
 from nameko.rpc import Rpc, RpcProxy
@@ -25,7 +27,7 @@ EVENTS = {name: value for name, value in vars(internal).items()
           if name.isupper() and isinstance(value, str) and value.replace("_", "").isalpha() and value.islower()}
 
 
-def described(classes) -> list[Service]:
+def described(classes: Iterable[type[Any]]) -> list[Service]:
     """The table's rows for these service classes, as their code says."""
     offers = {cls.name: _offers(cls) for cls in classes}
     return [Service(cls.name, offers=tuple(sorted(offers[cls.name])), calls=_calls(cls, offers),
@@ -33,29 +35,29 @@ def described(classes) -> list[Service]:
             for cls in classes]
 
 
-def _entrypoints(cls):
+def _entrypoints(cls: type[Any]) -> Iterator[tuple[str, Any]]:
     for method, function in inspect.getmembers(cls, inspect.isfunction):
         for entrypoint in getattr(function, "nameko_entrypoints", ()):
             yield method, entrypoint
 
 
-def _offers(cls) -> set[str]:
+def _offers(cls: type[Any]) -> set[str]:
     return {method for method, entrypoint in _entrypoints(cls) if isinstance(entrypoint, Rpc)}
 
 
-def _handles(cls) -> list[Handles]:
+def _handles(cls: type[Any]) -> list[Handles]:
     return [Handles(e.source_service, e.event_type, method, broadcast=e.handler_type == BROADCAST)
             for method, e in _entrypoints(cls) if isinstance(e, EventHandler)]
 
 
-def _trees(cls) -> list[ast.AST]:
+def _trees(cls: type[Any]) -> list[ast.AST]:
     """The service's package and the shared mixins it inherits."""
     files = set(Path(inspect.getfile(cls)).parent.glob("*.py"))
     files |= {Path(inspect.getfile(base)) for base in cls.__mro__[1:] if base.__module__.startswith("shared.")}
     return [ast.parse(f.read_text(encoding="utf-8"), filename=str(f)) for f in sorted(files)]
 
 
-def _dispatches(cls, dispatchers: set[str]):
+def _dispatches(cls: type[Any], dispatchers: set[str]) -> Iterator[ast.expr | None]:
     """The first argument of every ``self.dispatch(…)`` call, or ``dispatch(…)`` where a use
     case takes the dispatcher as a port of that name (or of the keyword it is handed on by:
     ``publish=self.dispatch``)."""
@@ -68,7 +70,7 @@ def _dispatches(cls, dispatchers: set[str]):
                 yield node.args[0] if node.args else None
 
 
-def _named_events(cls) -> set[str]:
+def _named_events(cls: type[Any]) -> set[str]:
     """The events the source names, but those it handles from another service (nameko
     dispatches an event under its own service's name, so those cannot be its own)."""
     others = {h.event for h in _handles(cls) if h.source != cls.name}
@@ -76,7 +78,7 @@ def _named_events(cls) -> set[str]:
             if (name := _name(node)) in EVENTS and EVENTS[name] not in others}
 
 
-def _calls(cls, offers: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+def _calls(cls: type[Any], offers: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     targets = {attr: proxy.target_service for attr, proxy in inspect.getmembers(cls) if isinstance(proxy, RpcProxy)}
     names = {**{t: t for t in targets.values()}, **targets}
     found: dict[str, set[str]] = {}
@@ -92,19 +94,20 @@ def _calls(cls, offers: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
     return {target: tuple(sorted(methods)) for target, methods in sorted(found.items())}
 
 
-def _name(node: ast.AST) -> str | None:
+def _name(node: ast.AST | None) -> str | None:
     """``EVENT`` of ``EVENT`` and of ``internal.EVENT``."""
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
 
 
-def _emits(cls) -> set[str]:
+def _emits(cls: type[Any]) -> set[str]:
     dispatchers = {attr for attr, value in inspect.getmembers(cls) if isinstance(value, EventDispatcher)}
     if not dispatchers:
         return set()
     named, dynamic = set(), False
     for first in _dispatches(cls, dispatchers):
-        if _name(first) in EVENTS:
-            named.add(EVENTS[_name(first)])
+        name = _name(first)
+        if name is not None and name in EVENTS:
+            named.add(EVENTS[name])
         else:
             dynamic = True
     return named | _named_events(cls) if dynamic else named

@@ -14,7 +14,8 @@ is overdue for acknowledgement on the day it is raised.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from shared.contract import alerts as a
 from testkit.province import spec as kinds
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 # Violation -> alert types for the seeded month (``per_worker``: once per worker who
 # clocked in that month; the sweep finds no one paid for them).
-ALERTS_OF = {
+ALERTS_OF: dict[str | None, tuple[str, ...]] = {
     kinds.PAYROLL_MISSING: (a.PAYROLL_MISSING, a.HEADCOUNT_MISMATCH),
     kinds.WORKER_UNPAID: (a.WORKER_UNPAID, a.HEADCOUNT_MISMATCH),
     kinds.WAGES_SHORT: (a.WAGES_SHORT,),
@@ -43,7 +44,7 @@ ALERTS_OF = {
 Departments = Callable[..., list]   # departments(alert_type, sector, funding) -> [department, ...]
 
 
-def alert_types(project: "SeedProject", workers: int) -> Counter:
+def alert_types(project: SeedProject, workers: int) -> Counter:
     """alert type -> how many alerts of it the project's violation raises."""
     found = Counter(ALERTS_OF.get(project.violation, ()))
     if project.violation == kinds.PAYROLL_MISSING:
@@ -51,7 +52,7 @@ def alert_types(project: "SeedProject", workers: int) -> Counter:
     return found
 
 
-def expected_alerts(province: "Province", departments: Departments) -> Counter:
+def expected_alerts(province: Province, departments: Departments) -> Counter:
     """(department, division, type, project_code) -> count, for the whole province."""
     expected: Counter = Counter()
     for project in province.projects:
@@ -66,7 +67,7 @@ def default_routing(policy_file=None) -> Departments:
     deploy/alert-policy.yml); pass ``policy_path(config)`` for a platform's own."""
     # Imported here: the policy module is plain Python and YAML (no nameko), but only
     # callers that want expectations need it.
-    from services.alerts.policy import AlertPolicy, DEFAULT_POLICY
+    from services.alerts.policy import DEFAULT_POLICY, AlertPolicy
 
     table = AlertPolicy.from_file(policy_file or DEFAULT_POLICY).routing
     return lambda alert_type, sector, funding: table.departments(alert_type, sector, funding)

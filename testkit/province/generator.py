@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Callable, Iterator
 
 from shared.calendar import Month
 from shared.contract.envelope import envelope
@@ -72,10 +72,16 @@ def hunan_counties(count: int) -> dict[str, str]:
     codes = current_counties(PROVINCE)
     if count > len(codes):
         raise ValueError(f"Hunan has {len(codes)} county-level divisions; asked for {count}.")
-    return {code: name_of(code) for code in codes[:count]}
+    return {code: _named(code) for code in codes[:count]}
 
 
-def generate(spec: ProvinceSpec) -> "Province":
+def _named(code: str) -> str:
+    name = name_of(code)
+    assert name is not None, code    # current_counties lists only codes GB/T 2260 names
+    return name
+
+
+def generate(spec: ProvinceSpec) -> Province:
     return Province(spec)
 
 
@@ -130,19 +136,19 @@ class Province:
     def projects_in(self, county: str) -> list[SeedProject]:
         return list(self._by_county[county])
 
-    def volume(self) -> Counter:
+    def volume(self) -> dict[str, tuple[int, int]]:
         """Message type -> (messages, records) the province sends, counted without making
         them (records: batch records, or one per message)."""
         kinds = Counter(p.violation for p in self.projects)
         projects, owed, workers = len(self.projects), len(self.months_owed()), self.spec.workers_per_project
-        volume = Counter({
+        volume = {
             "project.upsert": (projects, projects),
             "account.opened": (projects - kinds[NO_ACCOUNT],) * 2,
             "deposit.paid": (projects - kinds[NO_DEPOSIT],) * 2,
             "allocation.received": (owed * (projects - kinds[NO_ACCOUNT]) - kinds[NO_ALLOCATION],) * 2,
             "payroll.paid": (owed * projects - kinds[PAYROLL_MISSING],) * 2,
             "worker.enrol": (sum(_batches_of(len(ps) * workers) for ps in self._by_county.values()),
-                             projects * workers)})
+                             projects * workers)}
         gate = [0, 0]
         for county_projects in self._by_county.values():
             for day in self._gate_days:
@@ -152,7 +158,7 @@ class Province:
                                if p.violation == UNREGISTERED_CLOCK_IN and day == self._gate_days[-1])
                 gate[0] += _batches_of(records)
                 gate[1] += records
-        volume["attendance.batch"] = tuple(gate)
+        volume["attendance.batch"] = (gate[0], gate[1])
         return volume
 
     def _county_messages(self, county: str, gate: bool = True) -> Iterator[dict]:
@@ -275,7 +281,9 @@ class Province:
             n = p.worker(self.spec, i)
             yield {"project_code": p.code, "id_number": id_number, "at": f"{morning}{n % 60:02d}:{n * 7 % 60:02d}+08:00"}
         if p.violation == UNREGISTERED_CLOCK_IN and day == self._gate_days[-1]:
-            yield build.clock_in(p.code, self.stranger_id(p), build.at(day, 7, 45))
+            stranger = self.stranger_id(p)
+            assert stranger is not None    # planted for this violation
+            yield build.clock_in(p.code, stranger, build.at(day, 7, 45))
 
     def _payroll(self, p: SeedProject, month: Month) -> dict | None:
         """The month's sheet, or None when none is sent."""

@@ -16,7 +16,16 @@ import pytest
 
 from shared.contract.alerts import AlertSchema
 from tests.factories import (
-    COUNTY, OTHER_COUNTY, account_opened, allocation, deposit, enrolment, message, payroll, project, worker_id,
+    COUNTY,
+    OTHER_COUNTY,
+    account_opened,
+    allocation,
+    deposit,
+    enrolment,
+    message,
+    payroll,
+    project,
+    worker_id,
 )
 from wagewatch.sweep import run_sweep
 

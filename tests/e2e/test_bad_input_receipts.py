@@ -5,7 +5,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from shared.contract.envelope import ReceiptSchema
-from tests.factories import COUNTY, OTHER_COUNTY, message, project, worker_id
+from tests.factories import COUNTY, OTHER_COUNTY, message, project
 
 pytestmark = pytest.mark.e2e
 

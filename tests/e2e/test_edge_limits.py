@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from shared.calendar import Month, today as shanghai_today
+from shared.calendar import Month
+from shared.calendar import today as shanghai_today
 from shared.contract.envelope import ReceiptSchema
 from shared.contract.topology import MAX_BODY_BYTES, ingress_key
 from shared.sealing import Sealer
@@ -43,7 +44,7 @@ def test_a_message_id_too_long_for_amqp_gets_its_receipt_and_the_lane_flows(plat
     county.publish(message("project.upsert", project(), message_id="after-long-ids"))
 
     *refused, after = receipts_for(receipts, len(long_ids) + 1)
-    for message_id, receipt in zip(long_ids, refused):
+    for message_id, receipt in zip(long_ids, refused, strict=True):
         assert (receipt["status"], receipt["message_id"]) == ("rejected", message_id)
         assert receipt["errors"] == {"message_id": [
             "Must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', ':' or '-'."]}
@@ -93,7 +94,7 @@ def test_values_the_platform_cannot_hold_are_refused_with_field_errors_and_the_l
 
     first, *answered, clock, valid = receipts_for(receipts, len(poison) + 3)
     assert first["status"] == "accepted"
-    for (what, env, path), receipt in zip(poison, answered):
+    for (what, env, path), receipt in zip(poison, answered, strict=True):
         assert (receipt["message_id"], receipt["status"]) == (env["message_id"], "rejected"), (what, receipt)
         assert list(receipt["errors"]) == [path], (what, receipt["errors"])
     assert clock["status"] == "rejected"

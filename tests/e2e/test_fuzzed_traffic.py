@@ -48,7 +48,7 @@ def test_fuzzed_traffic_is_all_answered_precisely_and_valid_traffic_interleaved_
     assert receipts.drain(1.0)[len(sent):] == [], "exactly one receipt per message"
 
     tally = Counter()
-    for (kind, item), receipt in zip(sent, answered):     # one county's receipts come in order
+    for (kind, item), receipt in zip(sent, answered, strict=True):     # one county's receipts come in order
         assert ReceiptSchema().validate(receipt) == {}
         if kind == "good":
             assert (receipt["message_id"], receipt["status"]) == (item, "accepted"), receipt

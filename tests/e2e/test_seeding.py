@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from loadtests.seeding import SERVICES, seed_all
-from testkit.province import ProvinceSpec, generate
 from shared.settings import pii_key
 from shared.storage import database_for, forget_embedded
+from testkit.province import ProvinceSpec, generate
 from tests.streams import wait_until
 
 pytestmark = pytest.mark.e2e

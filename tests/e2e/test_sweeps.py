@@ -23,16 +23,14 @@ from shared.contract.topology import alert_binding, alerts_exchange
 from shared.divisions import city_of, province_of
 from shared.expectations import months_due
 from shared.pii import keyed_hash, mask_id_number
-from testkit.province import generate
 from shared.registry import RegistryRepository, as_sent
 from shared.storage import database_for
+from testkit.province import generate
 from tests.conftest import TEST_PII_KEY
 from tests.e2e.test_command_line import WAGEWATCH, env_for
 from tests.e2e.test_missing_payroll import publish_and_confirm
 from tests.e2e.test_seeded_province import AS_OF, SPEC, desk_alerts
-from tests.factories import (
-    COUNTY, account_opened, allocation, deposit, enrolment, message, payroll, project, worker_id,
-)
+from tests.factories import COUNTY, account_opened, allocation, deposit, enrolment, message, payroll, project, worker_id
 from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e

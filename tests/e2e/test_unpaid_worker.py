@@ -7,9 +7,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from shared.contract.alerts import AlertSchema
 from shared.contract.envelope import ReceiptSchema
 from shared.pii import mask_id_number
-from tests.factories import (
-    COUNTY, clock_in, enrolment, message, money_in_place, month_of_clock_ins, payroll, project, worker_id,
-)
+from tests.factories import COUNTY, clock_in, enrolment, message, money_in_place, month_of_clock_ins, payroll, project, worker_id
 from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e

@@ -19,9 +19,7 @@ from shared.contract.client import alerts_listener
 from shared.contract.messages import MESSAGE_TYPES
 from shared.nameko.providers import Clock
 from shared.storage import database_for
-from tests.factories import (
-    COUNTY, account_opened, allocation, deposit, payroll, project,
-)
+from tests.factories import COUNTY, account_opened, allocation, deposit, payroll, project
 
 CODE = f"{COUNTY}-2026-0001"
 AS_OF = "2026-11-20"

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from kombu import Connection
 
-from shared.contract.client import CountyClient, receipts_listener
 from shared.contract.access import Scope
+from shared.contract.client import CountyClient, receipts_listener
 from shared.contract.definitions import definitions
-from wagewatch.config import load_config
-from wagewatch.definitions import definitions as deployment_definitions
 from shared.contract.topology import INGRESS_QUEUE_NAME
 from tests.factories import COUNTY, message, project
 from wagewatch import platform as wagewatch_platform
+from wagewatch.config import load_config
+from wagewatch.definitions import definitions as deployment_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 

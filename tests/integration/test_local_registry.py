@@ -4,7 +4,6 @@ instance fills it once from the projects service."""
 from __future__ import annotations
 
 import eventlet
-import pytest
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook

@@ -14,11 +14,11 @@ from cryptography.fernet import Fernet
 from services.ingress.domain import Delivery
 from services.ingress.repository import QUARANTINE_KEPT_BYTES, IngressRepository
 from shared.contract.topology import MAX_BODY_BYTES
-from wagewatch.quarantine import format_record
 from shared.sealing import InvalidToken, Sealer
 from shared.storage import database_for
 from tests.conftest import TEST_PII_KEY, TEST_QUARANTINE_KEY
 from tests.factories import COUNTY, message, payroll, worker_id
+from wagewatch.quarantine import format_record
 
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
 RECEIPT = {"message_id": "m-1", "status": "rejected", "errors": {"payload.project_code": ["Unknown project"]},

@@ -6,7 +6,7 @@ its databases. A test that nx-27017 answers wrongly carries ``diverges_on_wire``
 what it does instead; tests/wire runs the others there."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -443,7 +443,7 @@ def test_operator_accounts_are_unique_and_disabling_one_ends_its_sessions(databa
     assert console.account("cs-water")["password"] == "hash2"
     assert [a["_id"] for a in console.all_accounts()] == ["cs-water"]
     assert "password" not in console.all_accounts()[0]
-    expires = datetime.now(timezone.utc) + timedelta(hours=8)   # the store's TTL index reads its own clock
+    expires = datetime.now(UTC) + timedelta(hours=8)   # the store's TTL index reads its own clock
     console.open_session("k1", "cs-water", DESK, "2026-11-01T08:00:00+08:00", "2026-11-01T16:00:00+08:00", expires)
     assert console.session("k1")["username"] == "cs-water"
     assert console.disable("cs-water") is True

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from shared.contract.messages import ComplaintSchema
 from services.complaints import domain
 from services.complaints.intake import new_case
 from services.complaints.schemas import load_change
+from shared.contract.messages import ComplaintSchema
 from tests.factories import COUNTY, complaint
 
 UNIT_PII_KEY = b"unit-test-key"
@@ -19,7 +19,8 @@ def submission(payload: dict | None = None, county: str = COUNTY,
             "received_at": received_at, "payload": ComplaintSchema().load(payload or complaint())}
 
 
-def a_case(*, county: str = COUNTY, project: dict | None = None, referral: str | None = None, without: tuple[str, ...] = (), **overrides) -> dict:
+def a_case(*, county: str = COUNTY, project: dict | None = None, referral: str | None = None,
+           without: tuple[str, ...] = (), **overrides) -> dict:
     """A case as intake opens it; ``without`` leaves optional fields out of the complaint."""
     payload = {k: v for k, v in complaint(**overrides).items() if k not in without}
     return new_case(submission(payload, county), project, pii_key=UNIT_PII_KEY,

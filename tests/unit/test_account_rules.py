@@ -7,7 +7,12 @@ from decimal import Decimal
 import pytest
 
 from services.accounts.domain import (
-    AccountRules, Facts, account_not_opened, balance_low, deposit_missing, evaluate,
+    AccountRules,
+    Facts,
+    account_not_opened,
+    balance_low,
+    deposit_missing,
+    evaluate,
     labour_cost_not_allocated,
 )
 

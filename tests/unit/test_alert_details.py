@@ -18,8 +18,8 @@ from services.workers.site_rules import SiteRules, attendance_unregistered, no_a
 from shared.contract import alerts
 from shared.contract.alert_details import ALERT_DETAILS, LIFECYCLE_DETAILS, details_schema
 from shared.sweeps import Isolation, fold_flood
-from testkit.synthetic import credit_code
 from shared.workdays import WorkingCalendar
+from testkit.synthetic import credit_code
 from tests.factories import COUNTY
 from tests.unit.complaint_cases import a_case
 from wagewatch.config import load_config

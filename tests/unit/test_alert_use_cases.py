@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 import pytest
 import yaml
 
+from services.alerts.app import Alerts
+from services.alerts.policy import parse
+from services.alerts.repository import AlertRepository
 from shared.calendar import SHANGHAI
 from shared.errors import RequestInvalid, RequestRefused
 from shared.internal import ALERT_CHANGED, SILENCES_CHANGED, ConditionSchema
 from shared.storage import client_for, forget_embedded
 from shared.workdays import WorkingCalendar
-from services.alerts.app import Alerts
-from services.alerts.policy import parse
-from services.alerts.repository import AlertRepository
-from tests.unit.fakes import FixedClock, FakeEvents, FakePublisher
 from tests.factories import LIFECYCLE_POLICY, alert_condition
+from tests.unit.fakes import FakeEvents, FakePublisher, FixedClock
 
 WATER = {"department": "water", "division": "430102"}
 MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI)

@@ -17,10 +17,10 @@ import yaml
 from services.alerts.policy import DEFAULT_POLICY, AlertPolicy
 from shared.contract.access import DEFAULT_VHOST
 from shared.contract.asyncapi import ASYNCAPI_VERSION
-from wagewatch.asyncapi import document
 from shared.contract.messages import MESSAGE_TYPES
 from shared.contract.topology import PUBLIC_EXCHANGES, ingress_queue
 from tests.factories import message, payroll, project
+from wagewatch.asyncapi import document
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL_SCHEMA = ROOT / ".cache" / f"asyncapi-{ASYNCAPI_VERSION}.json"          # fetched by `make test` (npm)
@@ -109,7 +109,7 @@ def test_every_timestamp_and_date_has_its_format():
         else:
             continue
         checked.add(name)
-    assert {"sent_at", "at", "received_at", "raised_at", "resolved_at", "sent_at", "entry_date", "due_date",
+    assert {"sent_at", "at", "received_at", "raised_at", "resolved_at", "entry_date", "due_date",
             "as_of", "last_clock_in_day"} <= checked
 
 

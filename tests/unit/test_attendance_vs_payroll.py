@@ -7,7 +7,12 @@ import pytest
 
 from services.workers.domain import Stint
 from services.workers.reconciliation import (
-    ReconciliationRules, conditions, findings, fingerprints_of, month_summary, reconcile_months,
+    ReconciliationRules,
+    conditions,
+    findings,
+    fingerprints_of,
+    month_summary,
+    reconcile_months,
 )
 from wagewatch.config import load_config
 

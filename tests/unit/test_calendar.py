@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from shared.calendar import Month, months_between, now_iso, today
 
@@ -14,6 +14,6 @@ def test_months_shift_across_years_and_clamp_days():
 
 
 def test_dates_are_asia_shanghai():
-    late_evening_utc = datetime(2026, 11, 23, 18, 30, tzinfo=timezone.utc)
+    late_evening_utc = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)
     assert today(late_evening_utc) == date(2026, 11, 24)
     assert now_iso(late_evening_utc) == "2026-11-24T02:30:00+08:00"

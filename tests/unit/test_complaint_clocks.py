@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.complaints import domain
-from services.complaints.clocks import (
-    ACCEPTANCE, INVESTIGATION, ClockLimits, _WorkingDayIndex, clock_at, closed_on_time,
-)
+from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, ClockLimits, _WorkingDayIndex, clock_at, closed_on_time
 from shared.workdays import WorkingCalendar
 from tests.unit.complaint_cases import a_case, change, run
 

@@ -10,11 +10,16 @@ from services.alerts.policy import AlertPolicy
 from services.complaints import domain
 from services.complaints.clocks import clock_at
 from services.complaints.rules import (
-    ComplaintRules, filed_condition, group_arrears, overdue_condition, repeat_defaulter, stale_fingerprints,
+    ComplaintRules,
+    filed_condition,
+    group_arrears,
+    overdue_condition,
+    repeat_defaulter,
+    stale_fingerprints,
 )
 from shared.internal import ConditionSchema
-from testkit.synthetic import credit_code
 from shared.workdays import WorkingCalendar
+from testkit.synthetic import credit_code
 from tests.factories import COUNTY, OTHER_COUNTY
 from tests.unit.complaint_cases import a_case, change, run
 from wagewatch.config import load_config

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from shared import embedded_store
-from shared.contract.alerts import COMPLAINT_FILED
-from shared.internal import COMPLAINT_ACCEPTED, COMPLAINT_RECEIVED
-from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from services.complaints import domain
 from services.complaints.app import CaseFilter, Complaints
 from services.complaints.exceptions import InvalidChange
 from services.complaints.repository import CaseRepository
 from services.complaints.settings import ComplaintSettings
+from shared import embedded_store
+from shared.contract.alerts import COMPLAINT_FILED
+from shared.internal import COMPLAINT_ACCEPTED, COMPLAINT_RECEIVED
+from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from tests.factories import COUNTY, project_facts
 from tests.unit.complaint_cases import submission
 from tests.unit.fakes import FakeAlerts, FakeEvents, FakeProjectSource, FixedClock

@@ -5,15 +5,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.console.accounts import (
-    account_problems, desk_of, hash_password, password_matches, token_key,
-)
-from services.console.sign_in import (
-    BUSY, LOCKED, SIGNED_IN, WRONG, SignInLimits, source_address, try_sign_in,
-)
-from services.console.feed import Hub
-from shared.calendar import SHANGHAI
 from services.console import app as console_app
+from services.console.accounts import account_problems, desk_of, hash_password, password_matches, token_key
+from services.console.feed import Hub
+from services.console.sign_in import BUSY, LOCKED, SIGNED_IN, WRONG, SignInLimits, source_address, try_sign_in
+from shared.calendar import SHANGHAI
 from shared.errors import RequestInvalid
 from tests.unit.fakes import FakeAccounts, FakeAttempts
 

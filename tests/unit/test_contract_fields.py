@@ -5,12 +5,18 @@ from decimal import Decimal
 
 import pytest
 from marshmallow import Schema, ValidationError
-
-from shared.contract.fields import (
-    CreditCode, DivisionCode, Money, MonthField, ResidentIdNumber, StrictBoolean, StrictDate, Timestamp,
-)
 from stdnum.cn import ric
 
+from shared.contract.fields import (
+    CreditCode,
+    DivisionCode,
+    Money,
+    MonthField,
+    ResidentIdNumber,
+    StrictBoolean,
+    StrictDate,
+    Timestamp,
+)
 from testkit.synthetic import credit_code
 from tests.factories import worker_id
 

@@ -5,12 +5,10 @@ import json
 
 import pytest
 
-from services.ingress.domain import Delivery, Envelope, Unreadable, check_payload, read_envelope
+from services.ingress.domain import Delivery, Envelope, Unreadable, _schema, check_payload, read_envelope
 from shared.contract.envelope import flatten_errors
-from shared.contract.messages import MAX_BATCH_RECORDS
+from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES
 from shared.contract.window import Window
-from services.ingress.domain import _schema
-from shared.contract.messages import MESSAGE_TYPES
 from tests.factories import COUNTY, clock_in, enrolment, message, payroll, project, worker_id
 
 

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from services.ingress.domain import Delivery
-from shared.errors import RecordRefused
 from services.ingress.handler import give_up, handle_delivery
+from shared.errors import RecordRefused
 from tests.factories import COUNTY, message, payroll, project, worker_id
 from tests.unit.fakes import FakeIngressLog, FakeOwner, FakeReceipts
 

@@ -17,9 +17,7 @@ from services.ingress.service import submission
 from services.projects.domain import project_record
 from services.projects.service import facts
 from shared.contract.messages import ProjectSchema
-from shared.internal import (
-    EVENT_MESSAGES, AlertView, ComplaintEvent, PayrollRecorded, ProjectEvent, Recorded, Submission,
-)
+from shared.internal import EVENT_MESSAGES, AlertView, ComplaintEvent, PayrollRecorded, ProjectEvent, Recorded, Submission
 from shared.projects import changed_project
 from shared.topology_table import SERVICES
 from tests.factories import COUNTY, enrolment, payroll, project

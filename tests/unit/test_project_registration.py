@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from services.projects.app import register_project
 from shared.contract.messages import ProjectSchema
 from shared.errors import RecordRefused
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
-from services.projects.app import register_project
 from tests.factories import COUNTY, OTHER_COUNTY, project
 from tests.unit.fakes import FakeEvents, FakeProjects
 

@@ -13,8 +13,7 @@ import pytest
 from shared.calendar import Month
 from shared.contract.envelope import EnvelopeSchema
 from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES, BatchSchema
-from testkit.province import VIOLATIONS, ProvinceSpec, generate
-from testkit.province import builders
+from testkit.province import VIOLATIONS, ProvinceSpec, builders, generate
 from testkit.province.expected import alert_types
 
 AS_OF = date(2026, 11, 23)

@@ -84,6 +84,7 @@ def test_a_mongodb_client_under_eventlet_gets_as_far_as_the_server():
     (``getaddrinfo() got an unexpected keyword argument 'type'``). Here nothing listens,
     so the connection must be refused, by name and by address."""
     from pymongo.errors import ServerSelectionTimeoutError
+
     from tests.conftest import free_port
 
     for host in ("localhost", "127.0.0.1"):

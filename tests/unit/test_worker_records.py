@@ -1,13 +1,27 @@
 """Real-name records: stints on a project, and which clock-ins count."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from services.workers.domain import (
-    AFTER_EXIT, BEFORE_ENTRY, NO_CONTRACT, UNREGISTERED, ClockIn, RecordChange, Refused, Stint, apply_batch,
-    clock_in_problem, enrolled_during, enrolment_after, enrolment_after_exit, plan_attendance, roster_entry, stints_after_entry,
+    AFTER_EXIT,
+    BEFORE_ENTRY,
+    NO_CONTRACT,
+    UNREGISTERED,
+    ClockIn,
+    RecordChange,
+    Refused,
+    Stint,
+    apply_batch,
+    clock_in_problem,
+    enrolled_during,
+    enrolment_after,
+    enrolment_after_exit,
+    plan_attendance,
+    roster_entry,
+    stints_after_entry,
     stints_after_exit,
 )
 from shared.calendar import SHANGHAI, Month
@@ -102,7 +116,7 @@ def test_a_batch_rolls_up_distinct_days_per_project_month_worker_and_sorts_out_t
     unsigned = {"stints": OCT, "contract_signed": False}
     morning = datetime(2026, 10, 8, 7, 30, tzinfo=SHANGHAI)
     clock_ins = [clock(0, "w1", morning), clock(1, "w1", morning + timedelta(hours=10)),
-                 clock(2, "w1", datetime(2026, 10, 8, 23, 30, tzinfo=timezone.utc)),   # 9 Oct in Shanghai
+                 clock(2, "w1", datetime(2026, 10, 8, 23, 30, tzinfo=UTC)),   # 9 Oct in Shanghai
                  clock(3, "w2", morning), clock(4, "stranger", morning),
                  clock(5, "w1", datetime(2026, 9, 30, 8, tzinfo=SHANGHAI)), clock(6, "w1", morning, code="P9")]
     plan = plan_attendance(clock_ins, {("P1", "w1"): signed, ("P1", "w2"): unsigned}, {"P9": "Unknown project."})

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.workers.app import Submission, Workers
+from services.workers.repository import WorkersRepository
+from services.workers.settings import WorkersSettings
 from shared import embedded_store
 from shared.contract.alerts import NO_ATTENDANCE
 from shared.contract.messages import AttendanceSchema, WorkerEnrolmentSchema, WorkerExitSchema
 from shared.projects import UNKNOWN_PROJECT
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
-from services.workers.app import Submission, Workers
-from services.workers.repository import WorkersRepository
-from services.workers.settings import WorkersSettings
 from tests.factories import COUNTY, OTHER_COUNTY, clock_in, enrolment, project_facts
 from tests.unit.fakes import FakeAlerts, FakePayroll, FakeProjectSource, FixedClock
 

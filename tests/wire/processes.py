@@ -86,7 +86,7 @@ class WireServer:
     def uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
 
-    def start(self) -> "WireServer":
+    def start(self) -> WireServer:
         self.process = Guarded([str(WIRE_SERVER), "--host", "127.0.0.1", "-p", str(self.port),
                                 "--data-dir", str(self.workdir / "data"),
                                 "--log-file", str(self.workdir / "server.log"),
