@@ -65,14 +65,14 @@ def due_date(month: Month, pay_day: int, calendar: WorkingCalendar = PAYDAY_CALE
     return day
 
 
-Period = tuple[date, "date | None"]   # a suspension: (first day, day work resumed or None while it lasts)
+Period = tuple[date, date | None]   # a suspension: (first day, day work resumed or None while it lasts)
 
 
 def halts(project: dict[str, Any]) -> list[Period]:
     """Every suspension that bears on what a project owes, oldest first: the ended ones the
     projects service remembers (``suspensions``) and the one the last upsert states. A
     resumption on the day of the suspension (or before it) leaves nothing suspended."""
-    periods = [(_day(p["from"]), _day(p["to"])) for p in project.get("suspensions") or ()]
+    periods: list[Period] = [(_day(p["from"]), _day(p["to"])) for p in project.get("suspensions") or ()]
     stopped, resumed = project.get("suspended_on"), project.get("resumed_on")
     if project["status"] == SUSPENDED:
         periods.append((stopped or project["start_date"], None))
@@ -81,7 +81,7 @@ def halts(project: dict[str, Any]) -> list[Period]:
     return sorted((p for p in periods if p[1] is None or p[1] > p[0]), key=lambda p: p[0])
 
 
-def _day(value) -> date:
+def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 

@@ -6,8 +6,8 @@ import sys
 import warnings
 from datetime import date
 
-from wagewatch import complaints as complaints_cli
 from shared.contract.alerts import DEPARTMENTS as ALERT_DEPARTMENTS
+from wagewatch import complaints as complaints_cli
 
 
 def _date(text: str) -> date:

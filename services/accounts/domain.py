@@ -15,15 +15,22 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, TypeVar
 
+from services.accounts import terms as project_terms
 from shared.calendar import Month
 from shared.contract.alerts import (
-    ACCOUNT_NOT_OPENED, BALANCE_LOW, DEPOSIT_MISSING, LABOUR_COST_NOT_ALLOCATED, LABOUR_COST_SHORT, ORANGE, RED,
-    YELLOW, fingerprint,
+    ACCOUNT_NOT_OPENED,
+    BALANCE_LOW,
+    DEPOSIT_MISSING,
+    LABOUR_COST_NOT_ALLOCATED,
+    LABOUR_COST_SHORT,
+    ORANGE,
+    RED,
+    YELLOW,
+    fingerprint,
 )
 from shared.contract.fields import from_fen, to_fen
 from shared.expectations import due_date, months_due, next_pay_month, setup_clock, works_in
 from shared.funding import PublicFunding
-from services.accounts import terms as project_terms
 
 TYPES = [ACCOUNT_NOT_OPENED, LABOUR_COST_NOT_ALLOCATED, LABOUR_COST_SHORT, DEPOSIT_MISSING, BALANCE_LOW, *project_terms.TYPES]
 
@@ -84,11 +91,11 @@ def _optional(value: Any, convert: Callable[[Any], _T]) -> _T | None:
 class Facts:
     """What is recorded about projects' money; every map is keyed by project code."""
 
-    accounts: dict[str, dict[str, Any]] = field(default_factory=dict[str, Any])                 # {opened_on, bank, account_masked}
-    allocations: dict[str, dict[str, int]] = field(default_factory=dict[str, Any])    # month → fen credited
-    deposits: dict[str, list[dict[str, Any]]] = field(default_factory=dict[str, Any])           # [{paid_on, amount_fen, form}]
-    payroll: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict[str, Any])      # (code, month) → sheet totals
-    paid_to_date: dict[str, int] = field(default_factory=dict[str, Any])              # fen paid out, all months
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)                 # {opened_on, bank, account_masked}
+    allocations: dict[str, dict[str, int]] = field(default_factory=dict)    # month → fen credited
+    deposits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)           # [{paid_on, amount_fen, form}]
+    payroll: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)      # (code, month) → sheet totals
+    paid_to_date: dict[str, int] = field(default_factory=dict)              # fen paid out, all months
 
     def deposit_fen(self, code: str) -> int:
         return sum(d["amount_fen"] for d in self.deposits.get(code, ()))

@@ -22,7 +22,12 @@ from datetime import date
 from typing import Any
 
 from shared.contract.alerts import (
-    NO_CONSTRUCTION_PERMIT, PAYMENT_GUARANTEE_MISSING, SEVERITIES, SITE_OBLIGATION_MISSING, YELLOW, fingerprint,
+    NO_CONSTRUCTION_PERMIT,
+    PAYMENT_GUARANTEE_MISSING,
+    SEVERITIES,
+    SITE_OBLIGATION_MISSING,
+    YELLOW,
+    fingerprint,
 )
 from shared.expectations import UNDER_CONSTRUCTION, setup_clock
 from shared.internal import project_condition
@@ -41,7 +46,7 @@ class TermsRules:
     site_after_days: int = 30
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "TermsRules":
+    def from_config(cls, config: dict[str, Any]) -> TermsRules:
         section = (config.get("RULES") or {}).get("project_terms") or {}
         defaults = cls()
         rules = cls(guarantee_severity=section.get("payment_guarantee_severity", defaults.guarantee_severity),
@@ -103,6 +108,7 @@ def evaluate(project: dict[str, Any], as_of: date, rules: TermsRules) -> list[di
     return [condition for rule in RULES for condition in rule(project, as_of, rules)]
 
 
-def _condition(project: dict[str, Any], alert_type: str, severity: str, summary: str, as_of: date, details: dict[str, Any]) -> dict[str, Any]:
+def _condition(project: dict[str, Any], alert_type: str, severity: str, summary: str, as_of: date,
+               details: dict[str, Any]) -> dict[str, Any]:
     return project_condition(project, alert_type, fingerprint(alert_type, project["project_code"]), severity,
                              summary, details={**details, "as_of": as_of.isoformat(), "project_name": project["name"]})

@@ -24,7 +24,8 @@ def _terms(record: dict) -> dict:
     text = lambda v: v.isoformat() if isinstance(v, date) else str(v)  # noqa: E731
     return {
         "payment_guarantee": None if not guarantee else {
-            "form": guarantee["form"], "amount": f"{Decimal(str(guarantee['amount'])):.2f}", "issued_on": text(guarantee["issued_on"])},
+            "form": guarantee["form"], "amount": f"{Decimal(str(guarantee['amount'])):.2f}",
+            "issued_on": text(guarantee["issued_on"])},
         "construction_permit": None if not permit else {
             "number": permit["number"], "issued_on": text(permit["issued_on"])},
         "wage_officer": None if not officer else {

@@ -1,6 +1,7 @@
 """The ingress envelope and the receipt that answers it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -32,19 +33,19 @@ def envelope(message_id: str, message_type: str, county: str, payload: dict[str,
     }
 
 
-class SchemaVersion(fields.Field):
+class SchemaVersion(fields.Field[float]):
     """``schema_version``: the JSON number 1 or 1.1 (a string, a boolean or 1.0 is refused)."""
 
     json_schema = {"type": "number", "enum": list(SCHEMA_VERSIONS)}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> float:
         if type(value) not in (int, float) or value not in SCHEMA_VERSIONS or \
                 (type(value) is float and value == 1):
             raise ValidationError("Must be 1 or 1.1: the versions this platform reads.")
-        return value
+        return float(value) if type(value) is float else int(value)
 
 
-def version_text(schema_version) -> str:
+def version_text(schema_version: float) -> str:
     """A version as the platform records it: "1" or "1.1"."""
     return "1.1" if schema_version == 1.1 else "1"
 

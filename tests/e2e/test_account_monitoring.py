@@ -93,7 +93,8 @@ PROJECTS = {p.name: p for p in (
            payroll=AUG_TO_OCT, short_month="2026-10"),
     Seeded("PAY-GOV", "water", "government", "2026-09-01", allocations={"2026-09": 30_000, "2026-10": 30_000},
            payroll=("2026-09",)),
-    Seeded("SUSP", "water", "private", "2026-08-01", account=False, deposit=0, overrides={"status": "suspended", "suspended_on": "2026-08-01"}),   # stopped on its first day: nothing worked
+    Seeded("SUSP", "water", "private", "2026-08-01", account=False, deposit=0,     # stopped on its first day: nothing worked
+           overrides={"status": "suspended", "suspended_on": "2026-08-01"}),
     Seeded("PLANNED", "water", "private", "2027-01-01", account=False, deposit=0, overrides={"status": "planned"}),
     Seeded("ENDED", "water", "private", "2026-08-01", deposit=0, allocations={"2026-08": 20_000}, payroll=("2026-08",),
            overrides={"status": "completed", "actual_end_date": "2026-08-20"}),

@@ -4,7 +4,6 @@ the terms only of projects whose last upsert said 1.1, and resolves when the ter
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
 
 import pytest
 

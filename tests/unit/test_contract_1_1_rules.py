@@ -10,11 +10,15 @@ from decimal import Decimal
 import pytest
 
 from services.accounts.domain import (
-    AccountRules, Facts, account_not_opened, deposit_missing, labour_cost_not_allocated, labour_cost_short,
+    AccountRules,
+    Facts,
+    account_not_opened,
+    deposit_missing,
+    labour_cost_not_allocated,
+    labour_cost_short,
 )
-from services.accounts.terms import (
-    TermsRules, evaluate as judge_terms, no_construction_permit, payment_guarantee_missing, site_obligation_missing,
-)
+from services.accounts.terms import TermsRules, no_construction_permit, payment_guarantee_missing, site_obligation_missing
+from services.accounts.terms import evaluate as judge_terms
 from services.payroll.domain import PayrollRules, payroll_missing
 from shared.calendar import Month
 from shared.expectations import PAYDAY_CALENDAR, due_date, months_due, setup_clock, works_in

@@ -113,7 +113,8 @@ def test_an_earlier_suspension_is_remembered_when_a_later_upsert_no_longer_state
     submit_as(repository, dispatch, project(status="suspended", suspended_on="2026-11-01",
                                             resumed_on="2026-09-20"), "1.1")
     facts = dispatch.sent[-1][1]["project"]
-    assert facts["suspensions"] == [{"from": "2026-09-01", "to": "2026-09-20"}] and "suspensions" in dispatch.sent[-1][1]["changed"]
+    assert facts["suspensions"] == [{"from": "2026-09-01", "to": "2026-09-20"}]
+    assert "suspensions" in dispatch.sent[-1][1]["changed"]
 
 
 def test_a_1_0_county_resumes_by_sending_under_construction_on_the_day_received():
