@@ -45,7 +45,7 @@ MIX = {
 BAD_KINDS = ("malformed-json", "missing-field", "bad-check-digit")
 # Payroll violations live in the seeded (latest) month's sheet: it is never re-sent for them.
 PAYROLL_VIOLATIONS = {violation.PAYROLL_MISSING, violation.WORKER_UNPAID, violation.WAGES_SHORT,
-                      violation.PAYEE_NOT_ENROLLED}
+                      violation.PAYEE_NOT_ENROLLED, violation.BELOW_MINIMUM_WAGE}
 # Identity indexes of the workers the load enrols: far above the province's own workers and
 # below the strangers'; a repeat is harmless (re-enrolling with the same entry date changes nothing).
 NEW_WORKERS_BASE, NEW_WORKERS_SPAN = 20_000_000, 5_000_000

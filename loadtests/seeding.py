@@ -168,7 +168,13 @@ def _service(cls, **dependencies):
 
 
 def _config(pii_key: bytes) -> dict:
-    return {"PII_HASH_KEY": pii_key.decode("utf-8"), "DAILY_SWEEP": False}
+    """The platform's own rules and working calendar (deploy/config.yml): the findings
+    stored depend on them (the minimum wage and the month's working days)."""
+    from wagewatch.config import load_config
+
+    platform = load_config()
+    return {"PII_HASH_KEY": pii_key.decode("utf-8"), "DAILY_SWEEP": False,
+            "RULES": platform.get("RULES") or {}, "WORKING_CALENDAR": platform.get("WORKING_CALENDAR") or {}}
 
 
 def _read(env: dict) -> dict:

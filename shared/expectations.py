@@ -23,10 +23,12 @@ and not past its actual end date; the dedicated account also by a planned projec
 construction contract is signed (its clock starts at ``contract_signed_on``).
 
 A month's wages, and the labour cost that funds them, are due on the project's pay day
-of the next month (Arts 12-15 and 24); a pay day on a statutory holiday or rest day moves
-to the last working day before it (Art 14: "遇法定节假日或者休息日的，应当在法定节假日或者
-休息日前支付"), by chinesecalendar's published years (shared/workdays.py; a year it does not
-know yet falls back to Monday-Friday).
+of the next month (Regulation on Guaranteeing Payment of Wages to Migrant Workers: wages
+at least monthly on the agreed payday, Arts 12-14; labour cost allocated to the dedicated
+account as the contract agrees, at least monthly, Arts 24 and 29); a pay day on a statutory
+holiday or rest day moves to the last working day before it (Art 14: "遇法定节假日或者休息日的，
+应当在法定节假日或者休息日前支付"), by chinesecalendar's published years (shared/workdays.py;
+a year it does not know yet falls back to Monday-Friday).
 """
 from __future__ import annotations
 

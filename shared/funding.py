@@ -1,10 +1,13 @@
 """Government- and SOE-funded projects: arrears alerts one colour higher.
 
-Government investment projects must not owe wages for want of construction funds, and
-their arrears involve development and finance departments too (Regulation on
-Guaranteeing Payment of Wages to Migrant Workers, Arts 44 and 59). Each rule raises the
-colour itself (severity belongs to the rules); the copy to ``development`` is routing
-configuration (``ALERT_ROUTING.copies``). Both read the same lists in ``deploy/config.yml``.
+Public money carries more duties (Regulation on Guaranteeing Payment of Wages to Migrant
+Workers): finance, audit and the sector regulators supervise a government-funded project's
+allocations of labour cost to the dedicated account (Art 44), and when a government project
+causes arrears, HRSS and the government one level up may summon its leaders (约谈, Art 59).
+Raising these alerts one colour is provincial practice (DOMAIN.md: provinces target every
+government-funded project paid monthly in full), not an article's words. Each rule raises
+the colour itself (severity belongs to the rules), from the lists in ``deploy/config.yml``
+(``RULES.public_funding``); who is copied is the alert policy's (``deploy/alert-policy.yml``).
 """
 from __future__ import annotations
 

@@ -44,6 +44,8 @@ COMPLAINT_CLOSED = "complaint_closed"
 COMPLAINT_TRANSFERRED = "complaint_transferred"
 COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_DEADLINE_EXTENDED = "complaint_deadline_extended"
+COMPLAINT_PAYMENT_ORDERED = "complaint_payment_ordered"          # 责令支付: an order to pay, with its deadline
+COMPLAINT_PAYMENT_RECORDED = "complaint_payment_recorded"        # wages paid under the order
 
 # Services that run monitoring rules: each exposes ``sweep(as_of)`` over RPC. The alerts
 # service stays last: its sweep escalates alerts nobody acknowledged in time.
@@ -504,5 +506,5 @@ EVENT_MESSAGES: dict[str, type[Message]] = {
     **{event: ComplaintEvent for event in (
         COMPLAINT_RECEIVED, COMPLAINT_ACCEPTED, COMPLAINT_REFUSED, COMPLAINT_INVESTIGATION_STARTED,
         COMPLAINT_SUSPENDED, COMPLAINT_RESUMED, COMPLAINT_RESOLVED, COMPLAINT_CLOSED, COMPLAINT_TRANSFERRED,
-        COMPLAINT_REOPENED, COMPLAINT_DEADLINE_EXTENDED)},
+        COMPLAINT_REOPENED, COMPLAINT_DEADLINE_EXTENDED, COMPLAINT_PAYMENT_ORDERED, COMPLAINT_PAYMENT_RECORDED)},
 }

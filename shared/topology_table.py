@@ -25,6 +25,8 @@ from shared.internal import (
     COMPLAINT_CLOSED,
     COMPLAINT_DEADLINE_EXTENDED,
     COMPLAINT_INVESTIGATION_STARTED,
+    COMPLAINT_PAYMENT_ORDERED,
+    COMPLAINT_PAYMENT_RECORDED,
     COMPLAINT_RECEIVED,
     COMPLAINT_REFUSED,
     COMPLAINT_REOPENED,
@@ -81,7 +83,7 @@ REGISTRY_FEED = _handled("projects", PROJECT_CHANGED, PROJECT_REGISTERED)
 COMPLAINT_EVENTS = (
     COMPLAINT_RECEIVED, COMPLAINT_ACCEPTED, COMPLAINT_REFUSED, COMPLAINT_INVESTIGATION_STARTED,
     COMPLAINT_SUSPENDED, COMPLAINT_RESUMED, COMPLAINT_RESOLVED, COMPLAINT_CLOSED, COMPLAINT_TRANSFERRED,
-    COMPLAINT_REOPENED, COMPLAINT_DEADLINE_EXTENDED,
+    COMPLAINT_REOPENED, COMPLAINT_DEADLINE_EXTENDED, COMPLAINT_PAYMENT_ORDERED, COMPLAINT_PAYMENT_RECORDED,
 )
 
 SERVICES: tuple[Service, ...] = (
@@ -126,7 +128,8 @@ SERVICES: tuple[Service, ...] = (
     Service(
         "complaints",
         offers=("file_complaint", "accept", "refuse", "investigate", "suspend", "resume", "resolve", "close",
-                "transfer", "reopen", "extend", "get_case", "list_cases", "figures", *MONITOR_RPC),
+                "transfer", "reopen", "extend", "order_payment", "record_payment", "get_case", "list_cases",
+                "figures", *MONITOR_RPC),
         calls={"projects": REGISTRY_CALLS, "alerts": ("report", "clear", *SWEEP_CALLS)},
         emits=COMPLAINT_EVENTS,
         handles=REGISTRY_FEED,

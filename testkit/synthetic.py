@@ -17,7 +17,7 @@ BIRTHPLACES = ("430121", "412726")
 def resident_id(birthplace: str, birth: date, sequence: int) -> str:
     """An 18-character resident ID number (GB 11643) with a valid check digit.
 
-    ``birthplace`` must be a division code that existed in the birth year (see BIRTHPLACES).
+    ``birthplace`` must be a division code that ever existed in GB/T 2260 (see BIRTHPLACES).
     """
     body = f"{birthplace}{birth:%Y%m%d}{sequence % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")  # stdnum expects a check position

@@ -21,6 +21,7 @@ from shared.contract.alerts import DEPARTMENTS
 RPC_TIMEOUT = 60
 # The service names fields as its RPC does; an operator knows them by their flags.
 FLAGS = {"amount_recovered": "--recovered", "workers_paid": "--workers-paid", "to_division": "--to-division",
+         "amount_paid": "--paid", "largest_one_worker": "--largest",
          "to_department": "--to-department", "as_of": "--as-of", "from": "--from", "to": "--to"}
 
 
@@ -85,6 +86,16 @@ def add_case_commands(commands, date_type) -> None:
     transfer.add_argument("--to-department", choices=tuple(DEPARTMENTS))
     change("reopen", "reopen a closed or refused case", reason=True)
     change("extend", "延期: extend the investigation deadline by 30 working days, once", reason=True)
+    order = change("order", "责令支付: record the order to pay and its deadline; unheeded at the provincial "
+                            "threshold, the daily sweep raises CRIMINAL_REFERRAL_DUE")
+    order.add_argument("--deadline", type=date_type, required=True, help="the last day to pay (YYYY-MM-DD)")
+    order.add_argument("--amount", type=_yuan, required=True, metavar="YUAN", help="wages ordered paid, in total")
+    order.add_argument("--workers", type=int, required=True, metavar="N", help="workers they are owed to")
+    order.add_argument("--months", type=int, required=True, metavar="M",
+                       help="the longest run of months any one of them went unpaid")
+    order.add_argument("--largest", type=_yuan, metavar="YUAN", help="the most owed to one worker, if known")
+    paid = change("paid", "record wages paid under the order to pay (on --on, default today)")
+    paid.add_argument("--paid", type=_yuan, required=True, metavar="YUAN", help="the amount paid")
 
 
 def add_report(reports, date_type) -> None:
@@ -156,6 +167,12 @@ def _case_request(config: dict, args):
             request[name] = getattr(args, name)
     if args.action == "resolve":
         request["amount_recovered"] = args.recovered
+    if args.action == "order":
+        request.update(deadline=args.deadline.isoformat(), amount=args.amount, workers=args.workers,
+                       months=args.months, largest_one_worker=args.largest)
+        return _call(config, "order_payment", args.case_id, **request)
+    if args.action == "paid":
+        return _call(config, "record_payment", args.case_id, amount_paid=args.paid, **request)
     return _call(config, args.action, args.case_id, **request)
 
 
@@ -225,12 +242,18 @@ def _clock(clock: dict | None) -> str:
     return f"{clock['stage']} {clock['elapsed']}/{clock['allowed']} working days, {due}"
 
 
+def _flag(case: dict) -> str:
+    if case.get("referral_due"):
+        return "REFERRAL DUE"
+    return f"order to pay by {case['order_deadline']}" if case.get("order_deadline") else "-"
+
+
 def format_list(cases: list[dict]) -> str:
     if not cases:
         return "no cases"
     rows = [[c["case_id"], c["filed_on"], c["status"], f"{c['department']}@{c['division']}",
              c["project_code"] or "-", c["workers_affected"], f"{c['amount_claimed']:,.2f}",
-             "referral" if c["referral_suggested"] else "-", _clock(c["clock"])] for c in cases]
+             _flag(c), _clock(c["clock"])] for c in cases]
     headers = ["case", "filed", "status", "desk", "project", "workers", "claimed (yuan)", "flag", "clock"]
     return f"{_table(headers, rows, right_from=99)}\n{len(cases)} case(s)"
 
@@ -250,7 +273,8 @@ def format_case(case: dict) -> str:
         + (f" [{case['employer_role']}]" if case["employer_role"] else ""),
         f"  complainant {' '.join(person.get(k, '') for k in ('name', 'phone', 'id_number')).strip()}",
         f"  claim       {case['workers_affected']} worker(s), {case['amount_claimed']:,.2f} yuan",
-        f"  referral    {case['referral']['reason'] if case['referral']['suggested'] else 'no'}",
+        f"  order       {_order(case['order'])}",
+        f"  referral    {('DUE: ' + case['referral']['reason']) if case['referral']['due'] else 'not due'}",
         f"  related     {', '.join(case['related']) or '-'}",
     ]
     if case["resolution"]:
@@ -264,6 +288,15 @@ def format_case(case: dict) -> str:
         lines.append(f"    {entry['seq']:>2}. {entry['on']} {entry['action']:<11} {entry['from_status'] or '-':>13} → "
                      f"{entry['to_status']:<13} by {entry['by']} at {entry['at']}" + (f"  ({details})" if details else ""))
     return "\n".join(lines)
+
+
+def _order(order: dict | None) -> str:
+    if not order:
+        return "-"
+    largest = f", at most {order['largest_one_worker']:,.2f} to one worker" if order["largest_one_worker"] else ""
+    return (f"责令支付 {order['ordered_on']} by {order['by']}: {order['amount']:,.2f} yuan to {order['workers']} "
+            f"worker(s){largest}, up to {order['months']} month(s) unpaid; due {order['deadline']}; paid "
+            f"{order['paid_by_deadline']:,.2f} by the deadline, {order['paid']:,.2f} in all")
 
 
 def format_changed(action: str, case: dict) -> str:

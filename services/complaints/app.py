@@ -22,12 +22,12 @@ from services.complaints.clocks import clock_at
 from services.complaints.exceptions import CaseNotFound, ConcurrentChange, InvalidChange
 from services.complaints.figures import figures
 from services.complaints.intake import complainant_hash, intake_problems, new_case
-from services.complaints.rules import alerts_for, overdue_condition, stale_fingerprints
+from services.complaints.rules import alerts_for, overdue_condition, referral_condition, stale_fingerprints
 from services.complaints.schemas import load_change
 from services.complaints.settings import ComplaintSettings
 from services.complaints.views import case_view, event_body, summary
 from shared.calendar import now_iso
-from shared.contract.alerts import COMPLAINT_OVERDUE
+from shared.contract.alerts import COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE
 from shared.divisions import validate_division
 from shared.errors import RecordRefused
 from shared.registry import ProjectRegistry
@@ -114,10 +114,8 @@ class Complaints:
         return {}
 
     def _new_case(self, submission: dict[str, Any]) -> dict[str, Any]:
-        payload, rules = submission["payload"], self.settings.rules
-        code = payload.get("project_code")
-        return new_case(submission, self.registry.get(code) if code else None, pii_key=self.settings.pii_key,
-                        referral=rules.referral.reason(payload["workers_affected"], payload["amount_claimed"]))
+        code = submission["payload"].get("project_code")
+        return new_case(submission, self.registry.get(code) if code else None, pii_key=self.settings.pii_key)
 
     def _link_related(self, case: dict[str, Any]) -> list[str]:
         """After storing, so two related complaints arriving together still find each other."""
@@ -140,13 +138,12 @@ class Complaints:
             raise ConcurrentChange(f"Case {case_id} was changed by someone else meanwhile; "
                                    f"look at it again (wagewatch complaints show {case_id}) and retry.")
         self.follow_up(stored)
-        return case_view(stored, self._clock(stored, today))
+        return self._view(stored, today)
 
     # ---- reading ------------------------------------------------------------------------
 
     def get_case(self, case_id: str, as_of: str | None = None) -> dict[str, Any]:
-        case = self._case(case_id)
-        return case_view(case, self._clock(case, _day(as_of, "as_of") or self.clock.today()))
+        return self._view(self._case(case_id), _day(as_of, "as_of") or self.clock.today())
 
     def list_cases(self, wanted: CaseFilter, as_of: str | None = None) -> list[dict[str, Any]]:
         """Cases newest first."""
@@ -155,7 +152,7 @@ class Complaints:
         hashed = complainant_hash(wanted.complainant, self.settings.pii_key) if wanted.complainant else None
         found = self.cases.find(division=wanted.division, status=wanted.status, project_code=wanted.project_code,
                                 employer_uscc=wanted.employer_uscc, limit=wanted.limit, complainant_hash=hashed)
-        return [summary(case, self._clock(case, day)) for case in found]
+        return [summary(case, self._clock(case, day), self._referral(case, day)) for case in found]
 
     def figures(self, division: str, date_from: str, date_to: str, as_of: str | None = None) -> dict[str, Any]:
         """Filed, accepted, closed, closure and on-time rates, recovered, helped: see figures.py."""
@@ -170,22 +167,28 @@ class Complaints:
 
     # ---- monitoring ---------------------------------------------------------------------
 
-    def overdue(self, day: date, isolation: Isolation) -> list[dict[str, Any]]:
-        """COMPLAINT_OVERDUE for every open case whose clock is at 80% or past its deadline
-        as of a date (the sweep resolves the ones no longer late)."""
-        def overdue(case: dict[str, Any]) -> list[dict[str, Any]]:
-            condition = overdue_condition(case, self._clock(case, day), self.settings.rules)
-            return [condition] if condition else []
-        return isolation.each(self.cases.open_cases(), overdue,
+    def watch(self, day: date, isolation: Isolation) -> list[dict[str, Any]]:
+        """As of a date, for every open case: COMPLAINT_OVERDUE when its clock is at 80% or
+        past its deadline, CRIMINAL_REFERRAL_DUE when its order to pay went unheeded at the
+        threshold (the sweep resolves what no longer holds)."""
+        def watched(case: dict[str, Any]) -> list[dict[str, Any]]:
+            found = [overdue_condition(case, self._clock(case, day), self.settings.rules),
+                     referral_condition(case, day, self.settings.rules)]
+            return [condition for condition in found if condition]
+        return isolation.each(self.cases.open_cases(), watched,
                               lambda case: (case["_id"], case["division"], case.get("project_code")))
 
     def withdraw_raced(self, outcome: dict[str, Any], conditions: list[dict[str, Any]], day: date) -> None:
-        """A case closed while the sweep ran must not keep the overdue alert it raised."""
-        case_of = {c["fingerprint"]: c["details"]["case_id"] for c in conditions if c["type"] == COMPLAINT_OVERDUE}
+        """A case closed (or resolved) while the sweep ran must not keep the overdue or
+        referral alert the sweep raised for it."""
+        case_of = {c["fingerprint"]: c["details"]["case_id"] for c in conditions
+                   if c["type"] in (COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE)}
         raised = [a["fingerprint"] for a in outcome["raised"] if a["fingerprint"] in case_of]
         fresh = {case["_id"]: case for case in self.cases.get_many([case_of[fp] for fp in raised])}
-        stale = [fp for fp in raised if fp in stale_fingerprints(fresh[case_of[fp]],
-                                                                   self._clock(fresh[case_of[fp]], day))]
+
+        def still_stale(case: dict[str, Any]) -> list[str]:
+            return stale_fingerprints(case, self._clock(case, day), self._referral(case, day) is not None)
+        stale = [fp for fp in raised if fp in still_stale(fresh[case_of[fp]])]
         if stale:
             self.alerts.clear(SOURCE, stale, "the case changed while the sweep ran")
 
@@ -210,9 +213,10 @@ class Complaints:
 
     def _bring_alerts_up_to_date(self, case: dict[str, Any]) -> None:
         code, uscc = case.get("project_code"), case.get("employer_uscc")
-        report, stale = alerts_for(case, self._clock(case, self.clock.today()),
+        today = self.clock.today()
+        report, stale = alerts_for(case, self._clock(case, today),
                                    self.cases.on_project_month(code, case["month"]) if code else [],
-                                   self.cases.of_employer(uscc) if uscc else [], self.settings.rules)
+                                   self.cases.of_employer(uscc) if uscc else [], self.settings.rules, today)
         if stale:
             last = case["history"][-1]
             reason = f"complaint {case['_id']}: {last['action']} by {last['by']} on {last['on']}"
@@ -227,6 +231,12 @@ class Complaints:
         if case is None:
             raise CaseNotFound(case_id)
         return case
+
+    def _view(self, case: dict[str, Any], day: date) -> dict[str, Any]:
+        return case_view(case, self._clock(case, day), self._referral(case, day))
+
+    def _referral(self, case: dict[str, Any], day: date) -> dict[str, Any] | None:
+        return referral_condition(case, day, self.settings.rules)
 
     def _clock(self, case: dict[str, Any], day: date) -> CaseClock | None:
         return clock_at(case["history"], day, self.settings.calendar, self.settings.rules.limits)

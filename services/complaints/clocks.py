@@ -1,13 +1,15 @@
 """A complaint case's working-day clocks, read from its record of changes.
 
-Two clocks, one after the other (Regulation on Guaranteeing Payment of Wages to Migrant
-Workers Art 10; Regulation on Labour Security Supervision Art 17):
+Two clocks, one after the other:
 
 - **acceptance** (受理): accept, or refuse in writing, within 5 working days of filing, or
-  of a transfer to a new desk. It runs while the case is ``received``.
+  of a transfer to a new desk (关于实施《劳动保障监察条例》若干规定, 劳社部令第25号, Art 18;
+  a desk that is not competent transfers rather than turns it away, 首问负责, Regulation on
+  Guaranteeing Payment of Wages to Migrant Workers Art 10). It runs while the case is
+  ``received``.
 - **investigation** (办结): close within 60 working days of acceptance (立案), 90 once
-  extended with approval. It runs while the case is ``accepted``, ``investigating`` or
-  ``resolved``.
+  extended with approval (Regulation on Labour Security Supervision, 劳动保障监察条例,
+  Art 17). It runs while the case is ``accepted``, ``investigating`` or ``resolved``.
 
 Neither runs while the case is ``waiting`` (the clock is paused), nor once it is closed or
 refused; reopening resumes the clock where it stopped. A change that takes effect on day

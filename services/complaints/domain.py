@@ -7,6 +7,15 @@ and the record of every change (who, when, what).
     received / accepted / investigating / waiting ─transfer─▶ received, at the new desk
     closed ─reopen─▶ investigating            refused ─reopen─▶ received
     accepted … resolved ─extend─▶ (unchanged) investigation deadline + 30 working days, once
+    accepted / investigating ─order─▶ (unchanged) an order to pay (责令支付) with its deadline
+    accepted / investigating / waiting ─pay─▶ (unchanged) wages paid under the order recorded
+
+An order to pay is the step the crime of refusing to pay wages (拒不支付劳动报酬罪, Criminal
+Law Art 276-1) turns on: only an order from the labour inspectorate (or another competent
+department) that was not obeyed by its deadline makes a referral to the police due
+(Supreme People's Court interpretation 法释〔2013〕3号 Art 4); the amount a complaint claims
+is never enough on its own (``rules.referral_condition``). The order is read from the
+record (:func:`order_of`), never stored beside it: a later order replaces an earlier one.
 
 First-contact responsibility (首问负责, Regulation Art 10): a desk that is not competent
 transfers the case; nothing here turns a complaint away. A transfer puts the case back to
@@ -34,6 +43,7 @@ FINAL_STATUSES = (REFUSED, CLOSED)
 FILE, ACCEPT, REFUSE, INVESTIGATE = "file", "accept", "refuse", "investigate"
 SUSPEND, RESUME, RESOLVE, CLOSE = "suspend", "resume", "resolve", "close"
 TRANSFER, REOPEN, EXTEND = "transfer", "reopen", "extend"
+ORDER, PAY = "order_payment", "record_payment"
 
 # How a case may end (办结方式); the fixed list the figures count by.
 OUTCOMES = {
@@ -68,6 +78,8 @@ RULES: dict[str, Rule] = {
     TRANSFER: Rule((RECEIVED, ACCEPTED, INVESTIGATING, WAITING), RECEIVED, internal.COMPLAINT_TRANSFERRED),
     REOPEN: Rule(FINAL_STATUSES, None, internal.COMPLAINT_REOPENED),
     EXTEND: Rule((ACCEPTED, INVESTIGATING, WAITING, RESOLVED), None, internal.COMPLAINT_DEADLINE_EXTENDED),
+    ORDER: Rule((ACCEPTED, INVESTIGATING), None, internal.COMPLAINT_PAYMENT_ORDERED),
+    PAY: Rule((ACCEPTED, INVESTIGATING, WAITING), None, internal.COMPLAINT_PAYMENT_RECORDED),
 }
 DESK_ACTIONS = tuple(a for a in RULES if a != FILE)
 
@@ -81,6 +93,9 @@ _HINTS = {
     (INVESTIGATE, RECEIVED): "accept it first",
     (TRANSFER, RESOLVED): "a resolved case is closed by the desk that resolved it",
     (EXTEND, RECEIVED): "only the investigation deadline can be extended, once the case is accepted",
+    (ORDER, RECEIVED): "accept it first (立案): an order to pay is issued in an accepted case",
+    (ORDER, WAITING): "resume it first",
+    (PAY, RECEIVED): "accept it first",
 }
 
 
@@ -140,7 +155,7 @@ def apply(case: dict[str, Any], action: str, params: dict[str, Any], *, by: str,
     """
     check_allowed(case, action)
     check_effective_date(case, on, today)
-    changes, details = _CHANGES[action](case, params)
+    changes, details = _CHANGES[action](case, {**params, "on": on})
     changes.setdefault("status", RULES[action].leads_to)
     entry = {
         "seq": case["history"][-1]["seq"] + 1, "action": action, "from_status": case["status"],
@@ -204,7 +219,80 @@ def _extend(case: dict[str, Any], params: dict[str, Any]) -> _Change:
     return {"status": case["status"]}, {"reason": params["reason"]}
 
 
+def _order(case: dict[str, Any], params: dict[str, Any]) -> _Change:
+    if params["deadline"] <= params["on"]:
+        raise InvalidChange({"deadline": [f"Must be after the day the order is issued ({params['on'].isoformat()})."]})
+    if params["workers"] == 1 and params.get("largest_one_worker_fen") not in (None, params["amount_fen"]):
+        raise InvalidChange({"largest_one_worker": ["For one worker it is the amount ordered; leave it out."]})
+    if (params.get("largest_one_worker_fen") or 0) > params["amount_fen"]:
+        raise InvalidChange({"largest_one_worker": ["Must not be more than the amount ordered."]})
+    details = {key: params.get(key) for key in ("deadline", "amount_fen", "workers", "months",
+                                                  "largest_one_worker_fen", "note")}
+    details["deadline"] = params["deadline"].isoformat()
+    return {"status": case["status"]}, details
+
+
+def _pay(case: dict[str, Any], params: dict[str, Any]) -> _Change:
+    if order_of(case) is None:
+        raise InvalidTransition(f"Cannot record a payment on case {case['_id']}: no order to pay (责令支付) "
+                                "is recorded on it; record the order first (order_payment).")
+    return {"status": case["status"]}, {"amount_paid_fen": params["amount_paid_fen"], "note": params.get("note")}
+
+
 _CHANGES = {
     ACCEPT: _note, REFUSE: _reason, INVESTIGATE: _note, SUSPEND: _suspend, RESUME: _resume,
     RESOLVE: _resolve, CLOSE: _note, TRANSFER: _transfer, REOPEN: _reopen, EXTEND: _extend,
+    ORDER: _order, PAY: _pay,
 }
+
+
+# ---- the order to pay (责令支付), read from the record -------------------------------------
+
+@dataclass(frozen=True)
+class Order:
+    """The order to pay in force on a case and what was paid under it."""
+
+    ordered_on: date
+    by: str
+    deadline: date                 # the last day to pay
+    amount_fen: int                # wages ordered paid, in total
+    workers: int                   # workers they are owed to
+    months: int                    # the longest run of months any one of them went unpaid
+    largest_one_worker_fen: int | None   # the most owed to one worker, when the desk knows it
+    paid_by_deadline_fen: int      # paid under the order on or before the deadline
+    paid_fen: int                  # paid under the order so far
+
+    @property
+    def outstanding_at_deadline_fen(self) -> int:
+        return max(self.amount_fen - self.paid_by_deadline_fen, 0)
+
+    @property
+    def one_worker_fen(self) -> int:
+        """What one worker was owed at least: the desk's figure, else (a lower bound) the
+        average; never more than what remained unpaid at the deadline."""
+        if self.workers == 1:
+            owed = self.amount_fen
+        else:
+            owed = self.largest_one_worker_fen or self.amount_fen // self.workers
+        return min(owed, self.outstanding_at_deadline_fen)
+
+
+def order_of(case: dict[str, Any]) -> Order | None:
+    """The latest order to pay on the case (a later order replaces an earlier one), with
+    the payments recorded after it; None when no order was issued."""
+    order: dict[str, Any] | None = None
+    payments: list[dict[str, Any]] = []
+    for entry in case["history"]:
+        if entry["action"] == ORDER:
+            order, payments = entry, []
+        elif entry["action"] == PAY and order is not None:
+            payments.append(entry)
+    if order is None:
+        return None
+    details, deadline = order["details"], date.fromisoformat(order["details"]["deadline"])
+    return Order(ordered_on=date.fromisoformat(order["on"]), by=order["by"], deadline=deadline,
+                 amount_fen=details["amount_fen"], workers=details["workers"], months=details["months"],
+                 largest_one_worker_fen=details.get("largest_one_worker_fen"),
+                 paid_by_deadline_fen=sum(p["details"]["amount_paid_fen"] for p in payments
+                                          if date.fromisoformat(p["on"]) <= deadline),
+                 paid_fen=sum(p["details"]["amount_paid_fen"] for p in payments))

@@ -85,9 +85,9 @@ def project_snapshot(project: dict | None) -> dict | None:
 
 def employer_role(employer: dict, project: dict | None) -> str | None:
     """The employer's part in the project: ``general_contractor`` (施工总承包, who pays
-    every worker through the dedicated account and clears a subcontractor's arrears
-    first, Art 30), ``owner`` (建设单位), ``other`` (a subcontractor or someone the
-    registry does not name), or None when the project is unknown."""
+    every worker through the dedicated account, Art 31, and clears a subcontractor's
+    arrears first, Art 30), ``owner`` (建设单位), ``other`` (a subcontractor or someone
+    the registry does not name), or None when the project is unknown."""
     if project is None:
         return None
     for role in ("general_contractor", "owner"):
@@ -99,7 +99,7 @@ def employer_role(employer: dict, project: dict | None) -> str | None:
     return "other"
 
 
-def new_case(submission: dict, project: dict | None, *, pii_key: bytes, referral: str | None) -> dict:
+def new_case(submission: dict, project: dict | None, *, pii_key: bytes) -> dict:
     """The stored case for a validated ``complaint.filed`` submission.
 
     The case is held by the complaint's ``division``. When the county that received it
@@ -127,7 +127,6 @@ def new_case(submission: dict, project: dict | None, *, pii_key: bytes, referral
         "workers_affected": payload["workers_affected"],
         "amount_claimed_fen": to_fen(payload["amount_claimed"]),
         "description": scrub(payload["description"], names),
-        "referral": {"suggested": referral is not None, "reason": referral},
         "related": [], "resolution": None,
         "history": history, "version": 1, "pending": [entry["seq"] for entry in history],
         "received_at": submission["received_at"], "updated_at": submission["received_at"],

@@ -1,15 +1,25 @@
 """What a complaint case tells the desks: the alert conditions of complaints, and the
 thresholds behind them (``RULES.complaints`` in the config; DOMAIN.md's defaults).
 
-- ``COMPLAINT_FILED`` (orange; red when the claim reaches the criminal threshold): while
-  the case is open, to hrss of the division that holds it (and the project's sector
-  department, by the routing table). Closing or refusing the case resolves it.
+- ``COMPLAINT_FILED`` (orange): while the case is open, to hrss of the division that holds
+  it (and the project's sector department, by the routing table). Closing or refusing the
+  case resolves it. The amount claimed never makes it red: a claim is not an offence.
 - ``COMPLAINT_OVERDUE``: orange at 80% of the running clock, red once it is overdue and
   then seen by the city (督办), and by the province some working days later.
 - ``GROUP_ARREARS`` (red, p1, 群体性欠薪): complaints for 10 or more workers on one project
   in one month, while any of them is open.
 - ``REPEAT_DEFAULTER`` (red): one employer (by credit code) named in 3 or more complaints
   within 30 days, while any of those is open.
+- ``CRIMINAL_REFERRAL_DUE`` (red, to hrss; contract 1.1): the case's order to pay (责令支付)
+  passed its deadline with wages still unpaid, and what remained unpaid meets the
+  provincial threshold of 拒不支付劳动报酬罪 (Criminal Law Art 276-1; 法释〔2013〕3号 Arts 3-4):
+  one worker unpaid for ``one_worker_months`` or more with ``one_worker_yuan`` or more, or
+  ``many_workers`` or more workers with ``many_workers_yuan`` or more in total. Raised on the
+  sweep (and at once when a change shows it), while the case is being handled; it resolves
+  once the desk resolves the case (referred to the police, or another outcome it answers
+  for) or closes it. Payment after the deadline does not clear it: the offence was complete
+  at the deadline, and paying before prosecution is for the police and court to weigh
+  (法释〔2013〕3号 Art 6).
 """
 from __future__ import annotations
 
@@ -18,32 +28,51 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 from services.complaints.clocks import ACCEPTANCE, INVESTIGATION, Clock, ClockLimits
-from services.complaints.domain import REFUSED, is_open
-from shared.contract.alerts import COMPLAINT_FILED, COMPLAINT_OVERDUE, GROUP_ARREARS, ORANGE, RED, REPEAT_DEFAULTER, fingerprint
+from services.complaints.domain import ACCEPTED, INVESTIGATING, RECEIVED, REFUSED, WAITING, Order, is_open, order_of
+from shared.contract.alerts import (
+    COMPLAINT_FILED,
+    COMPLAINT_OVERDUE,
+    CRIMINAL_REFERRAL_DUE,
+    GROUP_ARREARS,
+    ORANGE,
+    RED,
+    REPEAT_DEFAULTER,
+    fingerprint,
+)
 from shared.contract.fields import from_fen
 from shared.divisions import CITY, COUNTY, PROVINCE, city_of
+
+# A referral is due while the case is being handled; a resolved case carries the desk's
+# decision (referred to the police, or an outcome it answers for), a closed one is done.
+REFERRAL_WATCHED = (RECEIVED, ACCEPTED, INVESTIGATING, WAITING)
 
 
 @dataclass(frozen=True)
 class ReferralThreshold:
-    """The provincial threshold of the crime of refusing to pay wages (拒不支付劳动报酬罪;
-    Hunan: 6,000 yuan for one worker, 40,000 for ten or more)."""
+    """The provincial threshold of the crime of refusing to pay wages (拒不支付劳动报酬罪,
+    Criminal Law Art 276-1). 法释〔2013〕3号 Art 3 sets the national ranges (one worker
+    unpaid for three months or more with 5,000-20,000 yuan; ten or more workers with
+    30,000-100,000 yuan in total) and each province picks its figures within them; the
+    defaults are Hunan's as the domain notes give them (``RULES.complaints.referral``)."""
 
     one_worker_yuan: Decimal = Decimal(6000)
+    one_worker_months: int = 3
     many_workers: int = 10
     many_workers_yuan: Decimal = Decimal(40000)
+    source: str = ""
 
-    def reason(self, workers: int, amount_yuan: Decimal) -> str | None:
-        """Why a claim should be considered for referral to the police, or None.
-
-        A complaint gives a total, not each worker's share; if the average share reaches
-        the one-worker amount, at least one worker's share does too."""
-        if workers >= self.many_workers and amount_yuan >= self.many_workers_yuan:
-            return (f"{workers} workers claim {amount_yuan} yuan: at or above the threshold of "
-                    f"{self.many_workers_yuan} yuan for {self.many_workers} or more workers")
-        if amount_yuan / workers >= self.one_worker_yuan:
-            return (f"{amount_yuan} yuan for {workers} worker(s): at least one worker is owed "
-                    f"{self.one_worker_yuan} yuan or more")
+    def reason(self, order: Order) -> str | None:
+        """Why the unheeded order meets the threshold, or None. Judged on what remained
+        unpaid at the deadline: for one worker, the desk's figure of the most one worker is
+        owed (else the average, which at least one worker's share reaches)."""
+        outstanding = from_fen(order.outstanding_at_deadline_fen)
+        if order.workers >= self.many_workers and outstanding >= self.many_workers_yuan:
+            return (f"{order.workers} workers, {outstanding:,.2f} yuan unpaid: at or above "
+                    f"{self.many_workers_yuan:,.2f} yuan for {self.many_workers} or more workers")
+        one = from_fen(order.one_worker_fen)
+        if order.months >= self.one_worker_months and one >= self.one_worker_yuan:
+            return (f"one worker unpaid for {order.months} months and {one:,.2f} yuan: at or above "
+                    f"{self.one_worker_yuan:,.2f} yuan for {self.one_worker_months} months or more")
         return None
 
 
@@ -80,8 +109,10 @@ class ComplaintRules:
                                                 default.repeat_defaulter_within_days),
             referral=ReferralThreshold(
                 Decimal(str(referral.get("one_worker_yuan", default.referral.one_worker_yuan))),
+                int(referral.get("one_worker_months", default.referral.one_worker_months)),
                 int(referral.get("many_workers", default.referral.many_workers)),
-                Decimal(str(referral.get("many_workers_yuan", default.referral.many_workers_yuan)))),
+                Decimal(str(referral.get("many_workers_yuan", default.referral.many_workers_yuan))),
+                str(referral.get("source", ""))),
         )
 
     def warn_from(self, allowed: int) -> int:
@@ -97,6 +128,10 @@ def filed_fingerprint(case_id: str, division: str) -> str:
 
 def overdue_fingerprint(case_id: str, stage: str, division: str) -> str:
     return fingerprint(COMPLAINT_OVERDUE, case_id, stage, division)
+
+
+def referral_fingerprint(case_id: str, division: str) -> str:
+    return fingerprint(CRIMINAL_REFERRAL_DUE, case_id, division)
 
 
 def group_fingerprint(case: dict) -> str:
@@ -126,17 +161,16 @@ def _subject(case: dict) -> str:
 
 def filed_condition(case: dict, clock: Clock | None) -> dict:
     """The desk's notice of a new (or reopened, or transferred-in) case."""
-    severity = RED if case["referral"]["suggested"] else ORANGE
     due = f"; accept or refuse by {clock.deadline.isoformat()}" if clock and clock.deadline else ""
     details = {"case_id": case["_id"], "complaint_id": case["complaint_id"], "channel": case["channel"],
                "received_by": case["county"], "filed_on": case["filed_on"], "status": case["status"],
                "employer": case["employer"], "complainant": shown_complainant(case["complainant"]),
                "workers_affected": case["workers_affected"],
                "amount_claimed": float(from_fen(case["amount_claimed_fen"])),
-               "referral": case["referral"], "related": case.get("related", [])}
+               "related": case.get("related", [])}
     if clock:
         details["clock"] = clock.as_dict()
-    return {**_base(case, COMPLAINT_FILED, filed_fingerprint(case["_id"], case["division"]), severity),
+    return {**_base(case, COMPLAINT_FILED, filed_fingerprint(case["_id"], case["division"]), ORANGE),
             "summary": f"欠薪投诉 Complaint {case['_id']}: {_subject(case)}{due}.", "details": details}
 
 
@@ -171,6 +205,33 @@ def _overdue_summary(case: dict, clock: Clock) -> str:
                 f"{clock.allowed} allowed (due {due}).")
     return (f"临近期限 Complaint {case['_id']}: {clock.remaining} of {clock.allowed} working days left "
             f"to {_TO_DO[clock.stage]} (due {due}).")
+
+
+def referral_condition(case: dict, day: date, rules: ComplaintRules) -> dict | None:
+    """移送公安: the order to pay went unheeded and the amounts meet the threshold, as of
+    ``day`` (the day after the deadline at the earliest). None otherwise."""
+    order = order_of(case)
+    if order is None or case["status"] not in REFERRAL_WATCHED or day <= order.deadline:
+        return None
+    reason = rules.referral.reason(order)
+    if reason is None:
+        return None
+    unpaid = from_fen(order.outstanding_at_deadline_fen)
+    condition = _base(case, CRIMINAL_REFERRAL_DUE, referral_fingerprint(case["_id"], case["division"]), RED)
+    condition["summary"] = (
+        f"涉嫌拒不支付劳动报酬罪，应移送公安 Referral to the police due: complaint {case['_id']}: the order to pay "
+        f"of {order.ordered_on.isoformat()} was due by {order.deadline.isoformat()} and {unpaid:,.2f} yuan of "
+        f"{from_fen(order.amount_fen):,.2f} remained unpaid ({reason}).")
+    condition["details"] = {
+        "case_id": case["_id"], "as_of": day.isoformat(), "status": case["status"],
+        "order": {"ordered_on": order.ordered_on.isoformat(), "by": order.by, "deadline": order.deadline.isoformat(),
+                  "amount": float(from_fen(order.amount_fen)), "workers": order.workers, "months": order.months,
+                  "largest_one_worker": (float(from_fen(order.largest_one_worker_fen))
+                                         if order.largest_one_worker_fen else None),
+                  "paid_by_deadline": float(from_fen(order.paid_by_deadline_fen)),
+                  "paid": float(from_fen(order.paid_fen))},
+        "unpaid_at_deadline": float(unpaid), "reason": reason, "threshold_source": rules.referral.source}
+    return condition
 
 
 def group_arrears(case: dict, same_project_month: list[dict], rules: ComplaintRules) -> dict | None:
@@ -239,12 +300,15 @@ def shown_complainant(complainant: dict) -> dict:
 # ---- what a case's current state asks of the alerts service ---------------------------
 
 def alerts_for(case: dict, clock: Clock | None, same_project_month: list[dict], same_employer: list[dict],
-               rules: ComplaintRules) -> tuple[list[dict], list[str]]:
-    """After any change: the conditions to report (raised if new, else kept) and the
-    fingerprints to clear. ``same_project_month`` and ``same_employer`` are the stored
-    cases the risk rules weigh (this one included)."""
+               rules: ComplaintRules, day: date) -> tuple[list[dict], list[str]]:
+    """After any change, as of ``day``: the conditions to report (raised if new, else
+    kept) and the fingerprints to clear. ``same_project_month`` and ``same_employer`` are
+    the stored cases the risk rules weigh (this one included)."""
     report = [filed_condition(case, clock)] if is_open(case) else []
-    stale = stale_fingerprints(case, clock)
+    referral = referral_condition(case, day, rules)
+    if referral:
+        report.append(referral)
+    stale = stale_fingerprints(case, clock, referral_due=referral is not None)
     risks = [(group_fingerprint(case), group_arrears(case, same_project_month, rules))]
     if case.get("employer_uscc"):
         risks.append((repeat_fingerprint(case["employer_uscc"]), repeat_defaulter(same_employer, rules)))
@@ -256,15 +320,19 @@ def alerts_for(case: dict, clock: Clock | None, same_project_month: list[dict], 
     return report, stale
 
 
-def stale_fingerprints(case: dict, clock: Clock | None) -> list[str]:
-    """The case's filed and overdue alerts that no longer apply: all of them once it is
-    closed or refused, else those of the divisions it left and of the clock not running."""
+def stale_fingerprints(case: dict, clock: Clock | None, referral_due: bool = False) -> list[str]:
+    """The case's filed, overdue and referral alerts that no longer apply: all of them once
+    it is closed or refused, else those of the divisions it left, of the clock not running
+    and the referral unless ``referral_due``."""
     keep = set()
     if is_open(case):
         keep.add(filed_fingerprint(case["_id"], case["division"]))
         if clock is not None:
             keep.add(overdue_fingerprint(case["_id"], clock.stage, case["division"]))
+        if referral_due:
+            keep.add(referral_fingerprint(case["_id"], case["division"]))
     every = [filed_fingerprint(case["_id"], d) for d in case["divisions"]]
+    every += [referral_fingerprint(case["_id"], d) for d in case["divisions"]]
     every += [overdue_fingerprint(case["_id"], stage, d) for d in case["divisions"]
               for stage in (ACCEPTANCE, INVESTIGATION)]
     return [fp for fp in every if fp not in keep]

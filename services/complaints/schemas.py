@@ -49,11 +49,28 @@ class TransferSchema(ReasonSchema):
                                   "to_division")
 
 
+class OrderSchema(NoteSchema):
+    """责令支付: the order to pay and what it covers, as the order (责令改正指令书) says."""
+
+    deadline = StrictDate(required=True)
+    amount = Money(required=True, positive=True)
+    workers = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1_000_000))
+    months = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1200),
+                            metadata={"description": "The longest run of months any one worker went unpaid."})
+    largest_one_worker = Money(positive=True, metadata={"description": "The most owed to one worker, if known."})
+
+
+class PaymentSchema(NoteSchema):
+    """Wages paid under the order, as the desk confirmed them (the date is ``on``)."""
+
+    amount_paid = Money(required=True, positive=True)
+
+
 SCHEMAS = {
     domain.ACCEPT: NoteSchema(), domain.REFUSE: ReasonSchema(), domain.INVESTIGATE: NoteSchema(),
     domain.SUSPEND: ReasonSchema(), domain.RESUME: NoteSchema(), domain.RESOLVE: ResolutionSchema(),
     domain.CLOSE: NoteSchema(), domain.TRANSFER: TransferSchema(), domain.REOPEN: ReasonSchema(),
-    domain.EXTEND: ReasonSchema(),
+    domain.EXTEND: ReasonSchema(), domain.ORDER: OrderSchema(), domain.PAY: PaymentSchema(),
 }
 
 
@@ -67,8 +84,9 @@ def load_change(action: str, request: dict) -> dict:
         loaded = schema.load({k: v for k, v in request.items() if v is not None})
     except ValidationError as exc:
         raise InvalidChange(flatten_errors(exc.messages)) from None
-    if "amount_recovered" in loaded:
-        loaded["amount_recovered_fen"] = to_fen(loaded.pop("amount_recovered"))
+    for key in ("amount_recovered", "amount", "largest_one_worker", "amount_paid"):
+        if key in loaded:
+            loaded[f"{key}_fen"] = to_fen(loaded.pop(key))
     for key in ("note", "reason"):
         if key in loaded:   # an operator may type a phone number into a note
             loaded[key] = scrub(loaded[key])

@@ -4,7 +4,8 @@ Owns ``complaint.filed``. A complaint opens a case at once and tells its county'
 desk (``COMPLAINT_FILED``); desks then move the case through its lifecycle by RPC
 (``wagewatch complaints …``); every change is recorded and published as a
 ``complaint_*`` event; the daily sweep watches the working-day clocks
-(``COMPLAINT_OVERDUE``); and the figures are reported per division and period.
+(``COMPLAINT_OVERDUE``) and unheeded orders to pay (``CRIMINAL_REFERRAL_DUE``); and the
+figures are reported per division and period.
 
 The use cases are in ``app.py`` (a change's follow-up, events and alerts, is relayed by
 the timer below when it could not finish); this class only turns entrypoints into calls,
@@ -24,7 +25,7 @@ from services.complaints.app import CaseFilter, Complaints
 from services.complaints.exceptions import CaseError, travel_as_themselves
 from services.complaints.repository import CaseRepository
 from services.complaints.settings import ComplaintSettings
-from shared.contract.alerts import COMPLAINT_OVERDUE
+from shared.contract.alerts import COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE
 from shared.errors import RecordRefused
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
@@ -44,7 +45,7 @@ def bootstrap(service: ComplaintsService) -> Complaints:
 
 class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     name = "complaints"
-    alert_types = (COMPLAINT_OVERDUE,)
+    alert_types = (COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE)
 
     health = HealthCheck()
 
@@ -116,6 +117,20 @@ class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
         """延期: the investigation deadline + 30 working days, once, with the approval's reason."""
         return self._change(case_id, domain.EXTEND, by=by, on=on, reason=reason)
 
+    @rpc(expected_exceptions=CaseError)
+    def order_payment(self, case_id: str, by: str, deadline: str, amount, workers: int, months: int,
+                      largest_one_worker=None, on: str | None = None, note: str | None = None) -> dict:
+        """责令支付: record the order to pay (its deadline, the wages, the workers, the longest
+        months unpaid); unheeded at the threshold, it makes a referral to the police due."""
+        return self._change(case_id, domain.ORDER, by=by, on=on, deadline=deadline, amount=amount, workers=workers,
+                            months=months, largest_one_worker=largest_one_worker, note=note)
+
+    @rpc(expected_exceptions=CaseError)
+    def record_payment(self, case_id: str, by: str, amount_paid, on: str | None = None,
+                       note: str | None = None) -> dict:
+        """Wages paid under the order to pay, on ``on`` (default today)."""
+        return self._change(case_id, domain.PAY, by=by, on=on, amount_paid=amount_paid, note=note)
+
     def _change(self, case_id: str, action: str, **request) -> dict:
         return bootstrap(self).change(case_id, action, request)
 
@@ -142,7 +157,7 @@ class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     # ---- monitoring ---------------------------------------------------------------------
 
     def _evaluate(self, day: date, isolation, project_codes: list[str] | None = None) -> list[dict]:
-        return bootstrap(self).overdue(day, isolation)
+        return bootstrap(self).watch(day, isolation)
 
     def _after_sweep(self, outcome: dict, conditions: list[dict], day: date) -> None:
         bootstrap(self).withdraw_raced(outcome, conditions, day)

@@ -3,6 +3,7 @@ complainant masked (the stored hashes never leave)."""
 from __future__ import annotations
 
 from services.complaints.clocks import Clock
+from services.complaints.domain import Order, order_of
 from services.complaints.rules import shown_complainant
 from shared.contract.fields import from_fen
 from shared.internal import ComplaintEventSchema
@@ -10,29 +11,34 @@ from shared.internal import ComplaintEventSchema
 _EVENT = ComplaintEventSchema()
 
 
-def summary(case: dict, clock: Clock | None) -> dict:
-    """One line's worth of a case, for lists."""
+def summary(case: dict, clock: Clock | None, referral: dict | None = None) -> dict:
+    """One line's worth of a case, for lists. ``referral`` is the case's
+    CRIMINAL_REFERRAL_DUE condition as of the day read, if it holds."""
+    order = order_of(case)
     return {
         "case_id": case["_id"], "filed_on": case["filed_on"], "status": case["status"],
         "division": case["division"], "department": case["department"],
         "project_code": case.get("project_code"), "employer_name": case["employer"]["name"],
         "workers_affected": case["workers_affected"],
         "amount_claimed": float(from_fen(case["amount_claimed_fen"])),
-        "referral_suggested": case["referral"]["suggested"],
+        "order_deadline": order.deadline.isoformat() if order else None,
+        "referral_due": referral is not None,
         "clock": clock.as_dict() if clock else None,
     }
 
 
-def case_view(case: dict, clock: Clock | None) -> dict:
+def case_view(case: dict, clock: Clock | None, referral: dict | None = None) -> dict:
     """Everything a desk sees of a case, with its record of changes."""
-    resolution = case.get("resolution")
+    resolution, order = case.get("resolution"), order_of(case)
     return {
-        **summary(case, clock),
+        **summary(case, clock, referral),
         "county": case["county"], "complaint_id": case["complaint_id"], "channel": case["channel"],
         "filed_at": case["filed_at"], "month": case["month"], "resume_status": case.get("resume_status"),
         "project": case.get("project"), "employer": case["employer"], "employer_role": case.get("employer_role"),
         "complainant": shown_complainant(case["complainant"]), "description": case["description"],
-        "referral": case["referral"], "related": case.get("related", []),
+        "order": _order(order) if order else None,
+        "referral": {"due": referral is not None, "reason": referral["details"]["reason"] if referral else None},
+        "related": case.get("related", []),
         "resolution": _resolution(resolution) if resolution else None,
         "history": [_entry(e) for e in case["history"]],
     }
@@ -43,10 +49,19 @@ def _resolution(resolution: dict) -> dict:
             "amount_recovered": float(from_fen(resolution["amount_recovered_fen"]))}
 
 
+def _order(order: Order) -> dict:
+    yuan = lambda fen: float(from_fen(fen)) if fen is not None else None  # noqa: E731
+    return {"ordered_on": order.ordered_on.isoformat(), "by": order.by, "deadline": order.deadline.isoformat(),
+            "amount": yuan(order.amount_fen), "workers": order.workers, "months": order.months,
+            "largest_one_worker": yuan(order.largest_one_worker_fen), "paid_by_deadline": yuan(order.paid_by_deadline_fen),
+            "paid": yuan(order.paid_fen)}
+
+
 def _entry(entry: dict) -> dict:
     details = dict(entry["details"])
-    if "amount_recovered_fen" in details:
-        details["amount_recovered"] = float(from_fen(details.pop("amount_recovered_fen")))
+    for key in [k for k in details if k.endswith("_fen")]:
+        value = details.pop(key)
+        details[key[:-4]] = float(from_fen(value)) if value is not None else None
     return {**entry, "details": details}
 
 

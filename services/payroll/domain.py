@@ -1,8 +1,10 @@
 """Payroll rules: which project-months fall due, and when a missing payroll is an alert.
 
 A month's wages are due on the project's pay day of the next month (default the 15th;
-Regulation on Guaranteeing Payment of Wages to Migrant Workers, Arts 12-15). A project
-under construction during month M owes a payroll sheet (工资支付表) for M; none after the
+Regulation on Guaranteeing Payment of Wages to Migrant Workers, Arts 12-14: at least
+monthly, on the agreed payday). A project under construction during month M owes a
+payroll sheet (工资支付表) for M (prepared by the subcontractor from the month's
+attendance, Art 31; kept at least 3 years, Art 15); none after the
 due date is ``PAYROLL_MISSING``: yellow once the pay day has passed, red from month M+2,
 one colour higher on government- and SOE-funded projects (shared/funding.py).
 """

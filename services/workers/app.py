@@ -26,6 +26,7 @@ from services.workers.domain import (
     project_month_key,
     roster_entry,
 )
+from services.workers.minimum_wage import MinimumFor, MonthlyMinimum
 from services.workers.reconciliation import conditions, month_summary, reconcile_months
 from services.workers.settings import WorkersSettings
 from services.workers.site_rules import attendance_unregistered, no_attendance, silences_broken
@@ -228,15 +229,29 @@ class Workers:
         enrolments: dict[str, list[dict[str, Any]]] = {}
         for enrolment in self.records.enrolled_on(sorted({m["project_code"] for m in months})):
             enrolments.setdefault(enrolment["project_code"], []).append(enrolment)
+        minimum_for = self._minimum_wages(sorted({m["project_code"] for m in months}))
         for start in range(0, len(months), RECONCILE_CHUNK):
             chunk = months[start:start + RECONCILE_CHUNK]
             lines = self.payroll.payroll_lines([m["_id"] for m in chunk])
-            results = isolation.each(chunk, partial(_reconcile_one, attended, lines, enrolments), subject)
+            results = isolation.each(chunk, partial(_reconcile_one, attended, lines, enrolments, minimum_for),
+                                     subject)
             cleared = sorted(fp for r in results for fp in r["cleared"])
             if clear_reason and cleared:
                 self.alerts.clear(SOURCE, cleared, clear_reason)
             self.records.save_findings([(r["key"], r["changes"], r["findings"], r["flagged"])
                                         for r in results if not r["unchanged"]])
+
+    def _minimum_wages(self, project_codes: list[str]) -> MinimumFor:
+        """``(code, month) → MonthlyMinimum``: the county's monthly minimum wage for a
+        project-month (divisions from the registry copy, read once); None for a project the
+        copy does not know."""
+        divisions = {code: p["division"] for code, p in self.registry.get_many(project_codes).items()}
+        minimum, calendar = self.settings.reconciliation.minimum_wage, self.settings.calendar
+
+        def minimum_for(project_code: str, month: str) -> MonthlyMinimum | None:
+            division = divisions.get(project_code)
+            return minimum.for_month(division, month, calendar) if division else None
+        return minimum_for
 
     def payroll_recorded(self, project_code: str, month: str) -> None:
         """A payroll that arrives clears what it pays at once, not at the next sweep. Marking
@@ -251,8 +266,9 @@ class Workers:
 
 
 def _reconcile_one(attended: dict[str, dict[str, Any]], lines: dict[str, dict[str, Any]],
-                   enrolments: dict[str, list[dict[str, Any]]], month: dict[str, Any]) -> list[dict[str, Any]]:
-    return reconcile_months([month], attended, lines, enrolments)
+                   enrolments: dict[str, list[dict[str, Any]]], minimum_for: MinimumFor,
+                   month: dict[str, Any]) -> list[dict[str, Any]]:
+    return reconcile_months([month], attended, lines, enrolments, minimum_for)
 
 
 def subject_in(projects: dict[str, dict[str, Any]]) -> Subject:

@@ -25,15 +25,23 @@ WORKER_UNPAID is one alert per worker-month, not one per project-month listing w
 - the project-level view is HEADCOUNT_MISMATCH (counts, red from 10% unpaid, P1 for a
   group), so a desk that wants one line per project has it without losing the cases.
 The fingerprint names the worker by a short keyed-hash reference, never by ID number.
+
+BELOW_MINIMUM_WAGE (orange) is judged here too: it is the one rule that needs both a
+worker's attendance (did they work most of the month's working days?) and their payroll
+line (what were they paid?), and this is where the two meet. A paid line below the
+county's monthly minimum wage, for a worker who clocked in on most working days
+(``minimum_wage.py``), is one alert per worker-month, like WORKER_UNPAID.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from services.workers.domain import enrolled_during
+from services.workers.minimum_wage import MinimumFor, MinimumWage, MonthlyMinimum
 from shared.calendar import Month
 from shared.contract.alerts import (
+    BELOW_MINIMUM_WAGE,
     HEADCOUNT_MISMATCH,
     ORANGE,
     PAYEE_NOT_ENROLLED,
@@ -49,7 +57,7 @@ from shared.funding import PublicFunding
 from shared.internal import project_condition
 from shared.pii import mask_name
 
-RECONCILED_TYPES = (WORKER_UNPAID, WAGES_SHORT, HEADCOUNT_MISMATCH, PAYEE_NOT_ENROLLED)
+RECONCILED_TYPES = (WORKER_UNPAID, WAGES_SHORT, HEADCOUNT_MISMATCH, PAYEE_NOT_ENROLLED, BELOW_MINIMUM_WAGE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class ReconciliationRules:
     short_red_from_month_offset: int = 2  # WAGES_SHORT red from the 1st of month M + this
     recheck_months: int = 1               # recent months recomputed on every sweep anyway
     public_funding: PublicFunding = PublicFunding()  # arrears one colour higher on public projects
+    minimum_wage: MinimumWage = field(default_factory=MinimumWage)   # BELOW_MINIMUM_WAGE; none configured: off
 
     @classmethod
     def from_config(cls, config: dict) -> ReconciliationRules:
@@ -67,7 +76,8 @@ class ReconciliationRules:
                    group_arrears_workers=int(rules.get("group_arrears_workers", 10)),
                    short_red_from_month_offset=int(rules.get("short_red_from_month_offset", 2)),
                    recheck_months=int(rules.get("recheck_months", 1)),
-                   public_funding=PublicFunding.from_config(config))
+                   public_funding=PublicFunding.from_config(config),
+                   minimum_wage=MinimumWage.from_config(config))
 
 
 def worker_ref(worker: str) -> str:
@@ -76,12 +86,15 @@ def worker_ref(worker: str) -> str:
     return worker[:12]
 
 
-def findings(attended: dict[str, dict], lines: dict[str, dict] | None, enrolled: dict[str, str]) -> dict:
+def findings(attended: dict[str, dict], lines: dict[str, dict] | None, enrolled: dict[str, str],
+             minimum: MonthlyMinimum | None = None) -> dict:
     """Compare one project-month.
 
-    ``attended``: worker → {id_masked, days}; ``lines``: worker → {id_masked,
-    amount_due_fen, amount_paid_fen}, None when no payroll was recorded; ``enrolled``:
-    worker → masked name, for everyone enrolled at any time in the month.
+    ``attended``: worker → {id_masked, days, dates?} (``dates``: the days clocked in on);
+    ``lines``: worker → {id_masked, amount_due_fen, amount_paid_fen}, None when no payroll
+    was recorded; ``enrolled``: worker → masked name, for everyone enrolled at any time in
+    the month; ``minimum``: the county's monthly minimum wage for the month, None when not
+    judged.
     """
     lines = lines or {}
     paid = {w for w, line in lines.items() if line["amount_paid_fen"] > 0}
@@ -93,12 +106,32 @@ def findings(attended: dict[str, dict], lines: dict[str, dict] | None, enrolled:
     strangers = [{"worker_ref": worker_ref(w), "id_masked": line["id_masked"]}
                  for w, line in lines.items() if w not in enrolled]
     by_id = lambda rows: sorted(rows, key=lambda r: (r["id_masked"], r["worker_ref"]))  # noqa: E731
-    return {"attended": len(attended), "paid": len(paid), "has_payroll": bool(lines),
-            "unpaid": by_id(unpaid), "short": by_id(short), "not_enrolled": by_id(strangers)}
+    found = {"attended": len(attended), "paid": len(paid), "has_payroll": bool(lines),
+             "unpaid": by_id(unpaid), "short": by_id(short), "not_enrolled": by_id(strangers)}
+    if minimum is not None:
+        found["below_minimum"] = by_id(below_minimum(attended, lines, minimum))
+    return found
+
+
+def below_minimum(attended: dict[str, dict], lines: dict[str, dict], minimum: MonthlyMinimum) -> list[dict]:
+    """Paid lines below the monthly minimum wage of workers who clocked in on most of the
+    month's working days (an unpaid worker is WORKER_UNPAID's, not this rule's)."""
+    rows = []
+    for worker, line in lines.items():
+        paid = line["amount_paid_fen"]
+        if worker not in attended or not 0 < paid < minimum.minimum_fen:
+            continue
+        worked = minimum.applies_to(attended[worker].get("dates") or ())
+        if worked is not None:
+            rows.append({"worker_ref": worker_ref(worker), "id_masked": line["id_masked"], "amount_paid_fen": paid,
+                         "minimum_fen": minimum.minimum_fen, "county_class": minimum.county_class,
+                         "working_days_attended": worked, "working_days": len(minimum.working_days)})
+    return rows
 
 
 def has_discrepancy(found: dict) -> bool:
-    return bool(found["unpaid"] or found["short"] or found["not_enrolled"] or found["paid"] < found["attended"])
+    return bool(found["unpaid"] or found["short"] or found["not_enrolled"] or found["paid"] < found["attended"]
+                or found.get("below_minimum"))
 
 
 def fingerprints_of(project_code: str, month: str, found: dict) -> set[str]:
@@ -109,6 +142,8 @@ def fingerprints_of(project_code: str, month: str, found: dict) -> set[str]:
         prints.add(fingerprint(HEADCOUNT_MISMATCH, project_code, month))
     if found["not_enrolled"]:
         prints.add(fingerprint(PAYEE_NOT_ENROLLED, project_code, month))
+    prints |= {fingerprint(BELOW_MINIMUM_WAGE, project_code, month, b["worker_ref"])
+               for b in found.get("below_minimum", ())}
     return prints
 
 
@@ -122,7 +157,8 @@ def conditions(project: dict, month: str, found: dict, as_of: date, rules: Recon
     return [*(_unpaid(project, month, u, found, context) for u in found["unpaid"]),
             *(_short(project, month, s, as_of, rules, context) for s in found["short"]),
             *_headcount(project, month, found, rules, context),
-            *_strangers(project, month, found, context)]
+            *_strangers(project, month, found, context),
+            *(_below_minimum(project, month, b, rules, context) for b in found.get("below_minimum", ()))]
 
 
 def _unpaid(project, month, unpaid, found, context) -> dict:
@@ -145,6 +181,19 @@ def _short(project, month, short, as_of, rules, context) -> dict:
                              fingerprint(WAGES_SHORT, project["project_code"], month, short["worker_ref"]),
                              colour, summary, month=month,
                              details={**context, **short, "shortfall_fen": short["amount_due_fen"] - short["amount_paid_fen"]})
+
+
+def _below_minimum(project, month, row, rules, context) -> dict:
+    paid, minimum = from_fen(row["amount_paid_fen"]), from_fen(row["minimum_fen"])
+    summary = (f"低于最低工资 Worker {row['id_masked']} clocked in on {row['working_days_attended']} of "
+               f"{row['working_days']} working days in {month} on project {project['project_code']} "
+               f"({project['name']}) and was paid {paid:,.2f} yuan, below the monthly minimum wage of "
+               f"{minimum:,.2f} (class {row['county_class']} county).")
+    return project_condition(project, BELOW_MINIMUM_WAGE,
+                             fingerprint(BELOW_MINIMUM_WAGE, project["project_code"], month, row["worker_ref"]),
+                             ORANGE, summary, month=month,
+                             details={**context, **row, "shortfall_fen": row["minimum_fen"] - row["amount_paid_fen"],
+                                      "source": rules.minimum_wage.source})
 
 
 def _headcount(project, month, found, rules, context) -> list[dict]:
@@ -177,15 +226,17 @@ def enrolled_names(enrolments: list[dict], month: str) -> dict[str, str]:
 
 
 def reconcile_months(months: list[dict], attended: dict[str, dict], lines: dict[str, dict],
-                     enrolments: dict[str, list[dict]]) -> list[dict]:
+                     enrolments: dict[str, list[dict]], minimum_for: MinimumFor = lambda code, month: None) -> list[dict]:
     """Fresh findings for project-months (``{_id, project_code, month, changes,
     findings?, stale?}``): each result says what to store, which fingerprints its new
     findings no longer stand for (data that cleared them), and whether storing is needed
-    at all (``unchanged``: not marked and found as stored)."""
+    at all (``unchanged``: not marked and found as stored). ``minimum_for(code, month)``
+    is the project-month's MonthlyMinimum, or None."""
     results = []
     for month in months:
         key, code = month["_id"], month["project_code"]
-        found = findings(attended.get(key, {}), lines.get(key), enrolled_names(enrolments.get(code, []), month["month"]))
+        found = findings(attended.get(key, {}), lines.get(key), enrolled_names(enrolments.get(code, []), month["month"]),
+                         minimum_for(code, month["month"]))
         before = fingerprints_of(code, month["month"], month["findings"]) if month.get("findings") else set()
         results.append({"key": key, "changes": month["changes"], "findings": found,
                         "flagged": has_discrepancy(found),

@@ -150,12 +150,13 @@ class WorkersRepository:
         return list(cursor)
 
     def attended(self, keys: list[str]) -> dict[str, dict[str, dict]]:
-        """Who attended each project-month and on how many distinct days, in one query."""
+        """Who attended each project-month, on how many distinct days and which, in one query."""
         found: dict[str, dict[str, dict]] = {key: {} for key in keys}
         cursor = self.attendance.find({"project_month": {"$in": list(keys)}},
                                       {"project_month": 1, "worker": 1, "id_masked": 1, "days": 1})
         for doc in cursor:
-            found[doc["project_month"]][doc["worker"]] = {"id_masked": doc["id_masked"], "days": len(doc["days"])}
+            found[doc["project_month"]][doc["worker"]] = {"id_masked": doc["id_masked"], "days": len(doc["days"]),
+                                                          "dates": sorted(doc["days"])}
         return found
 
     def last_days(self, project_codes: list[str] | None = None) -> dict[str, date]:

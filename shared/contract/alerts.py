@@ -35,6 +35,12 @@ COMPLAINT_OVERDUE = "COMPLAINT_OVERDUE"
 # Raised from complaints as well (more are welcome, the contract says).
 GROUP_ARREARS = "GROUP_ARREARS"        # 群体性欠薪: many workers on one project and month (p1)
 REPEAT_DEFAULTER = "REPEAT_DEFAULTER"  # the same employer named in several complaints within days
+# Contract 1.1: an order to pay (责令支付) on a complaint case went unheeded past its deadline
+# and the amounts meet the provincial threshold of 拒不支付劳动报酬罪: refer to the police.
+CRIMINAL_REFERRAL_DUE = "CRIMINAL_REFERRAL_DUE"
+# Contract 1.1: a payroll line below the county's monthly minimum wage for a worker who
+# clocked in on most of the month's working days.
+BELOW_MINIMUM_WAGE = "BELOW_MINIMUM_WAGE"
 
 
 # More types this platform raises (real-name records, attendance against payroll).

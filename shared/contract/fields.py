@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 
 from marshmallow import ValidationError, fields, validate
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 from shared.calendar import Month
 from shared.contract.window import EARLIEST, MAX_COUNT, MAX_YUAN, PAST, PLAN, YEARS_AHEAD, current_window, text_problem
-from shared.divisions import validate_division
+from shared.divisions import name_of, validate_division
 from shared.pii import normalise_id_number
 
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
@@ -42,7 +42,6 @@ _ID_MESSAGES: dict[type[Exception], str] = {
     InvalidLength: "Must be 18 characters.",
     InvalidFormat: "Must be 17 digits followed by a digit or X.",
     InvalidChecksum: "Invalid check digit.",
-    InvalidComponent: "Invalid birth date or address code.",
     StdnumError: "Not a valid resident identity number.",
 }
 _USCC_MESSAGES: dict[type[Exception], str] = {
@@ -57,10 +56,36 @@ _USCC_MESSAGES: dict[type[Exception], str] = {
 def resident_id_problem(number: str) -> str | None:
     """Why an 18-character resident ID number (GB 11643) is invalid, or None.
 
-    Cached: attendance repeats the same workers all day, and the birthplace look-up in
-    python-stdnum costs tens of microseconds.
+    Valid when its check digit, its birth date and its address code are, and the address
+    code is valid when it *ever* existed in GB/T 2260 (contract 1.1, "Clarification"). The
+    address is that of the county where the number was first issued, which may have been
+    created or re-coded after the holder was born: 430102 (芙蓉区, coded in 1983) is a real
+    worker's code whatever their birth year. python-stdnum's ``ric.validate`` refuses such
+    numbers (``get_birth_place`` wants the code in force in the birth year), so only its
+    check digit and birth date are used here, and its own GB/T 2260 table (``cn/loc``,
+    every code with the years it was in force) answers "did this code ever exist".
+
+    Cached: attendance repeats the same workers all day.
     """
-    return _stdnum_problem(ric.validate, number, _ID_MESSAGES)
+    if len(number) != 18:
+        return _ID_MESSAGES[InvalidLength]
+    if not number[:17].isdigit() or not number[:17].isascii() or number[17] not in "0123456789X":
+        return _ID_MESSAGES[InvalidFormat]
+    if number[-1] != ric.calc_check_digit(number):
+        return _ID_MESSAGES[InvalidChecksum]
+    try:
+        ric.get_birth_date(number)
+    except StdnumError:
+        return "Invalid birth date."
+    if not address_code_ever_existed(number[:6]):
+        return "Unknown address code: no such code was ever in GB/T 2260."
+    return None
+
+
+def address_code_ever_existed(code: str) -> bool:
+    """True when GB/T 2260 ever had this six-digit code, whenever it was created or
+    abolished (python-stdnum's table keeps every code with its years in force)."""
+    return name_of(code) is not None
 
 
 @lru_cache(maxsize=50_000)
@@ -70,10 +95,12 @@ def credit_code_problem(code: str) -> str | None:
 
 
 class ResidentIdNumber(fields.Field[str]):
-    """身份证号: 18 characters with a valid GB 11643 check digit; normalised to upper case."""
+    """身份证号: 18 characters with a valid GB 11643 check digit, a real birth date and an
+    address code that ever existed (GB/T 2260); normalised to upper case."""
 
     json_schema = {"type": "string", "pattern": "^[0-9]{17}[0-9Xx]$",
-                   "description": "Resident identity number (GB 11643) with a valid check digit."}
+                   "description": ("Resident identity number (GB 11643): a valid check digit, a real birth date "
+                                   "and an address code that ever existed in GB/T 2260, whatever the birth year.")}
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         number = normalise_id_number(_require_str(value))

@@ -32,6 +32,7 @@ from shared.contract.messages import MAX_BATCH_RECORDS
 from shared.divisions import current_counties, name_of
 from testkit.province import builders as build
 from testkit.province.spec import (
+    BELOW_MINIMUM_WAGE,
     DEPOSIT_SHORT,
     LABOUR_COST_SHORT,
     MONTHS_OWED,
@@ -56,6 +57,7 @@ SECTORS = (("housing", 30, "安置房"), ("municipal", 20, "市政道路"), ("wa
 FUNDING = (("government", 35), ("soe", 25), ("private", 40))
 DEPOSIT_RATE = 0.02      # deploy/config.yml RULES.deposit_missing.rate
 LABOUR_COST_COVER = 2.5  # labour cost credited each month, as a multiple of the month's payroll
+BELOW_MINIMUM_PAY = 1500  # yuan: a month's pay under the lowest class of RULES.minimum_wage (1,550)
 PAID_ON_DAY = 10         # payroll paid out on this day of the next month (due on the 15th)
 BANKS = ("长沙银行", "湖南农信", "中国建设银行湖南省分行", "中国工商银行湖南省分行")
 RoutingFn = Callable[..., list]
@@ -309,6 +311,8 @@ class Province:
             if latest and p.violation == WORKER_UNPAID and i == workers - 1:
                 continue
             due = p.wage_of(i)
+            if latest and p.violation == BELOW_MINIMUM_WAGE and i == 0:
+                due = BELOW_MINIMUM_PAY   # agreed and paid, and below the minimum wage of every county class
             paid = due - 1500 if latest and p.violation == WAGES_SHORT and i == 0 else due
             lines.append(build.payroll_line(build.resident_number(p.worker(self.spec, i)), due, paid))
         if latest and p.violation == PAYEE_NOT_ENROLLED:

@@ -115,3 +115,48 @@ def test_the_commands_say_so_when_the_platform_is_not_running(config):
     result = wagewatch(config, "complaints", "list")
     assert result.returncode == 1
     assert "the complaints service is not running on this broker" in result.stderr
+
+
+def first_of_type(listener, alert_type, timeout=30.0):
+    for count in range(1, 50):
+        found = [m for m in listener.wait_for(count, timeout=timeout) if m["body"]["type"] == alert_type]
+        if found:
+            return found[0]
+    raise AssertionError(f"no {alert_type} on the desk")
+
+
+def test_an_order_to_pay_left_unpaid_past_its_deadline_raises_the_referral_to_hrss(platform, county, listen, config):
+    """Contract 1.1: CRIMINAL_REFERRAL_DUE, red, to hrss, once an order to pay recorded on the
+    case (责令支付) passed its deadline unpaid at the provincial threshold; never at filing."""
+    hrss = listen("alerts", department="hrss", division=COUNTY)
+    water = listen("alerts", department="water", division=COUNTY)
+    receipts = listen("receipts", COUNTY)
+    publish_and_confirm(county, receipts, message("project.upsert", project(sector="water")),
+                        message("complaint.filed", complaint(workers_affected=12, amount_claimed=90_000)))
+    filed = first_of_type(hrss, "COMPLAINT_FILED")
+    assert filed["routing_key"] == f"alert.hrss.{COUNTY}.orange", "a claim alone is never red"
+
+    assert wagewatch(config, "complaints", "accept", CASE, "--on", "2026-10-09").returncode == 0
+    ordered = wagewatch(config, "complaints", "order", CASE, "--on", "2026-10-12", "--deadline", "2026-10-22",
+                        "--amount", "48000", "--workers", "12", "--months", "2")
+    assert ordered.returncode == 0, ordered.stderr
+    paid = wagewatch(config, "complaints", "paid", CASE, "--on", "2026-10-20", "--paid", "8000")
+    assert paid.returncode == 0, paid.stderr                              # 40,000 still unpaid: at the threshold
+
+    # Recorded today, long after the deadline: the change itself shows the referral due.
+    referral = first_of_type(hrss, "CRIMINAL_REFERRAL_DUE")
+    assert referral["routing_key"] == f"alert.hrss.{COUNTY}.red"
+    outcomes = {o["source"]: o for o in run_sweep(config, "2026-10-22")}     # the deadline day: not yet due
+    assert "CRIMINAL_REFERRAL_DUE" in [a["type"] for a in outcomes["complaints"]["resolved"]]
+    outcomes = {o["source"]: o for o in run_sweep(config, "2026-10-23")}
+    assert "CRIMINAL_REFERRAL_DUE" in [a["type"] for a in outcomes["complaints"]["raised"]]
+    referrals = [m for m in hrss.drain(1.0) if m["body"]["type"] == "CRIMINAL_REFERRAL_DUE"]
+    assert [m["body"]["status"] for m in referrals][-2:] == ["resolved", "firing"]
+    body = referrals[-1]["body"]
+    assert AlertSchema().validate(body) == {}
+    assert (body["details"]["unpaid_at_deadline"], body["details"]["order"]["deadline"]) == (40000, "2026-10-22")
+    assert PHONE not in json.dumps(body, ensure_ascii=False)
+    assert "CRIMINAL_REFERRAL_DUE" not in [m["body"]["type"] for m in water.drain(0.5)]
+
+    shown = wagewatch(config, "complaints", "show", CASE, "--as-of", "2026-10-23")
+    assert "referral    DUE: 12 workers, 40,000.00 yuan unpaid" in shown.stdout, shown.stdout

@@ -243,11 +243,25 @@ class TestClocksAndRisks:
         cleared = [b for b in bodies(desks["hrss"], 8) if b["type"] == "REPEAT_DEFAULTER"]
         assert [r["status"] for r in cleared] == ["firing", "resolved"]
 
-    def test_a_claim_above_the_criminal_threshold_is_flagged_for_referral(self, services, desks):
-        file(services, complaint(workers_affected=1, amount_claimed=6500))
-        case = call(services, "get_case", CASE)
-        assert case["referral"]["suggested"] and case["referral_suggested"]
-        assert bodies(desks["hrss"], 1)[0]["severity"] == "red"
+    def test_a_claim_alone_is_never_red_and_an_unheeded_order_to_pay_is_referred(self, services, desks):
+        file(services, complaint(workers_affected=1, amount_claimed=6500))          # filed 30 Sep
+        [filed] = bodies(desks["hrss"], 1)
+        assert (filed["type"], filed["severity"]) == ("COMPLAINT_FILED", "orange")
+        call(services, "accept", CASE, by="王", on="2026-10-09")
+        case = call(services, "order_payment", CASE, by="王", on="2026-10-12", deadline="2026-10-22", amount=6500,
+                    workers=1, months=3)
+        assert (case["order"]["deadline"], case["referral"]["due"]) == ("2026-10-22", True)   # as of today
+        [referral] = [b for b in bodies(desks["hrss"], 2) if b["type"] == "CRIMINAL_REFERRAL_DUE"]
+        assert (referral["severity"], referral["status"], referral["department"]) == ("red", "firing", "hrss")
+        water = [m["body"]["type"] for m in desks["water"].drain(0.5)]
+        assert "COMPLAINT_FILED" in water and "CRIMINAL_REFERRAL_DUE" not in water, "hrss alone is told"
+        outcome = call(services, "sweep", "2026-10-22")                         # the deadline day: not yet
+        assert [a["type"] for a in outcome["resolved"]] == ["CRIMINAL_REFERRAL_DUE"]
+        outcome = call(services, "sweep", "2026-10-23")
+        assert [(a["type"], a["severity"]) for a in outcome["raised"]] == [("CRIMINAL_REFERRAL_DUE", "red")]
+        call(services, "resolve", CASE, by="王", outcome="referred_to_police", amount_recovered=0, workers_paid=0)
+        statuses = [b["status"] for b in bodies(desks["hrss"], 5) if b["type"] == "CRIMINAL_REFERRAL_DUE"]
+        assert statuses == ["firing", "resolved", "firing", "resolved"]
 
 
 def test_a_followup_the_alerts_service_missed_is_relayed_later(runner_factory, container_factory, config, desks):

@@ -238,7 +238,8 @@ def test_attendance_rolls_up_per_worker_month_and_a_replay_adds_nothing(database
     assert [(r["worker"], sorted(r["days"])) for r in workers.attendance_of("P1", "2026-10")] == \
         [("w1", ["2026-10-01", "2026-10-02", "2026-10-03"]), ("w2", ["2026-10-02"])]
     assert workers.attended(["P1:2026-10", "P1:2026-11"]) == {
-        "P1:2026-10": {"w1": {"id_masked": "m1", "days": 3}, "w2": {"id_masked": "m2", "days": 1}},
+        "P1:2026-10": {"w1": {"id_masked": "m1", "days": 3, "dates": ["2026-10-01", "2026-10-02", "2026-10-03"]},
+                       "w2": {"id_masked": "m2", "days": 1, "dates": ["2026-10-02"]}},
         "P1:2026-11": {}}
     assert workers.last_days() == {"P1": date(2026, 10, 3)}
     assert workers.last_days(["P2"]) == {}

@@ -19,12 +19,11 @@ def submission(payload: dict | None = None, county: str = COUNTY,
             "received_at": received_at, "payload": ComplaintSchema().load(payload or complaint())}
 
 
-def a_case(*, county: str = COUNTY, project: dict | None = None, referral: str | None = None,
-           without: tuple[str, ...] = (), **overrides) -> dict:
+def a_case(*, county: str = COUNTY, project: dict | None = None, without: tuple[str, ...] = (),
+           **overrides) -> dict:
     """A case as intake opens it; ``without`` leaves optional fields out of the complaint."""
     payload = {k: v for k, v in complaint(**overrides).items() if k not in without}
-    return new_case(submission(payload, county), project, pii_key=UNIT_PII_KEY,
-                    referral=referral)
+    return new_case(submission(payload, county), project, pii_key=UNIT_PII_KEY)
 
 
 def change(case: dict, action: str, on: date, by: str = "desk-a", today: date | None = None, **params) -> dict:

@@ -10,8 +10,16 @@ import jsonschema
 import pytest
 
 from services.accounts.domain import AccountRules, Facts, evaluate
+from services.complaints import domain
 from services.complaints.clocks import clock_at
-from services.complaints.rules import ComplaintRules, filed_condition, group_arrears, overdue_condition, repeat_defaulter
+from services.complaints.rules import (
+    ComplaintRules,
+    filed_condition,
+    group_arrears,
+    overdue_condition,
+    referral_condition,
+    repeat_defaulter,
+)
 from services.payroll.domain import PayrollRules, payroll_missing
 from services.workers.reconciliation import ReconciliationRules, conditions, findings
 from services.workers.site_rules import SiteRules, attendance_unregistered, no_attendance
@@ -21,7 +29,7 @@ from shared.sweeps import Isolation, fold_flood
 from shared.workdays import WorkingCalendar
 from testkit.synthetic import credit_code
 from tests.factories import COUNTY
-from tests.unit.complaint_cases import a_case
+from tests.unit.complaint_cases import a_case, run
 from wagewatch.config import load_config
 
 AS_OF = date(2026, 11, 20)   # October's wages, labour cost and payroll fell due on 15 November
@@ -35,11 +43,17 @@ def payroll_conditions() -> list[dict]:
 
 
 def wage_conditions() -> list[dict]:
-    attended = {w: {"id_masked": f"430***********{w[-4:]}", "days": 20} for w in ("w-0001", "w-0002", "w-0003")}
+    attended = {w: {"id_masked": f"430***********{w[-4:]}", "days": 20}
+                for w in ("w-0001", "w-0002", "w-0003", "w-0004")}
     lines = {"w-0002": {"id_masked": "430***********0002", "amount_due_fen": 720000, "amount_paid_fen": 500000},
              "w-0009": {"id_masked": "430***********0009", "amount_due_fen": 720000, "amount_paid_fen": 720000}}
-    found = findings(attended, lines, {w: "李**" for w in attended})
-    return conditions(PROJECT, "2026-10", found, AS_OF, ReconciliationRules())
+    rules = ReconciliationRules.from_config(load_config())
+    october = rules.minimum_wage.for_month(COUNTY, "2026-10", WorkingCalendar())
+    for worker in attended.values():
+        worker["dates"] = sorted(october.working_days)
+    lines["w-0004"] = {"id_masked": "430***********0004", "amount_due_fen": 150000, "amount_paid_fen": 150000}
+    found = findings(attended, lines, {w: "李**" for w in attended}, october)
+    return conditions(PROJECT, "2026-10", found, AS_OF, rules)
 
 
 def site_conditions() -> list[dict]:
@@ -69,8 +83,17 @@ def complaint_conditions() -> list[dict]:
     employer = {"name": "某建筑劳务有限公司", "uscc": credit_code(COUNTY, 77)}
     repeated = [a_case(complaint_id=f"E-{n}", filed_at=f"2026-09-{n:02d}T09:00:00+08:00", employer=employer)
                 for n in (1, 8, 15)]
+    ordered = run(case, (domain.ACCEPT, date(2026, 10, 8), {}),
+                  (domain.ORDER, date(2026, 10, 9), {"deadline": "2026-10-19", "amount": 48000, "workers": 12,
+                                                     "months": 3}),
+                  (domain.PAY, date(2026, 10, 19), {"amount_paid": 1000}))
+    referred = [referral_condition(ordered, date(2026, 10, 20), rules),
+                referral_condition(run(ordered, (domain.ORDER, date(2026, 10, 21), {
+                    "deadline": "2026-10-23", "amount": 7000, "workers": 2, "months": 4,
+                    "largest_one_worker": 6500})), date(2026, 10, 24), rules)]
+    assert all(referred)
     return [filed_condition(case, clock), filed_condition(case, None), overdue_condition(case, clock, rules),
-            group_arrears(case, [case], rules), repeat_defaulter(repeated, rules)]
+            group_arrears(case, [case], rules), repeat_defaulter(repeated, rules), *referred]
 
 
 def sweep_conditions() -> list[dict]:

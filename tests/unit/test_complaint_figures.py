@@ -17,7 +17,7 @@ def seeded_cases() -> dict[str, dict]:
     cases = {}
     for county, complaint_id, filed, steps in SEEDED:
         case = new_case(submission(seeded_complaint(county, complaint_id, filed), county),
-                        None, pii_key=UNIT_PII_KEY, referral=None)
+                        None, pii_key=UNIT_PII_KEY)
         cases[complaint_id] = run(case, *steps)
     return cases
 

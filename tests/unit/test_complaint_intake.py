@@ -1,12 +1,9 @@
 """A complaint as it arrives: the case it opens, first contact, and the complainant masked."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from services.complaints.intake import employer_role, intake_problems, scrub
-from services.complaints.rules import ReferralThreshold
 from shared.pii import keyed_hash
 from testkit.synthetic import credit_code
 from tests.factories import COUNTY, OTHER_COUNTY, complaint, worker_id
@@ -79,13 +76,4 @@ PROJECT = {"general_contractor": {"name": "湖南水电建设集团有限公司"
 ])
 def test_the_employer_is_linked_to_its_part_in_the_project(employer, project, role):
     assert employer_role(employer, project) == role
-
-
-@pytest.mark.parametrize("workers, amount, referred", [
-    (1, "6000", True), (1, "5999.99", False), (10, "40000", True), (10, "39999", False),
-    (5, "30000", True),          # an average of 6,000: at least one worker is owed that much
-    (12, "48000", True), (3, "15600", False),
-])
-def test_a_claim_at_the_criminal_threshold_is_flagged_for_referral(workers, amount, referred):
-    assert (ReferralThreshold().reason(workers, Decimal(amount)) is not None) is referred
 

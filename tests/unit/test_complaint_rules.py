@@ -52,9 +52,11 @@ def test_a_filed_complaint_goes_to_hrss_and_the_water_desk_with_the_complainant_
     assert "accept or refuse by 2026-10-13" in condition["summary"]
 
 
-def test_a_complaint_at_the_criminal_threshold_is_filed_red():
-    case = a_case(referral="above the threshold")
-    assert filed_condition(case, None)["severity"] == "red"
+@pytest.mark.parametrize("workers, amount", [(1, 6000), (1, 250_000), (40, 900_000)])
+def test_a_complaint_is_filed_orange_whatever_it_claims(workers, amount):
+    """A claim is not an offence: nothing is red at filing for the amount alone."""
+    condition = filed_condition(a_case(workers_affected=workers, amount_claimed=amount), None)
+    assert condition["severity"] == "orange" and "referral" not in condition["details"]
 
 
 @pytest.mark.parametrize("as_of, expected", [
@@ -164,4 +166,4 @@ def test_a_transferred_case_drops_the_alerts_of_the_desk_it_left_and_a_closed_on
     assert f"COMPLAINT_FILED:{COUNTY}/TS-2026-0001:{OTHER_COUNTY}" not in stale
     assert f"COMPLAINT_OVERDUE:{COUNTY}/TS-2026-0001:acceptance:{OTHER_COUNTY}" not in stale
     refused = change(moved, domain.REFUSE, date(2026, 10, 9), reason="x")
-    assert len(stale_fingerprints(refused, None)) == 6, "filed and both clocks, at both desks"
+    assert len(stale_fingerprints(refused, None)) == 8, "filed, both clocks and the referral, at both desks"

@@ -15,6 +15,7 @@ from shared.contract.alerts import COMPLAINT_FILED
 from shared.internal import COMPLAINT_ACCEPTED, COMPLAINT_RECEIVED
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from tests.factories import COUNTY, project_facts
+from tests.factories import complaint as complaint_payload
 from tests.unit.complaint_cases import submission
 from tests.unit.fakes import FakeAlerts, FakeEvents, FakeProjectSource, FixedClock
 
@@ -73,3 +74,32 @@ def test_a_bad_question_is_refused_naming_its_field(desk, call, field):
     with pytest.raises(InvalidChange) as refused:
         call(desk.app)
     assert field in refused.value.errors
+
+
+def test_an_unheeded_order_to_pay_is_raised_by_the_sweep_and_withdrawn_if_the_case_was_resolved_meanwhile(desk):
+    from datetime import date
+
+    from shared.sweeps import Isolation
+
+    desk.app.file(submission(complaint_payload(workers_affected=12, amount_claimed=48_000)))
+    desk.clock.advance(days=12)                                          # 12 October
+    desk.app.change(CASE, domain.ACCEPT, {"by": "desk-a", "on": "2026-10-09"})
+    view = desk.app.change(CASE, domain.ORDER, {"by": "desk-a", "deadline": "2026-10-22", "amount": 48_000,
+                                                "workers": 12, "months": 1})
+    assert (view["order"]["deadline"], view["referral"]["due"]) == ("2026-10-22", False)
+    assert "CRIMINAL_REFERRAL_DUE" not in [c["type"] for c in desk.alerts.reported], "not due at the order"
+
+    def sweep(day):
+        return [c for c in desk.app.watch(day, Isolation("complaints")) if c["type"] == "CRIMINAL_REFERRAL_DUE"]
+    assert sweep(date(2026, 10, 22)) == []
+    [due] = sweep(date(2026, 10, 23))
+    assert (due["severity"], due["details"]["unpaid_at_deadline"]) == ("red", 48_000)
+
+    desk.clock.advance(days=12)                                          # 24 October: the desk refers it
+    desk.app.change(CASE, domain.RESOLVE, {"by": "desk-a", "outcome": "referred_to_police",
+                                           "amount_recovered": 0, "workers_paid": 0})
+    assert due["fingerprint"] in desk.alerts.cleared_fingerprints(), "the change clears it at once"
+    before = len(desk.alerts.cleared)
+    desk.app.withdraw_raced({"raised": [{"fingerprint": due["fingerprint"]}]}, [due], date(2026, 10, 24))
+    assert desk.alerts.cleared[before:] == [([due["fingerprint"]], "the case changed while the sweep ran")]
+    assert sweep(date(2026, 10, 26)) == []

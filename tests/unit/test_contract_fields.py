@@ -43,8 +43,11 @@ def with_check_digit(body: str) -> str:
     (VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1"), "Invalid check digit."),
     (VALID_ID[:17], "Must be 18 characters."),
     ("43010219780801A012", "Must be 17 digits followed by a digit or X."),
-    (with_check_digit("43012119781301012"), "Invalid birth date or address code."),   # month 13
-    (with_check_digit("99999919780801012"), "Invalid birth date or address code."),   # no such place
+    (with_check_digit("43012119781301012"), "Invalid birth date."),   # month 13
+    (with_check_digit("43012119780230012"), "Invalid birth date."),   # 30 February
+    (with_check_digit("99999919780801012"), "Unknown address code: no such code was ever in GB/T 2260."),
+    (with_check_digit("43019919780801012"), "Unknown address code: no such code was ever in GB/T 2260."),
+    ("４３０１０２１９７８０８０１０１２３", "Must be 17 digits followed by a digit or X."),   # full-width digits
     (430102197808010120, "Not a valid string."),
 ])
 def test_resident_id_numbers_are_refused_with_the_reason(value, message):

@@ -101,6 +101,7 @@ def test_every_violation_plants_each_kind_once_and_a_healthy_province_expects_no
     ("no_wage_officer", {"SITE_OBLIGATION_MISSING": 1}),
     ("no_attendance", {"NO_ATTENDANCE": 1}),
     ("unregistered_clock_in", {"ATTENDANCE_UNREGISTERED": 1}),
+    ("below_minimum_wage", {"BELOW_MINIMUM_WAGE": 1}),
     (None, {}),
 ])
 def test_each_violation_expects_its_alert_types(violation, types):

@@ -14,6 +14,8 @@ const LABELS = {
     REPEAT_DEFAULTER: "多次被投诉欠薪", LABOUR_COST_SHORT: "人工费用拨付不足",
     PAYMENT_GUARANTEE_MISSING: "未提供工程款支付担保", NO_CONSTRUCTION_PERMIT: "未取得施工许可证（未批先建）",
     SITE_OBLIGATION_MISSING: "未配备劳资专管员或未设维权告示牌", RULE_FAILED: "规则无法评估",
+    REPEAT_DEFAULTER: "多次被投诉欠薪", CRIMINAL_REFERRAL_DUE: "逾期不支付，应移送公安",
+    BELOW_MINIMUM_WAGE: "低于最低工资标准",
   },
   system: {
     workers_enrolled: "实名制登记", dedicated_account: "农民工工资专用账户", wage_deposit: "工资保证金",
