@@ -51,12 +51,13 @@ from services.projects.domain import project_record
 from services.projects.repository import ProjectRepository
 from services.projects.service import ProjectsService
 from services.projects.views import facts
-from services.workers.app import Submission, Workers
+from services.workers.app import Workers
 from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService, bootstrap
 from services.workers.settings import WorkersSettings
 from shared import embedded_store
 from shared.contract.envelope import version_text
+from shared.internal import Submission
 from shared.nameko.registry import LocalRegistry
 from shared.pii import normalise_id_number
 from shared.registry import LocalProjectRegistry, RegistryRepository, as_sent
@@ -302,7 +303,7 @@ class _Workers(_Seeder):
             self.paid_months.append((env["payload"]["project_code"], env["payload"]["month"]))
         elif env["type"] in self.types:
             store = self.app.enrol if env["type"] == "worker.enrol" else self.app.record_exits
-            answer = store(Submission.of(_read(env)))
+            answer = store(Submission.load(_read(env)))
             if answer["rejected"]:
                 raise ValueError(f"{env['message_id']}: refused: {answer}")
             self.stored += 1
@@ -320,7 +321,9 @@ class _Workers(_Seeder):
     def _store_attendance(self, county: str) -> None:
         records = self.attendance.pop(county, [])
         if records:
-            self.app.record_attendance(Submission(county, f"{county}-seeded-gate", list(enumerate(records))))
+            self.app.record_attendance(Submission(
+                county=county, message_id=f"{county}-seeded-gate", type=ATTENDANCE, sent_at="", received_at="",
+                records=[{"index": i, "record": r} for i, r in enumerate(records)]))
 
     def end_of_county(self) -> None:
         """The county's gate records, then its payroll's marks (payroll follows attendance)."""

@@ -4,21 +4,23 @@ Not part of the public contract (that is ``shared.contract``), but written down 
 so producers and consumers cannot drift apart. Readers are tolerant (unknown fields are
 ignored) so a producer can add a field without breaking its consumers.
 
-Each message is a dataclass (at the end of this module) over its schema: ``X.load(body)``
-reads a received body (validated: a ``marshmallow.ValidationError`` names the field) into
-typed attributes, ``x.dump()`` gives the body to send. Who sends and handles which event is
-``shared/topology_table.py``.
+Each message is a dataclass, its schema derived from it (``@message``, marshmallow-dataclass):
+``X.load(body)`` reads a received body (validated: a ``marshmallow.ValidationError`` names
+the field) into typed attributes, ``x.dump()`` gives the body to send. A service loads a
+message at its edge (``service.py``), its use cases take the dataclass, and a dispatch sends
+a built message's ``dump()``. Who sends and handles which event is ``shared/topology_table.py``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 from kombu import Exchange, Queue
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, validate
+from marshmallow_dataclass import class_schema
 
 from shared.contract.alerts import LEVELS
 
@@ -78,73 +80,128 @@ class TolerantSchema(Schema):
         unknown = EXCLUDE
 
 
-class ProjectFactsSchema(TolerantSchema):
-    """What other services need to know of a project (from the projects service)."""
+# --- typed messages --------------------------------------------------------------------
+# Each message is written once, as a dataclass; its schema is derived from it
+# (marshmallow-dataclass) on the tolerant base, and loads into the dataclass. Fields are
+# keyword-only, in the order the body has always carried them, so a dump is the same
+# body, key for key (tests/unit/test_internal_wire.py holds the bodies).
+M = TypeVar("M", bound="Message")
 
-    project_code = fields.String(required=True)
-    name = fields.String(required=True)
-    division = fields.String(required=True)
-    sector = fields.String(required=True)
-    funding = fields.String(required=True)
-    status = fields.String(required=True)
-    contract_amount = fields.Decimal(required=True)
-    start_date = fields.Date(required=True)
-    planned_end_date = fields.Date(required=True)
-    actual_end_date = fields.Date(allow_none=True)
-    pay_day = fields.Integer(required=True)
-    version = fields.Integer(required=True)
-    owner = fields.Dict(allow_none=True, metadata={"description": "建设单位 {name, uscc}"})
-    general_contractor = fields.Dict(allow_none=True, metadata={"description": "施工总承包单位 {name, uscc}"})
+
+def _about(description: str) -> dict[str, Any]:
+    """A field's description (in the derived schema's field metadata)."""
+    return {"metadata": {"description": description}}
+
+
+class Message:
+    """A typed internal message, read and written through the schema derived from it."""
+
+    SCHEMA: ClassVar[Schema]
+    OMITTED_WHEN_NONE: ClassVar[tuple[str, ...]] = ()   # fields the body has never carried as null
+
+    @classmethod
+    def load(cls: type[M], body: Mapping[str, Any]) -> M:
+        """A received body, validated and converted (dates, money); unknown fields ignored."""
+        loaded: M = cls.SCHEMA.load(body)
+        return loaded
+
+    @classmethod
+    def load_many(cls: type[M], bodies: Sequence[Mapping[str, Any]]) -> list[M]:
+        loaded: list[M] = cls.SCHEMA.load(bodies, many=True)
+        return loaded
+
+    def dump(self) -> dict[str, Any]:
+        """The body to send (JSON-ready but for money, which travels as ``Decimal``)."""
+        dumped: dict[str, Any] = self.SCHEMA.dump(self)
+        for name in self.OMITTED_WHEN_NONE:
+            if dumped[name] is None:
+                del dumped[name]
+        return dumped
+
+
+def message(cls: type[M]) -> type[M]:
+    """Give a message (a frozen, keyword-only dataclass) the schema derived from it."""
+    cls.SCHEMA = class_schema(cls, base_schema=TolerantSchema)()
+    return cls
+
+
+def schema_of(cls: type[Message]) -> type[Schema]:
+    """The schema class derived from a message (what the ``...Schema`` names are)."""
+    return type(cls.SCHEMA)
+
+
+@message
+@dataclass(frozen=True, kw_only=True)
+class ProjectFacts(Message):
+    """What other services know of a project (项目登记信息, from the projects service)."""
+
+    project_code: str
+    name: str
+    division: str
+    sector: str
+    funding: str
+    status: str
+    contract_amount: Decimal
+    start_date: date
+    planned_end_date: date
+    actual_end_date: date | None = None
+    pay_day: int
+    version: int
+    owner: dict[str, Any] | None = field(default=None, metadata=_about("建设单位 {name, uscc}"))
+    general_contractor: dict[str, Any] | None = field(default=None, metadata=_about("施工总承包单位 {name, uscc}"))
     # Contract 1.1 (absent from facts sent before it: loaded as None, the version as "1").
-    schema_version = fields.String(load_default="1", metadata={"description": "Of the last project.upsert: 1 or 1.1"})
-    contract_signed_on = fields.Date(allow_none=True, load_default=None)
-    suspended_on = fields.Date(allow_none=True, load_default=None)
-    resumed_on = fields.Date(allow_none=True, load_default=None)
-    labour_cost_monthly = fields.Decimal(allow_none=True, load_default=None,
-                                         metadata={"description": "labour_cost.monthly_amount (yuan)"})
-    payment_guarantee = fields.Dict(allow_none=True, load_default=None,
-                                    metadata={"description": "{form, amount (yuan, text), issued_on}"})
-    construction_permit = fields.Dict(allow_none=True, load_default=None, metadata={"description": "{number, issued_on}"})
-    wage_officer = fields.Dict(allow_none=True, load_default=None,
-                               metadata={"description": "{name_masked, phone_masked}: masked only"})
-    signboard_posted_on = fields.Date(allow_none=True, load_default=None)
-    suspensions = fields.List(fields.Dict(), load_default=list, metadata={
-        "description": "Earlier suspensions, ended, that the last upsert no longer states: [{from, to}] (ISO dates)"})
+    schema_version: str = field(default="1", metadata=_about("Of the last project.upsert: 1 or 1.1"))
+    contract_signed_on: date | None = None
+    suspended_on: date | None = None
+    resumed_on: date | None = None
+    labour_cost_monthly: Decimal | None = field(default=None, metadata=_about("labour_cost.monthly_amount (yuan)"))
+    payment_guarantee: dict[str, Any] | None = field(default=None,
+                                                     metadata=_about("{form, amount (yuan, text), issued_on}"))
+    construction_permit: dict[str, Any] | None = field(default=None, metadata=_about("{number, issued_on}"))
+    wage_officer: dict[str, Any] | None = field(default=None,
+                                                metadata=_about("{name_masked, phone_masked}: masked only"))
+    signboard_posted_on: date | None = None
+    suspensions: list[dict[str, Any]] = field(default_factory=list, metadata=_about(
+        "Earlier suspensions, ended, that the last upsert no longer states: [{from, to}] (ISO dates)"))
 
 
-class ProjectEventSchema(TolerantSchema):
-    """Body of ``project_registered`` and ``project_changed``."""
+@message
+@dataclass(frozen=True, kw_only=True)
+class ProjectEvent(Message):
+    """``project_registered`` and ``project_changed``: the project's facts after the change
+    and the names of the facts that changed (none on a replay)."""
 
-    project = fields.Nested(ProjectFactsSchema, required=True)
-    changed = fields.List(fields.String(), required=True)
+    project: ProjectFacts
+    changed: list[str]
 
 
-class ConditionSchema(TolerantSchema):
-    """A monitoring rule's finding: something the law requires is missing as of a date.
+@message
+@dataclass(frozen=True, kw_only=True)
+class Condition(Message):
+    """A monitoring rule's finding: something the law requires is missing as of a date
+    (what ``alerts.reconcile``/``report`` take). The alerts service turns conditions into
+    alerts: one open alert per fingerprint."""
 
-    The alerts service turns conditions into alerts: one open alert per fingerprint.
-    """
-
-    type = fields.String(required=True)
-    fingerprint = fields.String(required=True)
-    severity = fields.String(required=True)
-    division = fields.String(required=True)
-    sector = fields.String(allow_none=True)
-    funding = fields.String(allow_none=True)
-    project_code = fields.String(allow_none=True)
-    month = fields.String(allow_none=True)
-    summary = fields.String(required=True)
-    details = fields.Dict(load_default=dict)
-    p1 = fields.Boolean(load_default=False)
-    level = fields.String(
-        load_default="county", validate=validate.OneOf(LEVELS),
-        metadata={"description": "The highest level that must see it: county desks always, "
-                                 "then the city's (督办) and the province's desks."},
-    )
+    type: str
+    fingerprint: str
+    severity: str
+    division: str
+    sector: str | None = None
+    funding: str | None = None
+    project_code: str | None = None
+    month: str | None = None
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+    p1: bool = False
+    level: str = field(default="county", metadata={
+        "validate": validate.OneOf(LEVELS),
+        **_about("The highest level that must see it: county desks always, then the city's (督办) "
+                 "and the province's desks.")})
 
 
 def project_condition(project: dict[str, Any], alert_type: str, fingerprint: str, severity: str, summary: str,
-                      *, month: str | None = None, details: dict[str, Any] | None = None, p1: bool = False) -> dict[str, Any]:
+                      *, month: str | None = None, details: dict[str, Any] | None = None,
+                      p1: bool = False) -> dict[str, Any]:
     """A condition (``ConditionSchema``) about a project, routed by its division, sector
     and funding (project facts as ``ProjectFactsSchema`` gives them)."""
     return {"type": alert_type, "fingerprint": fingerprint, "severity": severity,
@@ -153,69 +210,84 @@ def project_condition(project: dict[str, Any], alert_type: str, fingerprint: str
             "details": details or {}, "p1": p1}
 
 
-class ConditionsClearedSchema(TolerantSchema):
-    """Body of ``conditions_cleared``: data arrived that clears these fingerprints."""
+@message
+@dataclass(frozen=True, kw_only=True)
+class ConditionsCleared(Message):
+    """``conditions_cleared``: data arrived that clears these fingerprints."""
 
-    fingerprints = fields.List(fields.String(), required=True)
-    reason = fields.String(required=True)
+    fingerprints: list[str]
+    reason: str
 
 
-class CaseChangeSchema(TolerantSchema):
+@message
+@dataclass(frozen=True, kw_only=True)
+class CaseChange(Message):
     """One entry of a complaint case's record: who changed what, when."""
 
-    seq = fields.Integer(required=True)
-    action = fields.String(required=True)
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String(required=True)
-    by = fields.String(required=True)
-    at = fields.String(required=True, metadata={"description": "When it was recorded (ISO 8601)."})
-    on = fields.String(required=True, metadata={"description": "The date it took effect (YYYY-MM-DD)."})
-    details = fields.Dict(load_default=dict)
+    seq: int
+    action: str
+    from_status: str | None = None
+    to_status: str
+    by: str
+    at: str = field(metadata=_about("When it was recorded (ISO 8601)."))
+    on: str = field(metadata=_about("The date it took effect (YYYY-MM-DD)."))
+    details: dict[str, Any] = field(default_factory=dict)
 
 
-class ComplaintEventSchema(TolerantSchema):
-    """Body of every ``complaint_*`` event. It carries no personal data of the
-    complainant: a consumer that needs the case asks ``complaints.get_case``. An event may
-    arrive more than once (a follow-up relayed after a failure): ``change.seq`` numbers
-    the changes of a case, so a consumer can tell a repeat."""
+@message
+@dataclass(frozen=True, kw_only=True)
+class ComplaintEvent(Message):
+    """Every ``complaint_*`` event (欠薪投诉): the case as it is now and the change. It
+    carries no personal data of the complainant: a consumer that needs the case asks
+    ``complaints.get_case``. An event may arrive more than once (a follow-up relayed after
+    a failure): ``change.seq`` numbers the changes of a case, so a consumer can tell a repeat."""
 
-    case_id = fields.String(required=True, metadata={"description": "<county>/<complaint_id>"})
-    county = fields.String(required=True, metadata={"description": "The county that received it."})
-    complaint_id = fields.String(required=True)
-    division = fields.String(required=True, metadata={"description": "The division handling it now."})
-    department = fields.String(required=True)
-    status = fields.String(required=True)
-    filed_on = fields.String(required=True)
-    month = fields.String(required=True, metadata={"description": "The month it was filed (YYYY-MM)."})
-    project_code = fields.String(allow_none=True)
-    employer_uscc = fields.String(allow_none=True)
-    workers_affected = fields.Integer(required=True)
-    change = fields.Nested(CaseChangeSchema, required=True)
-
-
-class PayrollRecordedSchema(TolerantSchema):
-    """Body of ``payroll_recorded``: a project-month's payroll sheet was stored or merged."""
-
-    project_code = fields.String(required=True)
-    month = fields.String(required=True)
-    workers = fields.Integer(load_default=0)
+    case_id: str = field(metadata=_about("<county>/<complaint_id>"))
+    county: str = field(metadata=_about("The county that received it."))
+    complaint_id: str
+    division: str = field(metadata=_about("The division handling it now."))
+    department: str
+    status: str
+    filed_on: str
+    month: str = field(metadata=_about("The month it was filed (YYYY-MM)."))
+    project_code: str | None = None
+    employer_uscc: str | None = None
+    workers_affected: int
+    change: CaseChange
 
 
-class PayrollLineFactsSchema(TolerantSchema):
+@message
+@dataclass(frozen=True, kw_only=True)
+class PayrollRecorded(Message):
+    """``payroll_recorded``: a project-month's payroll sheet (工资表) was stored or merged."""
+
+    project_code: str
+    month: str
+    workers: int = 0
+
+
+@message
+@dataclass(frozen=True, kw_only=True)
+class PayrollLineFacts(Message):
     """One stored payroll line as ``payroll.payroll_lines`` answers it, keyed by the
     worker's keyed hash (``shared.pii.keyed_hash`` with the platform's PII_HASH_KEY)."""
 
-    id_masked = fields.String(required=True)
-    amount_due_fen = fields.Integer(required=True)
-    amount_paid_fen = fields.Integer(required=True)
+    id_masked: str
+    amount_due_fen: int
+    amount_paid_fen: int
 
 
-class RecordedSchema(TolerantSchema):
-    """Body of the ``*_recorded`` events: which project (and month) has new records.
-    Never personal data: listeners ask the owning service for what they need."""
+@message
+@dataclass(frozen=True, kw_only=True)
+class Recorded(Message):
+    """``account_recorded``, ``allocation_recorded`` (with its month), ``deposit_recorded``:
+    which project (and month) has new records. Never personal data: listeners ask the
+    owning service for what they need."""
 
-    project_code = fields.String(required=True)
-    month = fields.String(allow_none=True, load_default=None)
+    OMITTED_WHEN_NONE = ("month",)   # account_recorded and deposit_recorded carry no month
+
+    project_code: str
+    month: str | None = None
 
 
 # The alerts service tells the console (and any other internal reader) about every change
@@ -227,247 +299,62 @@ DESK_NOTIFIED = "desk_notified"
 SILENCES_CHANGED = "silences_changed"
 
 
-class DeskSchema(TolerantSchema):
-    """A department's desk at a division (county, city or province)."""
 
-    department = fields.String(required=True)
-    division = fields.String(required=True)
-    level = fields.String(load_default=None)
-
-
-class AlertViewSchema(TolerantSchema):
-    """An alert as desks and the console see it: the contract's fields plus its lifecycle
-    (acknowledged by whom, resolved how) and the desks it reaches."""
-
-    alert_id = fields.String(required=True)
-    fingerprint = fields.String(required=True)
-    type = fields.String(required=True)
-    severity = fields.String(required=True)
-    status = fields.String(required=True)
-    division = fields.String(required=True)
-    level = fields.String(required=True)
-    sector = fields.String(allow_none=True)
-    funding = fields.String(allow_none=True)
-    project_code = fields.String(allow_none=True)
-    month = fields.String(allow_none=True)
-    summary = fields.String(required=True)
-    p1 = fields.Boolean(load_default=False)
-    routes = fields.List(fields.Nested(DeskSchema), required=True)
-    raised_at = fields.String(required=True)
-    updated_at = fields.String(required=True)
-    acknowledged_by = fields.String(allow_none=True)
-    acknowledged_at = fields.String(allow_none=True)
-    resolved_at = fields.String(allow_none=True)
-    resolved_by = fields.String(allow_none=True)
-    outcome = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
-    silenced_by = fields.String(allow_none=True)
-    inhibited_by = fields.String(allow_none=True)
-
-
-# --- typed messages --------------------------------------------------------------------
-M = TypeVar("M", bound="Message")
-
-
-class Message:
-    """A typed internal message, read and written through its (tolerant) schema."""
-
-    SCHEMA: ClassVar[Schema]
-
-    @classmethod
-    def load(cls: type[M], body: Mapping[str, Any]) -> M:
-        """A received body, validated and converted (dates, money); unknown fields ignored."""
-        return cls._of(cls.SCHEMA.load(body))
-
-    @classmethod
-    def _of(cls: type[M], values: dict[str, Any]) -> M:
-        return cls(**values)
-
-    def dump(self) -> dict[str, Any]:
-        """The body to send (JSON-ready but for money, which travels as ``Decimal``)."""
-        body: dict[str, Any] = self.SCHEMA.dump(self)
-        return body
-
-
-@dataclass(frozen=True)
-class ProjectFacts(Message):
-    """What other services know of a project (项目登记信息)."""
-
-    SCHEMA = ProjectFactsSchema()
-
-    project_code: str
-    name: str
-    division: str
-    sector: str
-    funding: str
-    status: str
-    contract_amount: Decimal
-    start_date: date
-    planned_end_date: date
-    pay_day: int
-    version: int
-    actual_end_date: date | None = None
-    owner: dict[str, Any] | None = None                # 建设单位 {name, uscc}
-    general_contractor: dict[str, Any] | None = None   # 施工总承包单位 {name, uscc}
-    schema_version: str = "1"                # of the last project.upsert
-    contract_signed_on: date | None = None
-    suspended_on: date | None = None
-    resumed_on: date | None = None
-    labour_cost_monthly: Decimal | None = None
-    payment_guarantee: dict[str, Any] | None = None
-    construction_permit: dict[str, Any] | None = None
-    wage_officer: dict[str, Any] | None = None         # {name_masked, phone_masked}
-    signboard_posted_on: date | None = None
-    suspensions: list[dict[str, Any]] = field(default_factory=list)   # [{from, to}], ISO dates
-
-
-@dataclass(frozen=True)
-class ProjectEvent(Message):
-    """``project_registered`` and ``project_changed``: the project's facts after the change
-    and the names of the facts that changed (none on a replay)."""
-
-    SCHEMA = ProjectEventSchema()
-
-    project: ProjectFacts
-    changed: list[str]
-
-    @classmethod
-    def _of(cls, values: dict[str, Any]) -> ProjectEvent:
-        return cls(project=ProjectFacts(**values["project"]), changed=values["changed"])
-
-
-@dataclass(frozen=True)
-class Condition(Message):
-    """A monitoring rule's finding (what ``alerts.reconcile``/``report`` take)."""
-
-    SCHEMA = ConditionSchema()
-
-    type: str
-    fingerprint: str
-    severity: str
-    division: str
-    summary: str
-    sector: str | None = None
-    funding: str | None = None
-    project_code: str | None = None
-    month: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    p1: bool = False
-    level: str = "county"
-
-
-@dataclass(frozen=True)
-class ConditionsCleared(Message):
-    """``conditions_cleared``: data arrived that clears these fingerprints."""
-
-    SCHEMA = ConditionsClearedSchema()
-
-    fingerprints: list[str]
-    reason: str
-
-
-@dataclass(frozen=True)
-class PayrollRecorded(Message):
-    """``payroll_recorded``: a project-month's payroll sheet (工资表) was stored or merged."""
-
-    SCHEMA = PayrollRecordedSchema()
-
-    project_code: str
-    month: str
-    workers: int = 0
-
-
-@dataclass(frozen=True)
-class Recorded(Message):
-    """``account_recorded``, ``allocation_recorded`` (with its month), ``deposit_recorded``."""
-
-    SCHEMA = RecordedSchema()
-
-    project_code: str
-    month: str | None = None
-
-
-@dataclass(frozen=True)
-class CaseChange(Message):
-    SCHEMA = CaseChangeSchema()
-
-    seq: int
-    action: str
-    to_status: str
-    by: str
-    at: str
-    on: str
-    from_status: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ComplaintEvent(Message):
-    """Every ``complaint_*`` event (欠薪投诉): the case as it is now and the change."""
-
-    SCHEMA = ComplaintEventSchema()
-
-    case_id: str
-    county: str
-    complaint_id: str
-    division: str
-    department: str
-    status: str
-    filed_on: str
-    month: str
-    workers_affected: int
-    change: CaseChange
-    project_code: str | None = None
-    employer_uscc: str | None = None
-
-    @classmethod
-    def _of(cls, values: dict[str, Any]) -> ComplaintEvent:
-        return cls(**{**values, "change": CaseChange(**values["change"])})
-
-
-@dataclass(frozen=True)
+@message
+@dataclass(frozen=True, kw_only=True)
 class Desk(Message):
-    SCHEMA = DeskSchema()
+    """A department's desk at a division (county, city or province)."""
 
     department: str
     division: str
     level: str | None = None
 
 
-@dataclass(frozen=True)
+@message
+@dataclass(frozen=True, kw_only=True)
 class AlertView(Message):
-    """``alert_changed``: an alert as desks and the console see it."""
-
-    SCHEMA = AlertViewSchema()
+    """``alert_changed``: an alert as desks and the console see it: the contract's fields
+    plus its lifecycle (acknowledged by whom, resolved how), the desks it reaches and why
+    it is muted. Fields in the order ``services.alerts.views.view`` has always sent them."""
 
     alert_id: str
-    fingerprint: str
     type: str
     severity: str
     status: str
     division: str
     level: str
-    summary: str
-    routes: list[Desk]
-    raised_at: str
-    updated_at: str
     sector: str | None = None
     funding: str | None = None
     project_code: str | None = None
     month: str | None = None
+    summary: str
     p1: bool = False
+    raised_at: str
+    updated_at: str
     acknowledged_by: str | None = None
     acknowledged_at: str | None = None
     resolved_at: str | None = None
     resolved_by: str | None = None
     outcome: str | None = None
     resolution: str | None = None
+    fingerprint: str
+    routes: list[Desk]
     silenced_by: str | None = None
     inhibited_by: str | None = None
 
-    @classmethod
-    def _of(cls, values: dict[str, Any]) -> AlertView:
-        return cls(**{**values, "routes": [Desk(**desk) for desk in values["routes"]]})
+
+# The schemas, by the names their readers have always used.
+ProjectFactsSchema = schema_of(ProjectFacts)
+ProjectEventSchema = schema_of(ProjectEvent)
+ConditionSchema = schema_of(Condition)
+ConditionsClearedSchema = schema_of(ConditionsCleared)
+CaseChangeSchema = schema_of(CaseChange)
+ComplaintEventSchema = schema_of(ComplaintEvent)
+PayrollRecordedSchema = schema_of(PayrollRecorded)
+PayrollLineFactsSchema = schema_of(PayrollLineFacts)
+RecordedSchema = schema_of(Recorded)
+DeskSchema = schema_of(Desk)
+AlertViewSchema = schema_of(AlertView)
 
 
 @dataclass(frozen=True)
@@ -484,6 +371,10 @@ class Submission:
     payload: dict[str, Any] | None = None
     records: list[dict[str, Any]] | None = None
     schema_version: str = "1"      # the envelope's, as "1" or "1.1"
+
+    def indexed(self) -> list[tuple[int, dict[str, Any]]]:
+        """A batch's records as (index in the message, record)."""
+        return [(r["index"], r["record"]) for r in self.records or ()]
 
     def dump(self) -> dict[str, Any]:
         body = {"county": self.county, "message_id": self.message_id, "type": self.type,

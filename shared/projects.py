@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from shared.expectations import affects_expectations
-from shared.internal import ProjectEvent, ProjectFactsSchema
-
-_FACTS = ProjectFactsSchema()
+from shared.internal import ProjectEvent, ProjectFacts
 
 
 def load_facts(facts: dict[str, Any]) -> dict[str, Any]:
     """A project as the projects service sent it, with dates and money as Python values."""
     loaded = _loaded_as_sent(facts)
-    return loaded if loaded is not None else _FACTS.load(facts)
+    return loaded if loaded is not None else asdict(ProjectFacts.load(facts))
 
 
 # A sweep loads every project of the province (20,000: seconds through marshmallow), and
-# nearly all arrive exactly as ProjectFactsSchema dumps them. Those are converted directly,
+# nearly all arrive exactly as ProjectFacts dumps them. Those are converted directly,
 # to the very values the schema loads (tests/unit/test_project_facts.py checks it); any
 # other shape (a field missing or added, another type) goes through the schema.
 _TEXT = ("project_code", "name", "division", "sector", "funding", "status", "schema_version")
@@ -102,10 +101,8 @@ class ProjectDivisions:
         return None if division is None else {"division": division}
 
 
-def changed_project(body: dict[str, Any]) -> str | None:
+def changed_project(event: ProjectEvent) -> str | None:
     """The code of the project a ``project_changed`` event is about, when the change can
     change what the project owes (its status, dates, pay day, funding or amount); None
-    for other changes and replays (nothing changed). A malformed event raises
-    ``ValidationError``, so its reliable handler parks it with the error."""
-    event = ProjectEvent.load(body)
+    for other changes and replays (nothing changed)."""
     return event.project.project_code if affects_expectations(event.changed) else None

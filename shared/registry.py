@@ -30,10 +30,9 @@ from marshmallow import ValidationError
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.internal import ProjectEventSchema, ProjectFactsSchema
+from shared.internal import ProjectEvent, ProjectFactsSchema
 from shared.projects import load_facts
 
-_EVENT = ProjectEventSchema()
 _FACTS = ProjectFactsSchema()
 
 
@@ -74,11 +73,9 @@ def supersedes(incoming: dict[str, Any], stored: dict[str, Any] | None) -> bool:
     return stored is None or incoming["version"] > stored["version"]
 
 
-def event_facts(body: dict[str, Any]) -> dict[str, Any]:
-    """The facts a ``project_registered``/``project_changed`` event carries, as sent.
-    A malformed event raises ``ValidationError`` naming the field (a reliable handler parks it)."""
-    _EVENT.load(body)
-    return as_sent(body["project"])
+def event_facts(event: ProjectEvent) -> dict[str, Any]:
+    """The facts a ``project_registered``/``project_changed`` event carries, as sent."""
+    return as_sent(event.project.dump())
 
 
 def as_sent(facts: dict[str, Any]) -> dict[str, Any]:
@@ -98,9 +95,9 @@ class LocalProjectRegistry:
         self.store = store
         self.source = source
 
-    def apply_event(self, body: dict[str, Any]) -> bool:
+    def apply_event(self, event: ProjectEvent) -> bool:
         """Keep a project event's facts if they are newer; True when they were."""
-        return self.store.apply(event_facts(body))
+        return self.store.apply(event_facts(event))
 
     def get(self, code: str) -> dict[str, Any] | None:
         return self.get_many([code]).get(code)

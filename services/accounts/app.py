@@ -16,7 +16,7 @@ from shared.contract.fields import to_fen
 from shared.divisions import covers
 from shared.errors import RecordRefused
 from shared.expectations import last_month_due, works_in
-from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED
+from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, Recorded, Submission
 from shared.pii import keyed_hash, mask_account
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
@@ -58,39 +58,39 @@ class Accounts:
 
     # --- records (owners of account.opened, allocation.received, deposit.paid) ----------
 
-    def record_account(self, submission: dict[str, Any]) -> dict[str, Any]:
+    def record_account(self, submission: Submission) -> dict[str, Any]:
         """An ``account.opened``: the number kept only as a keyed hash and a masked form."""
-        payload = submission["payload"]
+        payload = submission.payload or {}
         account = {"bank": payload["bank"], "opened_on": payload["opened_on"],
                    "account_hash": keyed_hash(payload["account_no"], self.pii_key),
                    "account_masked": mask_account(payload["account_no"])}
-        return self._record(submission, ACCOUNT_RECORDED, {}, lambda code, county, message_id:
+        return self._record(submission, ACCOUNT_RECORDED, None, lambda code, county, message_id:
                             self.ledger.open_account(code, account, county, message_id))
 
-    def record_allocation(self, submission: dict[str, Any]) -> dict[str, Any]:
+    def record_allocation(self, submission: Submission) -> dict[str, Any]:
         """An ``allocation.received``; the same project, month and day replaces."""
-        p = submission["payload"]
-        return self._record(submission, ALLOCATION_RECORDED, {"month": p["month"]}, lambda code, county, message_id:
+        p = submission.payload or {}
+        return self._record(submission, ALLOCATION_RECORDED, p["month"], lambda code, county, message_id:
                             self.ledger.record_allocation(code, p["month"], p["received_on"], to_fen(p["amount"]),
                                                           county, message_id))
 
-    def record_deposit(self, submission: dict[str, Any]) -> dict[str, Any]:
+    def record_deposit(self, submission: Submission) -> dict[str, Any]:
         """A ``deposit.paid``; the same project, form and day replaces."""
-        p = submission["payload"]
-        return self._record(submission, DEPOSIT_RECORDED, {}, lambda code, county, message_id:
+        p = submission.payload or {}
+        return self._record(submission, DEPOSIT_RECORDED, None, lambda code, county, message_id:
                             self.ledger.record_deposit(code, p["form"], p["paid_on"], to_fen(p["amount"]),
                                                        county, message_id))
 
-    def _record(self, submission: dict[str, Any], event: str, details: dict[str, Any],
+    def _record(self, submission: Submission, event: str, month: str | None,
                 store: Callable[[str, str, str], object]) -> dict[str, Any]:
         """Refuse a record the county may not send (RecordRefused, naming the field), else
         store it and announce it (a redelivery stores the same values again)."""
-        code, county = submission["payload"]["project_code"], submission["county"]
+        code, county = (submission.payload or {})["project_code"], submission.county
         problem = submission_problem(self.registry.get(code), county)
         if problem:
             raise RecordRefused({"project_code": [problem]})
-        store(code, county, submission["message_id"])
-        self.dispatch(event, {"project_code": code, **details})
+        store(code, county, submission.message_id)
+        self.dispatch(event, Recorded(project_code=code, month=month).dump())
         return {}
 
     # --- rules ---------------------------------------------------------------------------

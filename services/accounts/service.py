@@ -19,7 +19,15 @@ from shared.calendar import Month
 from shared.contract.alerts import FIRING
 from shared.divisions import validate_division
 from shared.errors import RecordRefused
-from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, PAYROLL_RECORDED, RecordedSchema
+from shared.internal import (
+    ACCOUNT_RECORDED,
+    ALLOCATION_RECORDED,
+    DEPOSIT_RECORDED,
+    PAYROLL_RECORDED,
+    PayrollRecorded,
+    Recorded,
+    Submission,
+)
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.events import reliable_event_handler
@@ -27,7 +35,6 @@ from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 
 log = logging.getLogger(__name__)
-_RECORDED = RecordedSchema()
 ALERTS_LIST_LIMIT = 1000  # alerts.list_alerts answers at most this many
 
 
@@ -56,17 +63,17 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     @rpc(expected_exceptions=RecordRefused)
     def record_account(self, submission: dict) -> dict:
         """Store an ``account.opened``: the number only as a keyed hash and a masked form."""
-        return self.app().record_account(submission)
+        return self.app().record_account(Submission.load(submission))
 
     @rpc(expected_exceptions=RecordRefused)
     def record_allocation(self, submission: dict) -> dict:
         """Store an ``allocation.received``; the same project, month and day replaces."""
-        return self.app().record_allocation(submission)
+        return self.app().record_allocation(Submission.load(submission))
 
     @rpc(expected_exceptions=RecordRefused)
     def record_deposit(self, submission: dict) -> dict:
         """Store a ``deposit.paid``; the same project, form and day replaces."""
-        return self.app().record_deposit(submission)
+        return self.app().record_deposit(Submission.load(submission))
 
     @rpc
     def get_account(self, project_code: str) -> dict | None:
@@ -84,24 +91,25 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     # Registry changes re-evaluate the project at once; new records and payroll resolve at
     # once what they clear (as of today; see MonitoringSweep.reevaluate). A failing event
     # is retried, then parked (shared.nameko.events); the next sweep re-evaluates every project.
+    # A malformed event raises ``ValidationError`` as it is loaded: parked with its error.
     @reliable_event_handler("accounts", ACCOUNT_RECORDED)
     def handle_account_recorded(self, body):
-        self._records_arrived(_project_of(body))
+        self._records_arrived(Recorded.load(body).project_code)
 
     @reliable_event_handler("accounts", ALLOCATION_RECORDED)
     def handle_allocation_recorded(self, body):
-        self._records_arrived(_project_of(body))
+        self._records_arrived(Recorded.load(body).project_code)
 
     @reliable_event_handler("accounts", DEPOSIT_RECORDED)
     def handle_deposit_recorded(self, body):
-        self._records_arrived(_project_of(body))
+        self._records_arrived(Recorded.load(body).project_code)
 
     @reliable_event_handler("payroll", PAYROLL_RECORDED)
     def handle_payroll_recorded(self, body):
-        self._records_arrived(_project_of(body))
+        self._records_arrived(PayrollRecorded.load(body).project_code)
 
-    def on_project_changed(self, body):
-        self.project_changed(body)
+    def on_project_changed(self, event):
+        self.project_changed(event)
 
     def _records_arrived(self, code: str) -> None:
         self.reevaluate([code], resolve_only=True)
@@ -132,12 +140,6 @@ class AccountsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
         except UnknownService:
             log.warning("workers service not running: coverage reports real-name enrolment as unknown")
             return None
-
-
-def _project_of(body: dict) -> str:
-    """The project a record event is about; a malformed event raises ``ValidationError``,
-    so its reliable handler parks it with the error."""
-    return _RECORDED.load(body)["project_code"]
 
 
 def _month(text: str) -> Month:

@@ -7,12 +7,12 @@ Plain orchestration over the repository, the policy and two callables (publish o
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from services.alerts.matchers import labels_of, matches
 from services.alerts.notify import compose, due_after_change, group_of, in_group, notification_key
+from services.alerts.ports import Clock, Dispatch, Publish
 from services.alerts.suppression import suppression
 from services.alerts.views import view
 from shared.calendar import now_iso
@@ -33,8 +33,8 @@ def reaches(alert: dict, desk: dict) -> bool:
 
 
 class DeskNotifier:
-    def __init__(self, repository: AlertRepository, policy: AlertPolicy, clock: Any,
-                 publish: Callable[..., Any], dispatch: Callable[..., Any]) -> None:
+    def __init__(self, repository: AlertRepository, policy: AlertPolicy, clock: Clock, publish: Publish,
+                 dispatch: Dispatch) -> None:
         self.repository, self.policy, self.clock = repository, policy, clock
         self.publish, self.dispatch = publish, dispatch
 

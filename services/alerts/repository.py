@@ -138,7 +138,8 @@ class AlertRepository:
         """Every alert (firing or resolved) on these projects, in one query."""
         return list(self.alerts.find({"project_code": {"$in": list(project_codes)}}))
 
-    def open_on_projects(self, project_codes: list[str | None]) -> list[dict]:   # alerts without a project: None
+    def open_on_projects(self, project_codes: list[str | None]) -> list[dict]:
+        """Open alerts on these projects (codes of alerts about no project are passed over)."""
         codes = [c for c in set(project_codes) if c]
         return list(self.alerts.find({"status": FIRING, "project_code": {"$in": codes}})) if codes else []
 

@@ -1,20 +1,31 @@
 """Alerts as desks see them (the console, ``list_alerts``, internal events)."""
 from __future__ import annotations
 
+from typing import Any
+
 from shared.contract.alerts import FIRING
+from shared.internal import AlertView, Desk
 
 VIEW_FIELDS = ("alert_id", "type", "severity", "status", "division", "level", "sector", "funding",
-               "project_code", "month", "summary", "p1", "raised_at", "updated_at", "acknowledged_by",
+               "project_code", "month", "summary", "raised_at", "acknowledged_by",
                "acknowledged_at", "resolved_at", "resolved_by", "outcome", "resolution")
+NOT_MUTED = {"silenced_by": None, "inhibited_by": None}
+
+
+def alert_view(alert: dict, suppressed: dict | None = None) -> AlertView:
+    """A stored alert as desks see it (the ``alert_changed`` message): the fingerprint,
+    lifecycle and routes, and why it is muted if it is."""
+    shown: dict[str, Any] = {name: alert.get(name) for name in VIEW_FIELDS}
+    return AlertView(**shown, **(suppressed or NOT_MUTED),
+                     fingerprint=alert["_id"], p1=bool(alert.get("p1")),
+                     updated_at=alert.get("updated_at") or alert["raised_at"],
+                     routes=[Desk(department=r["department"], division=r["division"], level=r.get("level"))
+                             for r in alert["routes"]])
 
 
 def view(alert: dict, suppressed: dict | None = None) -> dict:
-    """JSON-ready: the fingerprint, lifecycle and routes, and why it is muted if it is."""
-    shown = {name: alert.get(name) for name in VIEW_FIELDS}
-    shown.update(fingerprint=alert["_id"], p1=bool(alert.get("p1")), routes=alert["routes"],
-                 updated_at=alert.get("updated_at") or alert["raised_at"])
-    shown.update(suppressed or {"silenced_by": None, "inhibited_by": None})
-    return shown
+    """JSON-ready: the ``alert_changed`` body, also what desks read over RPC."""
+    return alert_view(alert, suppressed).dump()
 
 
 def summary(alert: dict) -> dict:

@@ -25,11 +25,12 @@ from services.complaints.intake import complainant_hash, intake_problems, new_ca
 from services.complaints.rules import alerts_for, overdue_condition, referral_condition, stale_fingerprints
 from services.complaints.schemas import load_change
 from services.complaints.settings import ComplaintSettings
-from services.complaints.views import case_view, event_body, summary
+from services.complaints.views import case_view, complaint_event, summary
 from shared.calendar import now_iso
 from shared.contract.alerts import COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE
 from shared.divisions import validate_division
 from shared.errors import RecordRefused
+from shared.internal import Submission
 from shared.registry import ProjectRegistry
 from shared.sweeps import Isolation
 
@@ -96,11 +97,11 @@ class Complaints:
 
     # ---- intake: the owner of complaint.filed -------------------------------------------
 
-    def file(self, submission: dict[str, Any]) -> dict[str, Any]:
+    def file(self, submission: Submission) -> dict[str, Any]:
         """Open the case for a ``complaint.filed`` and tell the desks at once. The same
         complaint again (same county and complaint_id) changes nothing; a refused one
         raises RecordRefused naming its fields."""
-        problems = intake_problems(submission["payload"], submission["received_at"])
+        problems = intake_problems(submission.payload or {}, submission.received_at)
         if problems:
             raise RecordRefused(problems)
         case = self._new_case(submission)
@@ -113,8 +114,8 @@ class Complaints:
             self.follow_up(case)
         return {}
 
-    def _new_case(self, submission: dict[str, Any]) -> dict[str, Any]:
-        code = submission["payload"].get("project_code")
+    def _new_case(self, submission: Submission) -> dict[str, Any]:
+        code = (submission.payload or {}).get("project_code")
         return new_case(submission, self.registry.get(code) if code else None, pii_key=self.settings.pii_key)
 
     def _link_related(self, case: dict[str, Any]) -> list[str]:
@@ -204,7 +205,7 @@ class Complaints:
         try:
             for entry in case["history"]:
                 if entry["seq"] in case["pending"]:
-                    self.publish(domain.event_of(entry["action"]), event_body(case, entry))
+                    self.publish(domain.event_of(entry["action"]), complaint_event(case, entry).dump())
             self._bring_alerts_up_to_date(case)
         except Exception:  # noqa: BLE001 - the change is stored; the relay finishes the rest
             log.warning("case %s: events or alerts deferred to the relay", case["_id"], exc_info=True)

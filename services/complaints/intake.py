@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from services.complaints.domain import FILE, RECEIVED, TRANSFER
 from shared.calendar import SHANGHAI
@@ -21,6 +22,9 @@ from shared.contract.alerts import HRSS
 from shared.contract.fields import to_fen
 from shared.contract.window import CLOCK_TOLERANCE
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone, normalise_id_number
+
+if TYPE_CHECKING:   # the message's type only: the rules import no messaging
+    from shared.internal import Submission
 
 # County systems' clocks drift; a complaint "filed" a little after the platform received
 # it is a clock, not a complaint from the future (the same tolerance as at the edge).
@@ -99,22 +103,22 @@ def employer_role(employer: dict, project: dict | None) -> str | None:
     return "other"
 
 
-def new_case(submission: dict, project: dict | None, *, pii_key: bytes) -> dict:
+def new_case(submission: Submission, project: dict | None, *, pii_key: bytes) -> dict:
     """The stored case for a validated ``complaint.filed`` submission.
 
     The case is held by the complaint's ``division``. When the county that received it
     (the envelope's county) is another, the record shows the first contact transferring
     it there at once (首问负责): the receiving county never has to turn it away.
     """
-    payload, county = submission["payload"], submission["county"]
+    payload, county = submission.payload or {}, submission.county
     filed_on = payload["filed_at"].astimezone(SHANGHAI).date()
     names = (payload["complainant"]["name"],)
     history = [_filed_entry(submission, filed_on)]
     if payload["division"] != county:
-        history.append(_first_contact_transfer(county, payload["division"], filed_on, submission["received_at"]))
+        history.append(_first_contact_transfer(county, payload["division"], filed_on, submission.received_at))
     return {
         "_id": case_id_of(county, payload["complaint_id"]),
-        "county": county, "complaint_id": payload["complaint_id"], "message_id": submission["message_id"],
+        "county": county, "complaint_id": payload["complaint_id"], "message_id": submission.message_id,
         "channel": payload["channel"], "filed_at": payload["filed_at"].isoformat(),
         "filed_on": filed_on.isoformat(), "month": filed_on.isoformat()[:7],
         "division": payload["division"], "divisions": sorted({county, payload["division"]}),
@@ -129,16 +133,16 @@ def new_case(submission: dict, project: dict | None, *, pii_key: bytes) -> dict:
         "description": scrub(payload["description"], names),
         "related": [], "resolution": None,
         "history": history, "version": 1, "pending": [entry["seq"] for entry in history],
-        "received_at": submission["received_at"], "updated_at": submission["received_at"],
+        "received_at": submission.received_at, "updated_at": submission.received_at,
     }
 
 
-def _filed_entry(submission: dict, filed_on) -> dict:
-    payload, county = submission["payload"], submission["county"]
+def _filed_entry(submission: Submission, filed_on) -> dict:
+    payload, county = submission.payload or {}, submission.county
     return {"seq": 1, "action": FILE, "from_status": None, "to_status": RECEIVED,
-            "by": f"county system {county} ({payload['channel']})", "at": submission["received_at"],
+            "by": f"county system {county} ({payload['channel']})", "at": submission.received_at,
             "on": filed_on.isoformat(), "division": county, "department": HRSS,
-            "details": {"channel": payload["channel"], "message_id": submission["message_id"]}}
+            "details": {"channel": payload["channel"], "message_id": submission.message_id}}
 
 
 def _first_contact_transfer(county: str, division: str, filed_on, at: str) -> dict:

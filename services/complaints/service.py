@@ -27,6 +27,7 @@ from services.complaints.repository import CaseRepository
 from services.complaints.settings import ComplaintSettings
 from shared.contract.alerts import COMPLAINT_OVERDUE, CRIMINAL_REFERRAL_DUE
 from shared.errors import RecordRefused
+from shared.internal import Submission
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
@@ -62,7 +63,7 @@ class ComplaintsService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     def file_complaint(self, submission: dict) -> dict:
         """Open the case for a ``complaint.filed`` and tell the desks at once. The same
         complaint again (same county and complaint_id) changes nothing."""
-        return bootstrap(self).file(submission)
+        return bootstrap(self).file(Submission.load(submission))
 
     # ---- a desk's changes -----------------------------------------------------------------
 

@@ -2,13 +2,13 @@
 complainant masked (the stored hashes never leave)."""
 from __future__ import annotations
 
+from typing import Any
+
 from services.complaints.clocks import Clock
 from services.complaints.domain import Order, order_of
 from services.complaints.rules import shown_complainant
 from shared.contract.fields import from_fen
-from shared.internal import ComplaintEventSchema
-
-_EVENT = ComplaintEventSchema()
+from shared.internal import CaseChange, ComplaintEvent
 
 
 def summary(case: dict, clock: Clock | None, referral: dict | None = None) -> dict:
@@ -65,12 +65,14 @@ def _entry(entry: dict) -> dict:
     return {**entry, "details": details}
 
 
-def event_body(case: dict, entry: dict) -> dict:
-    """The body of the ``complaint_*`` event for one change (no personal data)."""
-    return _EVENT.dump({
-        "case_id": case["_id"], "county": case["county"], "complaint_id": case["complaint_id"],
-        "division": entry["division"], "department": entry["department"], "status": entry["to_status"],
-        "filed_on": case["filed_on"], "month": case["month"], "project_code": case.get("project_code"),
-        "employer_uscc": case.get("employer_uscc"), "workers_affected": case["workers_affected"],
-        "change": _entry(entry),
-    })
+def complaint_event(case: dict, entry: dict) -> ComplaintEvent:
+    """The ``complaint_*`` event for one change (no personal data)."""
+    change = _entry(entry)
+    recorded: dict[str, Any] = {name: change.get(name) for name in CaseChange.SCHEMA.fields}
+    return ComplaintEvent(
+        case_id=case["_id"], county=case["county"], complaint_id=case["complaint_id"],
+        division=entry["division"], department=entry["department"], status=entry["to_status"],
+        filed_on=case["filed_on"], month=case["month"], project_code=case.get("project_code"),
+        employer_uscc=case.get("employer_uscc"), workers_affected=case["workers_affected"],
+        change=CaseChange(**recorded))
+

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from eventlet.queue import Empty, LightQueue
 from nameko.extensions import DependencyProvider
 
+from shared.internal import AlertView
+
 QUEUE_LIMIT = 1000   # a tab that stops reading is told to reload instead of growing memory
 
 
@@ -54,10 +56,12 @@ class Hub:
     def unsubscribe(self, subscription: Subscription) -> None:
         self.subscriptions.discard(subscription)
 
-    def alert_changed(self, view: dict) -> None:
+    def alert_changed(self, view: AlertView) -> None:
+        """An ``alert_changed`` message: each tab whose desk it reaches gets its body."""
+        body = view.dump()
         for sub in list(self.subscriptions):
-            if alert_reaches(view, sub.desk):
-                sub.put("alert", view)
+            if alert_reaches(body, sub.desk):
+                sub.put("alert", body)
 
     def desk_notified(self, notification: dict) -> None:
         for sub in list(self.subscriptions):

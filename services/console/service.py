@@ -41,7 +41,7 @@ from shared.calendar import now_iso
 from shared.contract.alerts import DEPARTMENTS
 from shared.divisions import covers, name_of
 from shared.errors import RequestInvalid, RequestRefused
-from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED
+from shared.internal import ALERT_CHANGED, DESK_NOTIFIED, SILENCES_CHANGED, AlertView
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, RemoteErrors, Repository, Settings
 
@@ -297,8 +297,8 @@ class ConsoleService:
     # Unreliable delivery on purpose: a queue per running instance, gone with it. A tab
     # that reconnects (EventSource does by itself) reloads the desk's list first.
     @event_handler("alerts", ALERT_CHANGED, handler_type=BROADCAST, reliable_delivery=False)
-    def handle_alert_changed(self, view):
-        self.feed.alert_changed(view)
+    def handle_alert_changed(self, body):
+        self.feed.alert_changed(AlertView.load(body))
 
     @event_handler("alerts", DESK_NOTIFIED, handler_type=BROADCAST, reliable_delivery=False)
     def handle_desk_notified(self, notification):

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from services.payroll.domain import PayrollRules, payroll_missing, payroll_missing_fingerprint
 from shared.contract.fields import to_fen
 from shared.errors import RecordRefused
-from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
+from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, ConditionsCleared, PayrollRecorded, Submission
 from shared.pii import keyed_hash, mask_id_number
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
@@ -37,21 +37,21 @@ class Payroll:
     rules: PayrollRules
     pii_key: bytes
 
-    def record(self, submission: dict[str, Any]) -> dict[str, Any]:
+    def record(self, submission: Submission) -> dict[str, Any]:
         """Store a ``payroll.paid``; several messages for one project-month merge by worker
         (a redelivery writes the same values again). A sheet the county may not send
         raises RecordRefused, naming the field."""
-        payroll, county = submission["payload"], submission["county"]
+        payroll, county = submission.payload or {}, submission.county
         code, month = payroll["project_code"], payroll["month"]
         problem = submission_problem(self.registry.get(code), county)
         if problem:
             raise RecordRefused({"project_code": [problem]})
-        lines = {keyed_hash(line["id_number"], self.pii_key): sheet_line(line, payroll, submission["message_id"])
+        lines = {keyed_hash(line["id_number"], self.pii_key): sheet_line(line, payroll, submission.message_id)
                  for line in payroll["lines"]}
-        self.payrolls.record(code, month, county, submission["message_id"], lines)
-        self.dispatch(CONDITIONS_CLEARED, {"fingerprints": [payroll_missing_fingerprint(code, month)],
-                                           "reason": f"payroll for {month} recorded"})
-        self.dispatch(PAYROLL_RECORDED, {"project_code": code, "month": month, "workers": len(lines)})
+        self.payrolls.record(code, month, county, submission.message_id, lines)
+        self.dispatch(CONDITIONS_CLEARED, ConditionsCleared(fingerprints=[payroll_missing_fingerprint(code, month)],
+                                                            reason=f"payroll for {month} recorded").dump())
+        self.dispatch(PAYROLL_RECORDED, PayrollRecorded(project_code=code, month=month, workers=len(lines)).dump())
         return {}
 
     def evaluate(self, day: date, isolation: Isolation, project_codes: list[str] | None = None) -> list[dict[str, Any]]:

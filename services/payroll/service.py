@@ -12,13 +12,11 @@ from services.payroll.repository import PayrollRepository
 from services.payroll.settings import PayrollSettings
 from shared.contract.alerts import PAYROLL_MISSING
 from shared.errors import RecordRefused
-from shared.internal import PayrollLineFactsSchema
+from shared.internal import PayrollLineFacts, Submission
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
-
-_LINE_FACTS = PayrollLineFactsSchema()
 
 
 class PayrollService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
@@ -40,14 +38,14 @@ class PayrollService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     @rpc(expected_exceptions=RecordRefused)
     def record_payroll(self, submission: dict) -> dict:
         """Store a ``payroll.paid``; several messages for one project-month merge by worker."""
-        return self.app().record(submission)
+        return self.app().record(Submission.load(submission))
 
     @rpc
     def payroll_lines(self, keys: list[str]) -> dict[str, dict[str, dict]]:
         """The stored lines of the sheets named ``"<project_code>:<month>"``, by the
         worker's keyed hash: ``{key: {hash: {id_masked, amount_due_fen, amount_paid_fen}}}``.
         A key with no sheet is left out. For the workers service's reconciliation."""
-        return {key: {worker: _LINE_FACTS.dump(line) for worker, line in lines.items()}
+        return {key: {worker: PayrollLineFacts.SCHEMA.dump(line) for worker, line in lines.items()}
                 for key, lines in self.payrolls.lines_of(keys).items()}
 
     @rpc
@@ -72,10 +70,10 @@ class PayrollService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
         """Fen paid out per project over all its sheets (projects with none are absent)."""
         return self.payrolls.paid_to_date(project_codes)
 
-    def on_project_changed(self, body):
+    def on_project_changed(self, event):
         """A change to what a project owes re-evaluates its alerts now, as of today (the
         event is retried, then parked, on error; the next sweep re-evaluates every project)."""
-        self.project_changed(body)
+        self.project_changed(event)
 
     def _sweep_log(self):
         return self.payrolls.sweeps

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from services.projects.domain import changed_fields, ownership_problem, project_record, received_day
-from services.projects.views import facts
+from services.projects.views import project_facts
 from shared.errors import RecordRefused
-from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectEvent, Submission
 
 
 class ProjectStore(Protocol):
@@ -23,13 +23,13 @@ class ProjectStore(Protocol):
 Dispatch = Callable[[str, dict[str, Any]], None]
 
 
-def register_project(submission: dict[str, Any], *, repository: ProjectStore, dispatch: Dispatch) -> None:
+def register_project(submission: Submission, *, repository: ProjectStore, dispatch: Dispatch) -> None:
     """Store a ``project.upsert`` as its next version and announce it; a project code
     another county registered is refused (RecordRefused, keyed by field)."""
-    county = submission["county"]
-    existing = repository.get(submission["payload"]["project_code"])
-    record = project_record(submission["payload"], county, schema_version=submission.get("schema_version") or "1",
-                            received_on=received_day(submission.get("received_at")), existing=existing)
+    county, payload = submission.county, submission.payload or {}
+    existing = repository.get(payload["project_code"])
+    record = project_record(payload, county, schema_version=submission.schema_version or "1",
+                            received_on=received_day(submission.received_at), existing=existing)
     problem = ownership_problem(existing, county)
     if problem:
         raise RecordRefused({"project_code": [problem]})
@@ -43,4 +43,4 @@ def register_project(submission: dict[str, Any], *, repository: ProjectStore, di
     # the dispatch cannot lose the event: the request is redelivered and the stored
     # version is announced again, identically. Consumers compare versions.
     event = PROJECT_REGISTERED if version == 1 else PROJECT_CHANGED
-    dispatch(event, {"project": facts({**record, "version": version}), "changed": changed})
+    dispatch(event, ProjectEvent(project=project_facts({**record, "version": version}), changed=changed).dump())

@@ -10,6 +10,7 @@ from services.projects import app
 from services.projects.repository import ProjectRepository
 from services.projects.views import facts
 from shared.errors import RecordRefused
+from shared.internal import Submission
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import Repository
 
@@ -24,7 +25,7 @@ class ProjectsService:
     @rpc(expected_exceptions=RecordRefused)
     def register_project(self, submission: dict) -> dict:
         """Store a ``project.upsert``; raises RecordRefused (field → messages) when refused."""
-        app.register_project(submission, repository=self.repository, dispatch=self.dispatch)
+        app.register_project(Submission.load(submission), repository=self.repository, dispatch=self.dispatch)
         return {}
 
     @rpc

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from shared.internal import ProjectFactsSchema
+from shared.internal import ProjectFacts, ProjectFactsSchema
 from shared.pii import mask_name
 
 _FACTS = ProjectFactsSchema()
+
+
+def project_facts(record: dict) -> ProjectFacts:
+    """A stored project as the ``project_registered``/``project_changed`` events carry it."""
+    record = {**record, **_terms(record)}
+    stored: dict[str, Any] = {name: record.get(name) for name in _FIELDS if name in record}
+    return ProjectFacts(**stored)
 
 
 def facts(record: dict) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ from services.workers.reconciliation import conditions, month_summary, reconcile
 from services.workers.settings import WorkersSettings
 from services.workers.site_rules import attendance_unregistered, no_attendance, silences_broken
 from shared.calendar import Month
+from shared.internal import PayrollRecorded, Submission
 from shared.pii import keyed_hash, mask_id_number, mask_name, mask_phone
 from shared.projects import submission_problem
 from shared.registry import ProjectRegistry
@@ -41,20 +41,6 @@ SOURCE = "workers"
 # Names a subject that a rule could not evaluate: (subject, division, project code).
 Subject = Callable[[dict[str, Any]], tuple[str, str, str | None]]
 RECONCILE_CHUNK = 500   # project-months per payroll RPC and per bulk write during a sweep
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A batch the ingress hands over (``worker.enrol``, ``worker.exit``, ``attendance.batch``):
-    the sending county, its message_id and the valid records by their index in the message."""
-
-    county: str
-    message_id: str
-    records: list[tuple[int, dict[str, Any]]]
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> Submission:
-        return cls(body["county"], body["message_id"], [(r["index"], r["record"]) for r in body["records"]])
 
 
 class WorkerRecords(Protocol):
@@ -103,13 +89,13 @@ class Workers:
     def enrol(self, submission: Submission) -> dict[str, Any]:
         """Store a ``worker.enrol`` batch; answers the refused records by index."""
         changes = [RecordChange(index, r["project_code"], self.worker(r["id_number"]), self._enrolment(r, submission))
-                   for index, r in submission.records]
+                   for index, r in submission.indexed()]
         return self._apply(changes, submission.county, enrolment_after)
 
     def record_exits(self, submission: Submission) -> dict[str, Any]:
         """Store a ``worker.exit`` batch; answers the refused records by index."""
         changes = [RecordChange(index, r["project_code"], self.worker(r["id_number"]), r["exit_date"])
-                   for index, r in submission.records]
+                   for index, r in submission.indexed()]
         return self._apply(changes, submission.county, enrolment_after_exit)
 
     def record_attendance(self, submission: Submission) -> dict[str, Any]:
@@ -117,9 +103,9 @@ class Workers:
         enrolled on the project that day are refused by index (and counted for the
         ATTENDANCE_UNREGISTERED warning)."""
         people = {number: (self.worker(number), mask_id_number(number))   # each worker clocks in twice a day
-                  for number in {r["id_number"] for _i, r in submission.records}}
+                  for number in {r["id_number"] for _i, r in submission.indexed()}}
         clock_ins = [ClockIn(index, r["project_code"], *people[r["id_number"]], r["at"])
-                     for index, r in submission.records]
+                     for index, r in submission.indexed()]
         refused = self.refused_projects({c.project_code for c in clock_ins}, submission.county)
         enrolments = self.records.enrolments_by_worker(
             {(c.project_code, c.worker) for c in clock_ins if c.project_code not in refused},
@@ -182,10 +168,10 @@ class Workers:
     def attendance_summary(self, project_code: str, month: Month) -> dict[str, Any]:
         """Who clocked in on a project in a month and on how many days (masked), with the
         latest reconciliation against payroll."""
-        key = str(month)
+        period = str(month)
         names = {e["worker"]: mask_name(e["name"]) for e in self.records.enrolments_of([project_code])}
-        return month_summary(project_code, key, self.records.attendance_of(project_code, key), names,
-                             self.records.project_month(project_code, key))
+        return month_summary(project_code, period, self.records.attendance_of(project_code, period), names,
+                             self.records.project_month(project_code, period))
 
     # Monitoring ------------------------------------------------------------------------
 
@@ -215,8 +201,8 @@ class Workers:
                                       lambda code: attendance_unregistered(projects, irregular[code], day, site),
                                       lambda code: project_subject(projects[code]))
 
-    def reconcile(self, months: list[dict[str, Any]], clear_reason: str | None = None, isolation: Isolation | None = None,
-                  subject: Subject | None = None) -> None:
+    def reconcile(self, months: list[dict[str, Any]], clear_reason: str | None = None,
+                  isolation: Isolation | None = None, subject: Subject | None = None) -> None:
         """Recompute and store findings: attendance and enrolments read in one query each,
         payroll lines asked and findings stored per chunk. With ``clear_reason``, alerts
         the new data no longer stands for are cleared first, so a failure before the
@@ -253,10 +239,11 @@ class Workers:
             return minimum.for_month(division, month, calendar) if division else None
         return minimum_for
 
-    def payroll_recorded(self, project_code: str, month: str) -> None:
+    def payroll_recorded(self, event: PayrollRecorded) -> None:
         """A payroll that arrives clears what it pays at once, not at the next sweep. Marking
         the month is one write (it raises only with storage away: the event is retried);
         a reconciliation that fails after it is left to the next sweep."""
+        project_code, month = event.project_code, event.month
         marked = self.records.mark_stale(project_code, month)
         try:
             self.reconcile([marked], clear_reason=f"payroll for {month} recorded")

@@ -10,21 +10,19 @@ from datetime import date
 
 from nameko.rpc import RpcProxy, rpc
 
-from services.workers.app import Submission, Workers
+from services.workers.app import Workers
 from services.workers.reconciliation import RECONCILED_TYPES
 from services.workers.repository import WorkersRepository
 from services.workers.settings import WorkersSettings
 from services.workers.site_rules import SITE_TYPES
 from shared.calendar import Month
-from shared.internal import PAYROLL_RECORDED, PayrollRecordedSchema
+from shared.internal import PAYROLL_RECORDED, PayrollRecorded, Submission
 from shared.nameko import registry as project_registry
 from shared.nameko import sweeps
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.health import HealthCheck
 from shared.nameko.providers import ClockProvider, Repository, Settings
 from shared.sweeps import Isolation
-
-_PAYROLL_RECORDED = PayrollRecordedSchema()
 
 
 def bootstrap(service: WorkersService) -> Workers:
@@ -51,17 +49,17 @@ class WorkersService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     @rpc
     def enrol_workers(self, submission: dict) -> dict:
         """Store a ``worker.enrol`` batch; answers the refused records by index."""
-        return bootstrap(self).enrol(Submission.of(submission))
+        return bootstrap(self).enrol(Submission.load(submission))
 
     @rpc
     def record_exits(self, submission: dict) -> dict:
         """Store a ``worker.exit`` batch; answers the refused records by index."""
-        return bootstrap(self).record_exits(Submission.of(submission))
+        return bootstrap(self).record_exits(Submission.load(submission))
 
     @rpc
     def record_attendance(self, submission: dict) -> dict:
         """Store an ``attendance.batch``; answers the refused clock-ins by index."""
-        return bootstrap(self).record_attendance(Submission.of(submission))
+        return bootstrap(self).record_attendance(Submission.load(submission))
 
     # Questions other services and operators ask ----------------------------------------
 
@@ -87,8 +85,7 @@ class WorkersService(project_registry.RegistryFeed, sweeps.MonitoringSweep):
     # with storage away); a malformed event is parked at once with its error.
     @reliable_event_handler("payroll", PAYROLL_RECORDED)
     def handle_payroll_recorded(self, body):
-        event = _PAYROLL_RECORDED.load(body)
-        bootstrap(self).payroll_recorded(event["project_code"], event["month"])
+        bootstrap(self).payroll_recorded(PayrollRecorded.load(body))
 
     def _sweep_log(self):
         return self.records.sweeps

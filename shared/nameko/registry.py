@@ -8,7 +8,7 @@ A service that needs project facts declares both::
     class PayrollService(registry.RegistryFeed, ...):
         registry = registry.LocalRegistry()
 
-    def on_project_changed(self, body): ...   # optional: after the copy is updated
+    def on_project_changed(self, event): ...   # optional: after the copy is updated
 
 and names the mixin through its module (``registry.RegistryFeed``), never importing the
 class itself: ``nameko run services.<name>.service`` takes every class of the module that
@@ -25,7 +25,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectEvent
 from shared.nameko.events import reliable_event_handler
 from shared.nameko.providers import DEFAULT_MONGO_URI, MONGO_URI_KEY
 from shared.registry import LocalProjectRegistry, RegistryRepository
@@ -87,19 +87,20 @@ class LocalRegistry(DependencyProvider):
 class RegistryFeed:
     """Mixed into a service that has ``registry = LocalRegistry()``: every project event
     updates its copy (newer versions only; a replay or a late event changes nothing; a
-    malformed one is parked). ``on_project_changed(body)`` runs after a change was applied
+    malformed one is parked). ``on_project_changed(event)`` (a ``ProjectEvent``) runs after a change was applied
     (and on its redelivery), so what it reads is the changed project."""
 
     registry: LocalProjectRegistry      # the service's LocalRegistry, injected (declared for the type checker)
 
     @reliable_event_handler(PROJECTS, PROJECT_REGISTERED)
     def handle_project_registered(self, body: dict[str, Any]) -> None:
-        self.registry.apply_event(body)
+        self.registry.apply_event(ProjectEvent.load(body))
 
     @reliable_event_handler(PROJECTS, PROJECT_CHANGED)
     def handle_project_changed(self, body: dict[str, Any]) -> None:
-        self.registry.apply_event(body)
-        self.on_project_changed(body)
+        event = ProjectEvent.load(body)
+        self.registry.apply_event(event)
+        self.on_project_changed(event)
 
-    def on_project_changed(self, body: dict[str, Any]) -> None:
+    def on_project_changed(self, event: ProjectEvent) -> None:
         """A service's follow-up to a registry change (none by default)."""

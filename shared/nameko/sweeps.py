@@ -10,6 +10,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from shared.contract.alerts import RULE_FAILED
+from shared.internal import ProjectEvent
 from shared.nameko.providers import Settings
 from shared.projects import changed_project
 from shared.sweeps import Isolation, SweepRefused, SweepSettings, backwards_refusal, fold_flood
@@ -90,9 +91,9 @@ class MonitoringSweep:
                               project_codes=project_codes, unevaluated=isolation.unevaluated(),
                               resolve_only=resolve_only)
 
-    def project_changed(self, body: dict[str, Any]) -> None:
+    def project_changed(self, event: ProjectEvent) -> None:
         """A ``project_changed`` event: a change to what the project owes re-evaluates it."""
-        code = changed_project(body)
+        code = changed_project(event)
         if code is not None:
             self.reevaluate([code], resolve_only=False)
 

@@ -1,6 +1,8 @@
-"""The alert lifecycle in real containers: acknowledge, escalate what nobody acknowledged
-(once, even with two instances), resolve with an outcome, silence, and grouped
-notifications on ``wagewatch.notifications``."""
+"""The alert lifecycle in real containers: escalate what nobody acknowledged (once, even
+with two instances), resolve with an outcome and refusals over RPC, silence, and grouped
+notifications on ``wagewatch.notifications`` (sent once with two instances). The rules
+(acknowledgement, grouping, repeats, inhibition) are unit tests over fakes:
+tests/unit/test_alert_use_cases.py."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,7 +14,7 @@ from nameko.testing.services import entrypoint_hook
 from services.alerts.notify import notifications_exchange
 from services.alerts.service import AlertsService
 from shared.calendar import today
-from shared.contract.alerts import AlertSchema, NotificationSchema
+from shared.contract.alerts import AlertSchema
 from shared.contract.client import Listener, alerts_listener
 from shared.errors import RequestInvalid, RequestRefused
 from shared.workdays import WorkingCalendar
@@ -49,14 +51,6 @@ def overdue_date() -> str:
     return WorkingCalendar().add_working_days(today(), 2).isoformat()
 
 
-def test_acknowledging_stops_the_clock_and_only_the_desk_it_reaches_may_do_it(alerts):
-    report(alerts, alert_condition())
-    fingerprint = "PAYROLL_MISSING:P1:2026-10"
-    with pytest.raises(RequestRefused, match=f"^no alert {fingerprint} reaches housing@430102$"):
-        call(alerts, "acknowledge", fingerprint, "housing", "430102", "李四")
-    acked = call(alerts, "acknowledge", fingerprint, "water", "430102", "张三", "已联系总包")
-    assert (acked["alert"]["acknowledged_by"], acked["alert"]["status"]) == ("张三", "firing")
-    assert call(alerts, "sweep", overdue_date())["escalated"] == []
 
 
 def test_an_unacknowledged_red_escalates_to_the_city_once_even_with_two_instances(
@@ -103,33 +97,8 @@ def notified(config):
     listener.close()
 
 
-def test_a_burst_on_one_project_is_one_notification_and_the_contract_stream_keeps_every_alert(
-        alerts, notified, config):
-    desk = alerts_listener(config["AMQP_URI"], department="water", division="430102")
-    report(alerts, *[alert_condition(f"2026-{m:02d}", severity="yellow", alert_type="WORKER_UNPAID")
-                     for m in range(1, 11)])
-    [notification] = notified.wait_for(1)
-    assert len(desk.wait_for(10)) == 10, "the contract stream carries every alert"
-    desk.close()
-    body = notification["body"]
-    assert notification["routing_key"] == "notify.water.430102.yellow"
-    assert (body["reason"], body["group"], len(body["firing"])) == ("new", {"project_code": "P1"}, 10)
-    assert NotificationSchema().validate(body) == {}, "the body docs/asyncapi.yaml documents"
-    assert notified.drain(2.5)[1:] == [], "yellow does not repeat"
 
 
-def test_a_red_group_repeats_until_acknowledged_and_a_yellow_twin_is_inhibited(alerts, notified):
-    report(alerts, alert_condition("2026-09"), alert_condition("2026-10", severity="yellow"))
-    first, repeat = [m["body"] for m in notified.wait_for(2)]
-    assert (first["reason"], repeat["reason"]) == ("new", "repeat")
-    assert [a["fingerprint"] for a in first["firing"]] == ["PAYROLL_MISSING:P1:2026-09"]
-    assert first["suppressed"] == [{"fingerprint": "PAYROLL_MISSING:P1:2026-10", "silenced_by": None,
-                                    "inhibited_by": "PAYROLL_MISSING:P1:2026-09"}]
-    call(alerts, "acknowledge", "PAYROLL_MISSING:P1:2026-09", "water", "430102", "张三")
-    settled = len(notified.drain(1.5))
-    assert notified.drain(4.0)[settled:] == [], "an acknowledged group is not repeated"
-    [shown] = [a for a in call(alerts, "desk_alerts", "water", "430102") if a["month"] == "2026-10"]
-    assert shown["inhibited_by"] == "PAYROLL_MISSING:P1:2026-09"
 
 
 def test_a_silence_mutes_a_desk_records_who_and_why_and_ends_when_expired(alerts, notified):

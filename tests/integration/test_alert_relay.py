@@ -1,8 +1,10 @@
 """A stored alert change is marked published only by the publish of that very change."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from services.alerts.repository import AlertRepository
-from shared.internal import ConditionSchema
+from shared.internal import Condition
 from shared.storage import database_for
 
 DESKS = [{"department": "water", "division": "430102", "level": "county"}]
@@ -10,9 +12,9 @@ NOW = "2026-11-20T08:00:00+08:00"
 
 
 def condition(severity="yellow"):
-    return ConditionSchema().load({
+    return asdict(Condition.load({
         "type": "PAYROLL_MISSING", "fingerprint": "PAYROLL_MISSING:P1:2026-10", "severity": severity,
-        "division": "430102", "sector": "water", "project_code": "P1", "month": "2026-10", "summary": "x"})
+        "division": "430102", "sector": "water", "project_code": "P1", "month": "2026-10", "summary": "x"}))
 
 
 def test_a_change_stored_in_the_same_second_stays_unpublished_for_the_relay(mongo_uri):

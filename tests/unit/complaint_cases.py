@@ -8,15 +8,16 @@ from services.complaints import domain
 from services.complaints.intake import new_case
 from services.complaints.schemas import load_change
 from shared.contract.messages import ComplaintSchema
+from shared.internal import Submission
 from tests.factories import COUNTY, complaint
 
 UNIT_PII_KEY = b"unit-test-key"
 
 
 def submission(payload: dict | None = None, county: str = COUNTY,
-               received_at: str = "2026-09-30T10:05:00+08:00") -> dict:
-    return {"county": county, "message_id": "m-1", "type": "complaint.filed", "sent_at": None,
-            "received_at": received_at, "payload": ComplaintSchema().load(payload or complaint())}
+               received_at: str = "2026-09-30T10:05:00+08:00") -> Submission:
+    return Submission(county=county, message_id="m-1", type="complaint.filed", sent_at="",
+                      received_at=received_at, payload=ComplaintSchema().load(payload or complaint()))
 
 
 def a_case(*, county: str = COUNTY, project: dict | None = None, without: tuple[str, ...] = (),

@@ -12,7 +12,7 @@ from services.accounts.domain import AccountRules
 from shared.calendar import Month
 from shared.contract.messages import AccountOpenedSchema, AllocationSchema, DepositSchema
 from shared.errors import RecordRefused
-from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED
+from shared.internal import ACCOUNT_RECORDED, ALLOCATION_RECORDED, DEPOSIT_RECORDED, Submission
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from tests.factories import COUNTY, OTHER_COUNTY, account_opened, allocation, deposit, project_facts
@@ -40,8 +40,8 @@ def use_cases(source):
 def submit(use_cases, message_type, payload, county=COUNTY):
     record = {"account.opened": use_cases.record_account, "allocation.received": use_cases.record_allocation,
               "deposit.paid": use_cases.record_deposit}[message_type]
-    return record({"county": county, "message_id": "m1", "type": message_type,
-                   "payload": SCHEMAS[message_type].load(payload)})
+    return record(Submission(county=county, message_id="m1", type=message_type, sent_at="", received_at="",
+                             payload=SCHEMAS[message_type].load(payload)))
 
 
 def test_each_record_is_kept_and_announced_without_asking_the_projects_service(use_cases, source):

@@ -57,10 +57,10 @@ def test_a_complaint_received_by_another_county_is_transferred_there_at_once():
 
 def test_a_complaint_filed_after_it_was_received_is_refused_naming_filed_at():
     late = submission(complaint(filed_at="2026-10-01T10:00:00+08:00"), received_at="2026-09-30T10:00:00+08:00")
-    assert intake_problems(late["payload"], late["received_at"]) == {
+    assert intake_problems(late.payload, late.received_at) == {
         "filed_at": ["Must not be later than when the platform received the message (2026-09-30T10:00:00+08:00)."]}
     drift = submission(complaint(filed_at="2026-09-30T10:05:00+08:00"), received_at="2026-09-30T10:00:00+08:00")
-    assert intake_problems(drift["payload"], drift["received_at"]) == {}, "a few minutes of clock drift is fine"
+    assert intake_problems(drift.payload, drift.received_at) == {}, "a few minutes of clock drift is fine"
 
 
 PROJECT = {"general_contractor": {"name": "湖南水电建设集团有限公司", "uscc": credit_code(COUNTY, 12)},

@@ -11,6 +11,7 @@ from services.console.feed import Hub
 from services.console.sign_in import BUSY, LOCKED, SIGNED_IN, WRONG, SignInLimits, source_address, try_sign_in
 from shared.calendar import SHANGHAI
 from shared.errors import RequestInvalid
+from shared.internal import AlertView
 from tests.unit.fakes import FakeAccounts, FakeAttempts
 
 
@@ -104,7 +105,11 @@ WATER_FR = {"department": "water", "division": "430102"}
 
 
 def view(department, division, fingerprint="F"):
-    return {"fingerprint": fingerprint, "routes": [{"department": department, "division": division, "level": "county"}]}
+    """An ``alert_changed`` message as the console's handler loads it."""
+    return AlertView.load({"alert_id": "A", "fingerprint": fingerprint, "type": "PAYROLL_MISSING", "severity": "red",
+                           "status": "firing", "division": division, "level": "county", "summary": "s",
+                           "raised_at": "t", "updated_at": "t",
+                           "routes": [{"department": department, "division": division, "level": "county"}]})
 
 
 def test_the_live_feed_queues_for_a_tab_only_what_reaches_its_desk():
@@ -114,7 +119,7 @@ def test_the_live_feed_queues_for_a_tab_only_what_reaches_its_desk():
     hub.alert_changed(view("housing", "430102", "other department"))
     hub.alert_changed(view("water", "430102", "mine"))
     hub.desk_notified({"desk": {"department": "hrss", "division": "430102"}})
-    assert mine.next(0.01) == ("alert", view("water", "430102", "mine"))
+    assert mine.next(0.01) == ("alert", view("water", "430102", "mine").dump())
     assert mine.next(0.01) is None
     assert city.next(0.01) is None, "a city desk hears of a county alert once it is escalated to it"
     hub.unsubscribe(mine)

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from services.alerts.domain import routes
 from services.alerts.views import view
-from services.complaints.views import event_body
+from services.complaints.views import complaint_event
 from services.ingress.domain import Envelope, check_payload
 from services.ingress.service import submission
 from services.projects.domain import project_record
@@ -71,14 +71,14 @@ def test_the_alert_view_is_what_the_alerts_service_sends_on_alert_changed():
 
 def test_a_complaint_event_reads_what_the_complaints_service_sends():
     case = change(a_case(), "accept", date(2026, 10, 2))
-    sent = event_body(case, case["history"][-1])
+    sent = complaint_event(case, case["history"][-1]).dump()
     received = ComplaintEvent.load(sent)
     assert (received.status, received.change.action, received.change.seq) == ("accepted", "accept", 2)
     assert received.dump() == sent
 
 
 def test_a_recorded_event_without_a_month_reads_as_none():
-    assert Recorded.load({"project_code": "P-1"}) == Recorded("P-1", None)
+    assert Recorded.load({"project_code": "P-1"}) == Recorded(project_code="P-1", month=None)
 
 
 @pytest.mark.parametrize("message_type, payload, part", [
@@ -96,10 +96,10 @@ def test_the_ingress_hands_owners_a_submission_with_a_payload_or_its_records(mes
 def test_a_project_change_is_about_the_project_only_when_it_can_change_what_it_owes(changed, expected):
     record = project_record(ProjectSchema().load(project(project_code="P-TYPED")), COUNTY)
     body = through_json({"project": facts({**record, "version": 2}), "changed": changed})
-    assert changed_project(body) == expected
+    assert changed_project(ProjectEvent.load(body)) == expected
 
 
 def test_a_malformed_project_change_is_refused_naming_the_field_so_its_handler_parks_it():
     with pytest.raises(ValidationError) as refused:
-        changed_project({"project": {"project_code": "P-1"}, "changed": ["status"]})
+        ProjectEvent.load({"project": {"project_code": "P-1"}, "changed": ["status"]})
     assert "project" in refused.value.messages

@@ -10,7 +10,7 @@ from services.payroll.app import Payroll
 from services.payroll.domain import PayrollRules
 from shared.contract.messages import PayrollSchema
 from shared.errors import RecordRefused
-from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED
+from shared.internal import CONDITIONS_CLEARED, PAYROLL_RECORDED, Submission
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from tests.factories import COUNTY, OTHER_COUNTY, payroll, project_facts, worker_id
@@ -32,8 +32,8 @@ def use_cases(source):
 
 
 def submission(payload, county=COUNTY, message_id="m1"):
-    return {"county": county, "message_id": message_id, "type": "payroll.paid",
-            "payload": PayrollSchema().load(payload)}
+    return Submission(county=county, message_id=message_id, type="payroll.paid", sent_at="", received_at="",
+                      payload=PayrollSchema().load(payload))
 
 
 def test_a_sheet_is_stored_by_keyed_hash_with_masked_ids_and_announced(use_cases, source):

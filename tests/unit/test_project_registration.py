@@ -8,14 +8,14 @@ import pytest
 from services.projects.app import register_project
 from shared.contract.messages import ProjectSchema
 from shared.errors import RecordRefused
-from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED
+from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, Submission
 from tests.factories import COUNTY, OTHER_COUNTY, project
 from tests.unit.fakes import FakeEvents, FakeProjects
 
 
 def submit(repository, dispatch, payload, county=COUNTY):
-    register_project({"county": county, "message_id": "m", "type": "project.upsert",
-                      "payload": ProjectSchema().load(payload)}, repository=repository, dispatch=dispatch)
+    register_project(Submission(county=county, message_id="m", type="project.upsert", sent_at="", received_at="",
+                                payload=ProjectSchema().load(payload)), repository=repository, dispatch=dispatch)
 
 
 def test_a_new_project_is_version_1_and_a_change_announces_version_2_with_what_changed():
@@ -59,8 +59,8 @@ TERMS = {"contract_signed_on": "2026-07-10", "labour_cost": {"monthly_amount": 2
 
 
 def submit_as(repository, dispatch, payload, version, received_at="2026-11-23T09:00:00+08:00"):
-    register_project({"county": COUNTY, "message_id": "m", "type": "project.upsert", "schema_version": version,
-                      "received_at": received_at, "payload": ProjectSchema().load(payload)},
+    register_project(Submission(county=COUNTY, message_id="m", type="project.upsert", sent_at="", schema_version=version,
+                                received_at=received_at, payload=ProjectSchema().load(payload)),
                      repository=repository, dispatch=dispatch)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from marshmallow import ValidationError
 
+from shared.internal import ProjectEvent
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry, supersedes
 from tests.factories import project_facts
 from tests.unit.fakes import FakeProjectSource
@@ -15,8 +16,9 @@ from tests.unit.fakes import FakeProjectSource
 CODE = "430102-2026-0001"
 
 
-def event(version: int, **changes) -> dict:
-    return {"project": project_facts(version, **changes), "changed": sorted(changes)}
+def event(version: int, **changes) -> ProjectEvent:
+    """A project event as its handler loads it."""
+    return ProjectEvent.load({"project": project_facts(version, **changes), "changed": sorted(changes)})
 
 
 def registry(*stored: dict, source: FakeProjectSource | None = None, backfilled: bool = True):
@@ -54,7 +56,7 @@ def test_a_redelivered_event_changes_nothing():
 
 def test_a_malformed_event_is_refused_with_its_field_named():
     with pytest.raises(ValidationError) as refused:
-        registry().apply_event({"project": {"project_code": CODE}, "changed": []})
+        ProjectEvent.load({"project": {"project_code": CODE}, "changed": []})   # at the handler's edge
     assert "version" in refused.value.messages["project"]
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.workers.app import Submission, Workers
-from services.workers.repository import WorkersRepository
+from services.workers.app import Workers
 from services.workers.settings import WorkersSettings
-from shared import embedded_store
 from shared.contract.alerts import NO_ATTENDANCE
 from shared.contract.messages import AttendanceSchema, WorkerEnrolmentSchema, WorkerExitSchema
+from shared.internal import PayrollRecorded, Submission
 from shared.projects import UNKNOWN_PROJECT
 from shared.registry import InMemoryRegistryStore, LocalProjectRegistry
 from shared.sweeps import Isolation
 from tests.factories import COUNTY, OTHER_COUNTY, clock_in, enrolment, project_facts
+from tests.unit.fake_worker_records import FakeWorkerRecords
 from tests.unit.fakes import FakeAlerts, FakePayroll, FakeProjectSource, FixedClock
 
 CODE = f"{COUNTY}-2026-0001"
@@ -25,20 +25,19 @@ SCHEMAS = {"enrol": WorkerEnrolmentSchema(), "exit": WorkerExitSchema(), "attend
 
 
 class Province:
-    """The use cases with a fresh store, a local registry copy and fake neighbours."""
+    """The use cases over fakes: their storage, a local registry copy and their neighbours."""
 
     def __init__(self, *stored: dict, known_to_projects: tuple[dict, ...] = (), backfilled: bool = True,
                  now: str = "2026-10-20T09:00:00+08:00"):
         self.source = FakeProjectSource(*stored, *known_to_projects)
         self.registry = LocalProjectRegistry(InMemoryRegistryStore(stored, backfilled), self.source)
-        self.records = WorkersRepository(embedded_store.new_client()["wagewatch_workers"])
-        self.records.ensure_indexes()
+        self.records = FakeWorkerRecords()
         self.alerts, self.payroll, self.clock = FakeAlerts(), FakePayroll(), FixedClock(now)
         self.app = Workers(records=self.records, registry=self.registry, payroll=self.payroll, alerts=self.alerts,
                            settings=WorkersSettings.from_config({"PII_HASH_KEY": "unit"}), today=self.clock.today)
 
     def submit(self, kind: str, records: list[dict], county: str = COUNTY) -> dict:
-        submission = Submission.of({"county": county, "message_id": "m1", "records": [
+        submission = Submission.load({"county": county, "message_id": "m1", "type": kind, "records": [
             {"index": i, "record": SCHEMAS[kind].load(r)} for i, r in enumerate(records)]})
         use_case = {"enrol": self.app.enrol, "exit": self.app.record_exits, "attendance": self.app.record_attendance}
         return use_case[kind](submission)
@@ -94,7 +93,7 @@ def test_a_payroll_whose_reconciliation_fails_leaves_its_month_to_the_next_sweep
         province.app.evaluate(day, Isolation("workers"))
     assert province.payroll.asked == [[f"{CODE}:2026-10"]]
     province.payroll.away = True
-    province.app.payroll_recorded(CODE, "2026-10")   # does not raise: the event is done with
+    province.app.payroll_recorded(PayrollRecorded(project_code=CODE, month="2026-10"))   # does not raise: the event is done with
     province.payroll.away = False
     province.app.evaluate(date(2026, 12, 22), Isolation("workers"))
     assert province.payroll.asked[1:] == [[f"{CODE}:2026-10"]]
