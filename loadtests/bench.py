@@ -285,14 +285,42 @@ class Bench:
         return figures
 
     # (f) ------------------------------------------------------------------------------------
-    def scale_out(self, publisher: Publisher, receipts: Receipts, one: dict) -> dict:
-        self.say("  (f) scale-out: the workers service as two containers in one process (one store)")
-        self.rig.stop_service("workers")
-        self.rig.start_services(("workers", "workers"))
-        self.send_and_check(publisher, receipts, self.messages.enrolments(), "enrolments again (new store)")
-        two = self.max_rate(publisher, receipts, self.messages.batches(len(self.batches_for_scale)), "receipts")
-        return {"one_instance_records_per_s": one["records_per_s"], "two_instances_records_per_s": two["records_per_s"],
-                "ratio": round(two["records_per_s"] / one["records_per_s"], 2)}
+    def scale_out_blocked(self) -> str | None:
+        """Why two processes of the busiest service cannot be measured here, or None."""
+        reasons = []
+        if not self.args.scale_out_mongo_uri:
+            reasons.append("two processes of one service need a store they share (--scale-out-mongo-uri "
+                           "mongodb://…); each process's embedded store is its own")
+        cores = os.cpu_count() or 1
+        if cores < 4 and not self.args.scale_out_anyway:
+            reasons.append(f"this machine has {cores} cores: two workers processes, the ingress, the other "
+                           "services, the broker and the bench would share them, so the figure would measure "
+                           "the machine, not the service (--scale-out-anyway runs it all the same)")
+        return "; ".join(reasons) or None
+
+    def scale_out(self, publisher: Publisher, receipts: Receipts) -> dict:
+        """The workers service (the busiest: every clock-in is its work) in one process, then
+        in two processes competing on its queues, on a store they share; attendance batches
+        at the maximum rate, each time new days."""
+        blocked = self.scale_out_blocked()
+        if blocked:
+            self.say(f"  not run: {blocked}")
+            return {"status": "not run", "reason": blocked, "cores": os.cpu_count()}
+        self.say("  (f) the workers service in one process, then two, on a shared store")
+        self.rig.stop_all()
+        self.rig.mongo_uri = self.args.scale_out_mongo_uri
+        try:
+            self.start_platform()
+            self.send_and_check(publisher, receipts, self.messages.setup(), "set-up again (shared store)")
+            count = len(self.batches_for_scale)
+            one = self.max_rate(publisher, receipts, self.messages.batches(count), "receipts, one workers process")
+            self.rig.start_services(("workers",), key="workers#2")
+            two = self.max_rate(publisher, receipts, self.messages.batches(count), "receipts, two workers processes")
+        finally:
+            self.rig.mongo_uri = None
+        return {"status": "run", "store": "shared", "one_process_records_per_s": one["records_per_s"],
+                "two_processes_records_per_s": two["records_per_s"],
+                "ratio": round(two["records_per_s"] / one["records_per_s"], 2), "cores": os.cpu_count()}
 
     # the run --------------------------------------------------------------------------------
     def run(self) -> dict:
@@ -308,32 +336,38 @@ class Bench:
         receipts = Receipts(self.uri, receipts_exchange)
         try:
             self.results["platform"] = self.platform(publisher, receipts, singles, batches)
-            if not args.no_scale_out:
-                self.say("(f) scale-out")
-                self.results["scale_out"] = self.scale_out(publisher, receipts, self.results["platform"]["batch"]["max"])
+            self.say("(f) scale-out: two processes of the workers service against one")
+            if args.no_scale_out:
+                self.say("  not run (--no-scale-out)")
+                self.results["scale_out"] = {"status": "not run", "reason": "--no-scale-out", "cores": os.cpu_count()}
+            else:
+                self.results["scale_out"] = self.scale_out(publisher, receipts)
         finally:
             receipts.close()
             publisher.close()
             self.rig.note_peaks()
             self.rig.stop_all()
-        self.say(f"(c) a full sweep over a seeded province of {args.sweep_projects:,} projects")
-        self.results["sweep"] = self.sweep()
+        self.results["sweeps"] = []
+        for projects in args.sweep_projects:
+            self.say(f"(c) a full sweep over a seeded province of {projects:,} projects")
+            self.results["sweeps"].append(self.sweep(projects))
+        self.results["sweep"] = self.results["sweeps"][-1]      # the largest, as the JSON had it
         self.results["memory_mib"] = {k: round(v / 1024, 1) for k, v in sorted(self.rig.peaks.items())}
         self.results["ratios"] = ratios(self.results)
         self.results["targets"] = targets(self.results)
         return self.results
 
-    def sweep(self) -> dict:
+    def sweep(self, projects: int) -> dict:
         """(c) in a vhost of its own: the sweep's monitoring services share one process and
         its embedded store, seeded directly (loadtests/seeding.py, loadtests/sweep_bench.py)."""
         if self.args.no_sweep:
             self.say("  not run (--no-sweep)")
-            return {"status": "not run", "reason": "--no-sweep"}
+            return {"status": "not run", "reason": "--no-sweep", "projects": projects}
         if not (ROOT / "loadtests" / "sweep_bench.py").exists():
             self.say("  not run: loadtests/sweep_bench.py (seeding and timing the sweep) is not here yet")
-            return {"status": "not run", "reason": "loadtests/sweep_bench.py missing"}
+            return {"status": "not run", "reason": "loadtests/sweep_bench.py missing", "projects": projects}
         vhost = Vhost(self.args.amqp_uri, self.args.management_url).create()
-        process = self.rig.sweep(vhost.uri, self.args.sweep_projects, self.args.sweep_counties)
+        process = self.rig.sweep(vhost.uri, projects, min(self.args.sweep_counties, projects))
         try:
             process.wait_ready()
             report = process.read("sweep", SWEEP_TIMEOUT, echo=lambda line: self.say(f"    {line}"))
@@ -341,7 +375,7 @@ class Bench:
                        "memory_mib": round((process.peak_kib or 0) / 1024, 1)}
         except (RuntimeError, TimeoutError) as exc:   # the other figures are still worth writing
             self.say(f"  the sweep failed: {exc}")
-            figures = {"status": "failed", "reason": str(exc), "exit_code": process.popen.poll()}
+            figures = {"status": "failed", "reason": str(exc), "exit_code": process.popen.poll(), "projects": projects}
         finally:
             process.stop()
             vhost.delete()
@@ -367,9 +401,12 @@ def targets(results: dict) -> dict:
         "single_vs_empty_nameko >= 0.8": (rat["single_vs_empty_nameko"], 0.8, ">="),
         "single_p99_ms_at_half_rate <= 500": (plat["single"]["at_half_rate"]["p99_ms"], 500, "<="),
     }
-    sweep = results.get("sweep", {})
-    if sweep.get("total_seconds") is not None and sweep.get("projects", 0) >= 20_000:
-        found["sweep_seconds_20000_projects <= 10"] = (sweep["total_seconds"], 10, "<=")
+    for sweep in results.get("sweeps", []):
+        if sweep.get("total_seconds") is not None and sweep.get("projects", 0) >= 20_000:
+            found["sweep_seconds_20000_projects <= 10"] = (sweep["total_seconds"], 10, "<=")
+    scale = results.get("scale_out", {})
+    if scale.get("status") == "run":
+        found["scale_out_two_processes >= 1.6"] = (scale["ratio"], 1.6, ">=")
     return {name: {"value": value, "target": target,
                    "met": value is not None and (value >= target if op == ">=" else value <= target)}
             for name, (value, target, op) in found.items()}
@@ -385,6 +422,52 @@ def machine(vhost: Vhost) -> dict:
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mib": memory, "python": host.python_version(),
             "os": f"{host.system()} {host.release()}", "rabbitmq": vhost.rabbitmq_version(),
             "load_average_at_start": round(os.getloadavg()[0], 2)}
+
+
+def _figure(value, unit: str = "", digits: int = 0) -> str:
+    return "missing" if value is None else f"{value:,.{digits}f}{unit}"
+
+
+def issue_table(results: dict) -> list[str]:
+    """Issue 19's table, every row from this run: the platform, its baseline, the ratio,
+    the goal and whether it is met."""
+    base, plat, rat = results["baseline"], results["platform"], results["ratios"]
+    targets = results["targets"]
+    met = lambda name: "" if name not in targets else ("met" if targets[name]["met"] else "MISSED")  # noqa: E731
+    rows = [("path", "platform", "baseline", "ratio", "goal", ""),
+            ("single-record worker.enrol, messages/s", _figure(plat["single"]["max"]["messages_per_s"]),
+             f"empty nameko handler {_figure(base['nameko']['single']['messages_per_s'])}",
+             f"{rat['single_vs_empty_nameko']:.3f}", ">= 0.8", met("single_vs_empty_nameko >= 0.8")),
+            (f"{results['settings']['records']}-record attendance.batch, records/s",
+             _figure(plat["batch"]["max"]["records_per_s"]),
+             f"empty nameko handler {_figure(base['nameko']['batch']['records_per_s'])}",
+             f"{rat['batch_records_vs_empty_nameko']:.3f}", ">= 20,000 records/s", met("batch_records_per_s >= 20000")),
+            ("receipt p99 at half the max rate", _figure(plat["single"]["at_half_rate"]["p99_ms"], " ms", 1),
+             f"empty nameko {_figure(base['nameko']['single']['at_half_rate']['p99_ms'], ' ms', 1)}", "-",
+             "<= 500 ms", met("single_p99_ms_at_half_rate <= 500"))]
+    for sweep in results.get("sweeps", []):
+        projects = sweep.get("projects")
+        label = f"sweep of {projects:,} projects" if projects else "sweep"
+        if sweep.get("total_seconds") is None:
+            rows.append((label, f"{sweep.get('status', 'not run')} ({sweep.get('reason', '')})", "-", "-",
+                         "<= 10 s at 20,000" if (projects or 0) >= 20_000 else "proportional to change", ""))
+            continue
+        rows.append((label, f"{sweep['total_seconds']:.1f} s, {_figure(sweep.get('total_again_seconds'), ' s', 1)} "
+                            "again with nothing changed", "-", "-",
+                     "<= 10 s" if projects >= 20_000 else "proportional to change",
+                     met("sweep_seconds_20000_projects <= 10") if projects >= 20_000 else ""))
+    scale = results.get("scale_out", {})
+    if scale.get("status") == "run":
+        rows.append(("two workers processes against one, records/s", _figure(scale["two_processes_records_per_s"]),
+                     f"one process {_figure(scale['one_process_records_per_s'])}", f"{scale['ratio']:.2f}", ">= 1.6",
+                     met("scale_out_two_processes >= 1.6")))
+    else:
+        rows.append(("two workers processes against one", "not run", "-", "-", ">= 1.6 where the cores allow", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
+    lines = [" | ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)).rstrip()
+             for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return ["", "Issue 19's table (this run)", "---------------------------", *lines]
 
 
 def summary(results: dict) -> str:
@@ -405,27 +488,47 @@ def summary(results: dict) -> str:
     lines = ["", "Summary", "-------"]
     lines += [f"{r[0]:<{width}}  {r[1]:>11}  {r[2]:>10}  {r[3]:>9}  {r[4]:>9}" for r in rows]
     lines.append("")
-    sweep = results.get("sweep", {})
-    if sweep.get("monitors"):
-        lines.append(f"(c) sweep over {sweep['projects']:,} projects: " + ", ".join(
-            f"{k} {v:.2f}s" for k, v in sweep["monitors"].items()) + f"; total {sweep['total_seconds']:.2f}s "
-            f"(again, nothing changed: {sweep.get('total_again_seconds')}s); alerts "
-            f"{'exactly as expected' if sweep.get('exact_match') else 'NOT as expected'}; "
-            f"one process, {sweep.get('memory_mib')} MiB peak")
-    else:
-        lines.append(f"(c) sweep: {sweep.get('status', 'not run')} ({sweep.get('reason', '')})")
-    lines.append("(d) peak memory (VmHWM): " + ", ".join(f"{k} {v:.0f} MiB" for k, v in results["memory_mib"].items()))
+    for sweep in results.get("sweeps", [results.get("sweep", {})]):
+        if sweep.get("monitors"):
+            lines.append(f"(c) sweep over {sweep['projects']:,} projects: " + ", ".join(
+                f"{k} {v:.2f}s" for k, v in sweep["monitors"].items()) + f"; total {sweep['total_seconds']:.2f}s "
+                f"(again, nothing changed: {sweep.get('total_again_seconds')}s); alerts "
+                f"{'exactly as expected' if sweep.get('exact_match') else 'NOT as expected'}; "
+                f"one process, {sweep.get('memory_mib')} MiB peak")
+        else:
+            lines.append(f"(c) sweep of {_figure(sweep.get('projects'))} projects: {sweep.get('status', 'not run')} "
+                         f"({sweep.get('reason', '')})")
+    lines.append("(d) peak memory (VmHWM) per process: " + ", ".join(
+        f"{k} {v:.0f} MiB" for k, v in results["memory_mib"].items()) + "".join(
+        f"; sweep of {s['projects']:,} projects {s['memory_mib']:.0f} MiB"
+        for s in results.get("sweeps", []) if s.get("memory_mib")))
     lines.append("(e) ratios: " + ", ".join(f"{k} {v:.3f}" for k, v in results["ratios"].items()))
-    if "scale_out" in results:
-        s = results["scale_out"]
-        lines.append(f"(f) scale-out, attendance batches: one workers instance {s['one_instance_records_per_s']:,.0f} "
-                     f"records/s, two {s['two_instances_records_per_s']:,.0f} records/s (x{s['ratio']})")
+    s = results.get("scale_out", {})
+    if s.get("status") == "run":
+        lines.append(f"(f) scale-out, attendance batches on a shared store: one workers process "
+                     f"{s['one_process_records_per_s']:,.0f} records/s, two {s['two_processes_records_per_s']:,.0f} "
+                     f"records/s (x{s['ratio']}) on {s['cores']} cores")
+    else:
+        lines.append(f"(f) scale-out: not run: {s.get('reason', '')}")
+    lines += issue_table(results)
+    lines.append("")
     lines.append("targets: " + "; ".join(f"{k}: {v['value']} {'met' if v['met'] else 'MISSED'}"
                                          for k, v in results["targets"].items()))
     m = results["machine"]
     lines.append(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mib']} MiB, Python {m['python']}, "
-                 f"RabbitMQ {m['rabbitmq']} (broker, services and load on the same machine)")
+                 f"RabbitMQ {m['rabbitmq']}, load average {m['load_average_at_start']} at the start "
+                 "(broker, services and load on the same machine)")
     return "\n".join(lines)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError(f"not a list of positive numbers: {text!r}")
+    return sizes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -443,15 +546,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-records", type=int, default=100_000, help="most records in one fixed-rate run")
     parser.add_argument("--max-workers", type=int, default=10, help="nameko max_workers of every process")
     parser.add_argument("--no-scale-out", action="store_true", help="skip (f)")
+    parser.add_argument("--scale-out-mongo-uri", default=os.environ.get("BENCH_SCALE_OUT_MONGO_URI"),
+                        help="(f): the store two processes of one service share (mongodb://…; MongoDB or the "
+                             "wire-protocol server); without it (f) is not run and says why")
+    parser.add_argument("--scale-out-anyway", action="store_true",
+                        help="(f): run it on fewer than 4 cores too (the figure then measures the machine)")
     parser.add_argument("--no-sweep", action="store_true", help="skip (c)")
-    parser.add_argument("--sweep-projects", type=int, default=20_000, help="(c): projects in the seeded province")
+    parser.add_argument("--sweep-projects", type=_sizes, default=[2_000, 20_000],
+                        help="(c): projects in the seeded province, one sweep per size (comma-separated; "
+                             "default 2000,20000, the rows of issue 19's table)")
     parser.add_argument("--sweep-counties", type=int, default=100)
     parser.add_argument("--quick", action="store_true", help="a smoke run of seconds (small sizes)")
     parser.add_argument("--out", default=str(ROOT / "test-output" / "bench"))
     args = parser.parse_args(argv)
     if args.quick:
         args.counties, args.singles, args.batches = 3, 60, 3
-        args.sweep_projects, args.sweep_counties = 40, 4
+        args.sweep_projects, args.sweep_counties = [40], 4
         args.latency_seconds, args.min_latency_samples = 1.0, 5
     out = Path(args.out)
     (out / "logs").mkdir(parents=True, exist_ok=True)

@@ -131,6 +131,7 @@ class Rig:
 
     def __init__(self, amqp_uri: str, log_dir: Path, max_workers: int):
         self.amqp_uri = amqp_uri
+        self.mongo_uri: str | None = None     # None: each service process's own embedded store
         self.log_dir = log_dir
         self.max_workers = max_workers
         self.env = {**os.environ, "PII_HASH_KEY": "bench-only-pii-key",
@@ -142,12 +143,15 @@ class Rig:
     def _common(self) -> list[str]:
         return ["--amqp-uri", self.amqp_uri, "--max-workers", str(self.max_workers)]
 
-    def start_services(self, *groups: tuple[str, ...]) -> None:
-        """Each group of service names in one process, all started at once."""
+    def start_services(self, *groups: tuple[str, ...], key: str | None = None) -> None:
+        """Each group of service names in one process, all started at once (``key``: the
+        name of a lone group's process, for a second process of one service)."""
         started = {}
         for names in groups:
-            key = "+".join(names)
-            started[key] = Process(["services", *names, *self._common()], self.log_dir / f"{key}.log", self.env)
+            name = key or "+".join(names)
+            store = ["--mongo-uri", self.mongo_uri] if self.mongo_uri else []
+            started[name] = Process(["services", *names, *self._common(), *store], self.log_dir / f"{name}.log",
+                                    self.env)
         for key, process in started.items():
             process.wait_ready()
             self.services[key] = process

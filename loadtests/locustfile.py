@@ -30,7 +30,8 @@ from locust.runners import MasterRunner, WorkerRunner
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))   # locust puts loadtests/ on the path, not the repository
 
-from loadtests.link import AlertWatch, CountyPublisher, ReceiptTracker, median, percentile  # noqa: E402
+from loadtests.link import AlertWatch, CountyPublisher, ReceiptTracker  # noqa: E402
+from loadtests.load_summary import LoadFigures, format_summary  # noqa: E402
 from loadtests.mix import CountyTraffic  # noqa: E402
 from shared.calendar import SHANGHAI  # noqa: E402
 from shared.contract.client import DEFAULT_AMQP_URI  # noqa: E402
@@ -72,6 +73,7 @@ class Run:
     users = itertools.count()
     started = stopped = 0.0
     alerts: AlertWatch | None = None
+    swept = False
     sweep_seconds: float | None = None
     sweep_raised: int | None = None
     missing = 0
@@ -178,35 +180,48 @@ def _stop(environment, **_kwargs):
 
 
 def _sweep_and_time_alerts(environment, options):
+    """Run the sweep and time its alerts. Whatever fails here (the sweep command, the
+    broker, a timeout) is reported as a failed ``sweep`` request and leaves the sweep's
+    figures missing: the summary is still printed."""
     as_of = _province().spec.as_of.isoformat()
-    Run.alerts = AlertWatch(environment.host or DEFAULT_AMQP_URI, environment.events.request.fire)
-    Run.alerts.start()
     print(f"[load] sweep as of {as_of} ({options.wagewatch} sweep), timing the alerts…", flush=True)
     env = {**os.environ, "AMQP_URI": environment.host or DEFAULT_AMQP_URI}
+    Run.swept = True
     started = time.perf_counter()
-    # A real sweep as of the province's date (not a what-if), even after today's daily sweep.
-    sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of, "--publish", "--force"], env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    finished: list[float] = []
+    output = ""
+    failure: Exception | None = None
+    try:
+        Run.alerts = AlertWatch(environment.host or DEFAULT_AMQP_URI, environment.events.request.fire)
+        Run.alerts.start()
+        started = time.perf_counter()
+        # A real sweep as of the province's date (not a what-if), even after today's daily sweep.
+        sweep = subprocess.Popen([options.wagewatch, "sweep", "--as-of", as_of, "--publish", "--force"], env=env,
+                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        finished: list[float] = []
 
-    def running() -> bool:
-        if sweep.poll() is None:
-            return True
-        if not finished:
-            finished.append(time.perf_counter())
-        return False
+        def running() -> bool:
+            if sweep.poll() is None:
+                return True
+            if not finished:
+                finished.append(time.perf_counter())
+            return False
 
-    Run.alerts.wait_quiet(running)
-    output = sweep.communicate()[0]
-    Run.sweep_seconds = finished[0] - started
-    Run.sweep_raised = sum(int(line.split(" raised")[0].rsplit(",", 1)[-1])
-                           for line in output.splitlines() if " reported, " in line)
+        Run.alerts.wait_quiet(running)
+        output = sweep.communicate()[0]        # still running after the quiet wait: wait for it
+        Run.sweep_seconds = (finished[0] if finished else time.perf_counter()) - started
+        Run.sweep_raised = sum(int(line.split(" raised")[0].rsplit(",", 1)[-1])
+                               for line in output.splitlines() if " reported, " in line)
+        if sweep.returncode != 0:
+            failure = RuntimeError(f"wagewatch sweep exited {sweep.returncode}: {output.strip().splitlines()[-1:]}")
+    except Exception as exc:   # noqa: BLE001 - the run's other figures are still worth printing
+        failure = exc
+        print(f"[load] the sweep failed: {exc!r}; its figures are missing from the summary", flush=True)
     environment.events.request.fire(
-        request_type="cli", name="sweep", response_time=Run.sweep_seconds * 1000, response_length=len(output),
-        exception=None if sweep.returncode == 0 else RuntimeError(f"wagewatch sweep exited {sweep.returncode}: "
-                                                                  f"{output.strip().splitlines()[-1:]}"),
-        context={})
-    Run.alerts.close()
+        request_type="cli", name="sweep", response_time=(time.perf_counter() - started) * 1000
+        if Run.sweep_seconds is None else Run.sweep_seconds * 1000,
+        response_length=len(output), exception=failure, context={})
+    if Run.alerts is not None:
+        Run.alerts.close()
 
 
 @events.quit.add_listener
@@ -221,30 +236,11 @@ def _summary(exit_code, **_kwargs):
 
 
 def summary() -> str:
-    tracker, seconds = _tracker(), max(Run.stopped - Run.started, 1e-9)
-    published = sum(tracker.statuses.values())
-    by_status: Counter[str] = Counter()
-    for (meant, got), count in tracker.statuses.items():
-        by_status[f"{got}" + ("" if meant == "accepted" else f" (meant {meant})")] += count
-    good = sum(count for (meant, got), count in tracker.statuses.items() if meant == got)
-    lines = ["", "=== WageWatch load summary ===",
-             f"run: {seconds:.1f}s, {published} messages published ({published / seconds:.1f}/s), "
-             f"receipts as meant: {good}/{published}, missing: {Run.missing}, "
-             f"cut short by the stop: {tracker.cut_short}, unmatched: {len(tracker.unmatched)}",
-             "receipts by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
-             f"records in batches accepted: {tracker.records_accepted} ({tracker.records_accepted / seconds:.0f}/s)"]
-    for phase, latencies in tracker.latencies.items():
-        lines.append(f"receipt latency, {phase} (valid, publish to receipt; {len(latencies)} messages): "
-                     f"p50 {median(latencies):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
-                     f"max {max(latencies, default=float('nan')):.0f} ms")
-    if tracker.unmatched:
-        lines.append("receipts matching nothing this run published (first 5): " + "; ".join(
-            f"{mid} {kind} {status}" for mid, kind, status in tracker.unmatched[:5]))
-    if Run.alerts is not None:
-        alerts = Run.alerts.latencies
-        lines.append(f"sweep: command {Run.sweep_seconds:.1f}s, {Run.sweep_raised} alert(s) raised; "
-                     f"{len(alerts)} alert message(s) on the department streams, from sweep start: "
-                     f"first {min(alerts, default=float('nan')):.0f} ms, p50 {median(alerts):.0f} ms, "
-                     f"last {max(alerts, default=float('nan')):.0f} ms")
-        lines.append("alerts by type: " + ", ".join(f"{k[6:]} {v}" for k, v in sorted(Run.alerts.by_type.items())))
-    return "\n".join(lines)
+    tracker = _tracker()
+    alerts = Run.alerts
+    return format_summary(LoadFigures(
+        seconds=Run.stopped - Run.started, statuses=tracker.statuses, missing=Run.missing,
+        cut_short=tracker.cut_short, unmatched=tracker.unmatched, records_accepted=tracker.records_accepted,
+        latencies=tracker.latencies, swept=Run.swept, sweep_seconds=Run.sweep_seconds,
+        sweep_raised=Run.sweep_raised, alert_latencies=alerts.latencies if alerts is not None else None,
+        alerts_by_type=alerts.by_type if alerts is not None else Counter()))

@@ -32,6 +32,7 @@ def new_client() -> Any:
 
     _accept_pymongo_bulk_arguments()
     _look_up_ids_by_key()
+    _write_bulk_by_key()
     _step_cursors_in_place_and_hash_in_lists()
     return mongomock.MongoClient()
 
@@ -185,3 +186,258 @@ def _in_by_set(listwise):
             return listwise(doc_val, listed)
 
     return in_op
+
+
+# --- bulk writes by key --------------------------------------------------------------------
+
+_OPERATORS = ("$setOnInsert", "$set", "$inc", "$max", "$min", "$addToSet")
+_SCALARS = (str, int, float, type(None))
+
+
+def _write_bulk_by_key() -> None:
+    """A batch's bulk write in time proportional to the batch, whatever the collection holds.
+
+    mongomock applies each operation of a ``bulk_write`` as a separate update: it converts
+    the filter and the update for datetimes, takes each matched document's deep copy as a
+    snapshot to roll back to, and re-checks it, so a 1000-record attendance batch (about
+    500 roll-up upserts) cost about a second. The repositories' bulk writes all address
+    documents by ``_id`` with a handful of operators (``$set``, ``$setOnInsert``, ``$inc``,
+    ``$max``, ``$min``, ``$addToSet``/``$each``), replace documents by ``_id``, or delete
+    by ``_id``: such a batch of plain values (strings, numbers, None, lists and documents
+    of them) is checked whole first, then applied to the stored documents directly, with
+    the same result and the same answer (matched, modified, upserted) as mongomock gives.
+    Anything else (another operator, a dotted field, a datetime, a unique index besides
+    ``_id``, a value of the wrong type for its operator, one document twice in a batch)
+    goes to mongomock's own path, which answers and fails as before."""
+    import mongomock
+    from mongomock.results import BulkWriteResult
+
+    collection = mongomock.collection.Collection
+    if getattr(collection, "_wagewatch_bulk_by_key", False):
+        return
+    general = collection.bulk_write
+
+    def bulk_write(self, requests, ordered=True, bypass_document_validation=False, session=None):
+        requests = list(requests)
+        planned = None if bypass_document_validation or session else _keyed_plan(self, requests)
+        if planned is None:
+            return general(self, requests, ordered=ordered, bypass_document_validation=bypass_document_validation,
+                           session=session)
+        return BulkWriteResult(_apply_keyed(self, planned), True)
+
+    collection.bulk_write = bulk_write  # type: ignore[method-assign]  # the patch itself
+    collection._wagewatch_general_bulk_write = general  # type: ignore[attr-defined]  # mongomock's own path (the tests compare)
+    collection._wagewatch_bulk_by_key = True  # type: ignore[attr-defined]  # our mark on mongomock's class
+
+
+def _plain(value, depth: int = 0) -> bool:
+    """A value stored as it is: scalars (with booleans), and lists and documents of them;
+    no datetimes (mongomock converts them), no ObjectIds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -2**63 <= value < 2**63          # what BSON stores (mongomock refuses more)
+    if isinstance(value, _SCALARS):
+        return True
+    if depth > 8:
+        return False
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(_field_name(k) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _field_name(name) -> bool:
+    return isinstance(name, str) and name != "" and not name.startswith("$") and "." not in name
+
+
+def _key(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and _plain(value))
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _same_kind(a, b) -> bool:
+    """Two values ``$max``/``$min`` compare as Python does: both numbers, or both strings."""
+    return (_number(a) and _number(b)) or (isinstance(a, str) and isinstance(b, str))
+
+
+def _keyed_plan(collection, requests) -> list | None:
+    """Each request as (kind, _id, conditions, body, upsert), or None when any of them is
+    not one this path applies exactly as mongomock would."""
+    from pymongo import DeleteMany, DeleteOne, ReplaceOne, UpdateOne
+
+    store = collection._store
+    if getattr(store, "_ttl_indexes", None):
+        return None
+    if any(index.get("unique") and index.get("key") != [("_id", 1)] for index in store.indexes.values()):
+        return None
+    documents = store._documents
+    planned: list[tuple[Any, ...]] = []
+    seen: set[Any] = set()
+    for request in requests:
+        kind = type(request)
+        if kind not in (UpdateOne, ReplaceOne, DeleteMany, DeleteOne):
+            return None
+        if any(getattr(request, extra, None) for extra in ("_collation", "_hint", "_array_filters", "_sort")):
+            return None
+        where = request._filter
+        if not isinstance(where, dict) or "_id" not in where:
+            return None
+        if kind in (DeleteMany, DeleteOne):
+            wanted = where["_id"]
+            ids = wanted["$in"] if isinstance(wanted, dict) and set(wanted) == {"$in"} else [wanted]
+            if len(where) != 1 or not isinstance(ids, (list, tuple)) or not all(_key(i) for i in ids):
+                return None
+            if kind is DeleteOne:
+                ids = ids[:1] if len(ids) == 1 else None
+                if ids is None:
+                    return None
+            if seen.intersection(ids):
+                return None
+            seen.update(ids)
+            planned.append(("delete", list(dict.fromkeys(ids)), None, None, False))
+            continue
+        _id = where["_id"]
+        conditions = {k: v for k, v in where.items() if k != "_id"}
+        if not _key(_id) or _id in seen:
+            return None
+        if not all(_field_name(k) and _key(v) for k, v in conditions.items()):
+            return None
+        seen.add(_id)
+        existing = documents.get(_id)
+        matched = _matches(existing, conditions)
+        if request._upsert and existing is not None and not matched:
+            return None        # an upsert onto a taken _id: mongomock answers the duplicate key
+        body = request._doc
+        if kind is ReplaceOne:
+            if conditions or not isinstance(body, dict) or not _plain({k: v for k, v in body.items() if k != "_id"}):
+                return None
+            if "_id" in body and body["_id"] != _id:
+                return None
+            planned.append(("replace", _id, conditions, body, bool(request._upsert)))
+            continue
+        if not _update_applies(body, existing if matched else None, bool(request._upsert) and not matched):
+            return None
+        planned.append(("update", _id, conditions, body, bool(request._upsert)))
+    return planned
+
+
+def _update_applies(update, existing: dict | None, inserting: bool) -> bool:
+    """The update uses only our operators on plain top-level fields, each field once, with
+    values of the type its operator needs (against the document it will change)."""
+    if not isinstance(update, dict) or not update or any(op not in _OPERATORS for op in update):
+        return False
+    fields: set[str] = set()
+    for op, changes in update.items():
+        if not isinstance(changes, dict) or not changes:
+            return False
+        for name, value in changes.items():
+            if not _field_name(name) or name == "_id" or name in fields:
+                return False
+            fields.add(name)
+            current = existing.get(name) if existing is not None else None
+            present = existing is not None and name in existing
+            if op in ("$set", "$setOnInsert"):
+                if not _plain(value):
+                    return False
+            elif op == "$inc":
+                if not _number(value) or (present and not _number(current)):
+                    return False
+            elif op in ("$max", "$min"):
+                if not (_number(value) or isinstance(value, str)) or (present and not _same_kind(current, value)):
+                    return False
+            else:   # $addToSet, a value or {"$each": [...]}
+                values = value["$each"] if isinstance(value, dict) and set(value) == {"$each"} else [value]
+                if isinstance(value, dict) and set(value) != {"$each"}:
+                    return False
+                if not isinstance(values, (list, tuple)) or not all(isinstance(v, _SCALARS) and not isinstance(v, bool)
+                                                                     for v in values):
+                    return False
+                if present and not (isinstance(current, list)
+                                    and all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in current)):
+                    return False
+    return True
+
+
+def _matches(existing: dict | None, conditions: dict) -> bool:
+    return existing is not None and all(k in existing and not isinstance(existing[k], bool) and existing[k] == v
+                                        for k, v in conditions.items())
+
+
+def _apply_keyed(collection, planned: list) -> dict:
+    store = collection._store
+    documents = store._documents
+    result: dict[str, Any] = {"nModified": 0, "nUpserted": 0, "nMatched": 0, "writeErrors": [], "upserted": [],
+              "writeConcernErrors": [], "nRemoved": 0, "nInserted": 0}
+    for index, (kind, _id, conditions, body, upsert) in enumerate(planned):
+        if kind == "delete":
+            for key in _id:
+                if key in documents:
+                    del store[key]
+                    result["nRemoved"] += 1
+            continue
+        existing = documents.get(_id)
+        matched = _matches(existing, conditions)
+        if kind == "replace":
+            fresh = {"_id": _id, **{k: _copy(v) for k, v in body.items() if k != "_id"}}
+            if existing is not None:
+                result["nMatched"] += 1
+                if fresh != existing:
+                    result["nModified"] += 1
+                store[_id] = fresh
+            elif upsert:
+                store[_id] = fresh
+                result["nUpserted"] += 1
+                result["upserted"].append({"index": index, "_id": _id})
+            continue
+        if matched:
+            result["nMatched"] += 1
+            if _update_in_place(existing, body, inserting=False):
+                result["nModified"] += 1
+        elif upsert:
+            fresh = {"_id": _id, **conditions}
+            _update_in_place(fresh, body, inserting=True)
+            store[_id] = fresh
+            result["nUpserted"] += 1
+            result["upserted"].append({"index": index, "_id": _id})
+    return result
+
+
+def _update_in_place(document: dict, update: dict, inserting: bool) -> bool:
+    """Apply the update's operators to ``document``; True when a value changed."""
+    changed = False
+    for op, changes in update.items():
+        if op == "$setOnInsert" and not inserting:
+            continue
+        for name, value in changes.items():
+            present = name in document
+            current: Any = document.get(name)
+            new: Any
+            if op in ("$set", "$setOnInsert"):
+                new = _copy(value)
+            elif op == "$inc":
+                new = (current + value) if present else value
+            elif op == "$max":
+                new = value if not present or value > current else current
+            elif op == "$min":
+                new = value if not present or value < current else current
+            else:
+                values = value["$each"] if isinstance(value, dict) else [value]
+                new = list(current) if present else []
+                for v in values:
+                    if v not in new:
+                        new.append(v)
+            if not present or new != current or type(new) is not type(current):
+                document[name] = new
+                changed = changed or not present or new != current   # as mongomock counts a change
+    return changed

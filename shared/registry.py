@@ -184,7 +184,9 @@ class RegistryRepository:
             return False
 
     def get_many(self, codes: list[str]) -> dict[str, dict[str, Any]]:
-        cursor = self.projects.find({"project_code": {"$in": list(codes)}}, {"_id": 0})
+        """By ``_id`` (the code): on the embedded store a look-up per code, not a scan of
+        the province's registry for every batch that names a project."""
+        cursor = self.projects.find({"_id": {"$in": list(codes)}}, {"_id": 0})
         return {doc["project_code"]: doc for doc in cursor}
 
     def all(self) -> list[dict[str, Any]]:

@@ -43,7 +43,13 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--config", help="nameko config file (default: deploy/config.yml)")
     commands = top.add_subparsers(dest="command", required=True)
 
-    up = commands.add_parser("up", help="run every service in the foreground (Ctrl-C stops)")
+    up = commands.add_parser(
+        "up", help="run every service in the foreground, each in a process of its own (Ctrl-C stops)",
+        description="Run every service in the foreground, each in an OS process of its own with its own "
+                    "store, as one platform: one Ctrl-C (or SIGTERM) stops them all, and they die with "
+                    "this process even when it is killed. A service that crashes is reported and stops "
+                    "the platform (exit status 1); it is not restarted, because on the embedded store it "
+                    "would come back empty. HEALTH_ADDRESS answers for every service.")
     up.add_argument("--demo", action="store_true", help="publish the demo month once the platform is up")
     up.add_argument("--as-of", type=_date, help="the demo's date (default: today)")
 

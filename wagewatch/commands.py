@@ -21,15 +21,25 @@ def _config(args) -> dict:
 
 
 def up(args) -> int:
+    """Every service in a process of its own (wagewatch/processes.py), as one platform."""
+    from wagewatch.processes import Platform
+
     config = _config(args)
     logging.config.dictConfig(config["LOGGING"])
     started = time.monotonic()
-    runner = platform.start(config)
-    platform.stop_on_signals(runner)
-    print(f"[1/4] WageWatch is up: {len(platform.service_classes())} services on {_safe(config['AMQP_URI'])}, "
-          f"MONGO_URI={_safe(config['MONGO_URI'])} ({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
+    services = Platform(config)
+    try:
+        services.start()
+    except RuntimeError as exc:
+        print(f"wagewatch up: {exc}", file=sys.stderr, flush=True)
+        return 1
+    services.stop_on_signals()
+    print(f"[1/4] WageWatch is up: {len(services.children)} services, one process each, on "
+          f"{_safe(config['AMQP_URI'])}, MONGO_URI={_safe(config['MONGO_URI'])} "
+          f"({time.monotonic() - started:.1f}s). Ctrl-C stops.", flush=True)
     print(f"      operators' console: {platform.console_url(config)} "
           "(accounts: `wagewatch console add-user`)", flush=True)
+    print(f"      ready: {services.readiness()}", flush=True)
     if is_embedded(config["MONGO_URI"]):
         print(EMBEDDED_STORE_NOTICE, flush=True)
     if args.demo:
@@ -38,8 +48,7 @@ def up(args) -> int:
         run_demo(config, args.as_of or today())
         print("the platform keeps running: try `wagewatch alerts tail` or `wagewatch sweep --as-of …` "
               "in another terminal", flush=True)
-    platform.wait_until_stopped(runner)
-    return 0
+    return services.wait()
 
 
 def sweep(args) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from eventlet.semaphore import Semaphore
 from nameko.rpc import rpc
 from nameko.timer import timer
 
@@ -25,6 +29,46 @@ log = logging.getLogger(__name__)
 
 class _SweepingSettings(Protocol):
     daily_sweep: bool
+
+
+class ProjectTurns:
+    """One re-evaluation of a project at a time, per service, in this process.
+
+    A re-evaluation reads the project's facts, then asks the alerts service to make the
+    open alerts match them. Two of them at once (a payroll's ``payroll_recorded`` and the
+    project's ``project_changed``, on queues of their own) could cross: the one that read
+    the facts before the change reconciled after the other had raised, and resolved the
+    alert the change had just raised (seen under load in the accounts service:
+    ACCOUNT_NOT_OPENED raised, then resolved at once). In turns, whichever comes second
+    reads the facts as the first left them. Instances in other processes are not covered."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], Semaphore] = {}
+        self._users: Counter[tuple[str, str]] = Counter()
+
+    @contextmanager
+    def of(self, service: str, project_codes: list[str]) -> Iterator[None]:
+        keys = sorted({(service, code) for code in project_codes})   # one order: no deadlock
+        for key in keys:
+            self._users[key] += 1
+            self._locks.setdefault(key, Semaphore())
+        held: list[tuple[str, str]] = []
+        try:
+            for key in keys:
+                self._locks[key].acquire()
+                held.append(key)
+            yield
+        finally:
+            for key in reversed(held):
+                self._locks[key].release()
+            for key in keys:
+                self._users[key] -= 1
+                if not self._users[key]:
+                    del self._users[key]
+                    del self._locks[key]
+
+
+PROJECT_TURNS = ProjectTurns()
 
 
 class MonitoringSweep:
@@ -84,12 +128,13 @@ class MonitoringSweep:
         raises and resolves; a new record (``resolve_only``) can only show that a duty was
         met, so it resolves what no longer holds and raises nothing (no false alert while a
         county sends a project's records one after another)."""
-        today = self.clock.today()
-        isolation = Isolation(self.name)
-        conditions = self._conditions(today, isolation, project_codes)
-        self.alerts.reconcile(self.name, [*self.alert_types, RULE_FAILED], today.isoformat(), conditions,
-                              project_codes=project_codes, unevaluated=isolation.unevaluated(),
-                              resolve_only=resolve_only)
+        with PROJECT_TURNS.of(self.name, project_codes):   # reads and reconciles in turn
+            today = self.clock.today()
+            isolation = Isolation(self.name)
+            conditions = self._conditions(today, isolation, project_codes)
+            self.alerts.reconcile(self.name, [*self.alert_types, RULE_FAILED], today.isoformat(), conditions,
+                                  project_codes=project_codes, unevaluated=isolation.unevaluated(),
+                                  resolve_only=resolve_only)
 
     def project_changed(self, event: ProjectEvent) -> None:
         """A ``project_changed`` event: a change to what the project owes re-evaluates it."""

@@ -1,6 +1,7 @@
 """The ``wagewatch`` command as operators run it: a separate process on the same broker."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from shared.pii import mask_id_number
+from tests.conftest import free_port
 from tests.factories import COUNTY, enrolment, message, money_in_place, month_of_clock_ins, payroll, project, worker_id
+from wagewatch.platform import service_classes
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
@@ -101,21 +104,85 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
 
 
-def test_up_runs_the_platform_until_ctrl_c_and_stops_cleanly(config):
-    up = subprocess.Popen([WAGEWATCH, "up"], env={**env_for(config), "LOG_LEVEL": "WARNING"},
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
     try:
-        line = read_line(up, 60)
-        assert line.startswith("[1/4] WageWatch is up:") and "Ctrl-C stops" in line, line
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                     if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return False
+    return "zombie" not in state
+
+
+def start_up(config, **env) -> tuple[subprocess.Popen, str]:
+    """``wagewatch up`` in a process of the test's own; returns it and its first lines."""
+    up = subprocess.Popen([WAGEWATCH, "up"], env={**env_for(config), "LOG_LEVEL": "WARNING", "DAILY_SWEEP": "false",
+                                                  "CONSOLE_ADDRESS": f"127.0.0.1:{free_port()}", **env},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = read_line(up, 90)
+    assert line.startswith("[1/4] WageWatch is up:") and "Ctrl-C stops" in line, \
+        line + (up.stderr.read() if up.poll() is not None else "")
+    lines = [line] + [up.stdout.readline() for _ in range(2)]   # the console, then each service's readiness
+    return up, "".join(lines)
+
+
+def test_up_runs_each_service_in_a_process_of_its_own_until_ctrl_c_and_stops_cleanly(config):
+    health = f"127.0.0.1:{free_port()}"
+    up, said = start_up(config, HEALTH_ADDRESS=health)
+    try:
+        services = [cls.name for cls in service_classes()]
+        assert f"{len(services)} services, one process each" in said
+        ready = re.search(r"ready: (.*)", said).group(1)
+        pids = {name: int(pid) for name, pid in re.findall(r"(\w+) \(pid (\d+)\)", ready)}
+        assert sorted(pids) == sorted(services), ready
+        assert sorted(children_of(up.pid)) == sorted(pids.values())
+        # One health address for the platform: every service, each from its own process.
+        answer = subprocess.run([WAGEWATCH, "health", "--url", f"http://{health}"], env=env_for(config),
+                                capture_output=True, text=True, timeout=60)
+        assert answer.returncode == 0, answer.stdout
+        assert sorted(json.loads(answer.stdout)["services"]) == sorted(services)
         up.send_signal(signal.SIGINT)
-        assert up.wait(30) == 0
-        said = up.stdout.read()
+        assert up.wait(60) == 0
+        said += up.stdout.read()
         assert "stopping" in said
+        assert not [pid for pid in pids.values() if alive(pid)]
         # On the embedded store (the default) it said as it started that nothing outlives it.
         assert "the embedded store keeps nothing after WageWatch stops" in said, said
     finally:
         if up.poll() is None:
             up.kill()
+
+
+def test_a_crashed_service_is_reported_and_stops_the_platform(config):
+    up, said = start_up(config)
+    try:
+        workers = int(re.search(r"workers \(pid (\d+)\)", said).group(1))
+        others = [pid for pid in children_of(up.pid) if pid != workers]
+        os.kill(workers, signal.SIGKILL)
+        assert up.wait(60) == 1
+        assert f"service workers (pid {workers}) killed by signal 9 (SIGKILL): stopping the platform" in up.stderr.read()
+        assert not [pid for pid in others if alive(pid)]
+    finally:
+        if up.poll() is None:
+            up.kill()
+
+
+def test_the_services_die_with_wagewatch_up_even_when_it_is_killed(config):
+    up, _said = start_up(config)
+    children = children_of(up.pid)
+    assert len(children) == len(service_classes())
+    up.kill()                                   # SIGKILL: no chance to stop them itself
+    up.wait(10)
+    deadline = time.monotonic() + 60
+    while [pid for pid in children if alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in children if alive(pid)] == []
 
 
 def test_workers_commands_print_the_roster_and_the_months_attendance_masked_with_a_summary(
