@@ -56,6 +56,7 @@ from services.workers.repository import WorkersRepository
 from services.workers.service import WorkersService, bootstrap
 from services.workers.settings import WorkersSettings
 from shared import embedded_store
+from shared.contract.envelope import version_text
 from shared.internal import Submission
 from shared.nameko.registry import LocalRegistry
 from shared.pii import normalise_id_number
@@ -179,7 +180,8 @@ def _config(pii_key: bytes) -> dict:
 
 def _read(env: dict) -> dict:
     """The submission the ingress hands the owner for a valid envelope."""
-    envelope = Envelope(env["message_id"], env["type"], env["county"], env["sent_at"], env["payload"])
+    envelope = Envelope(env["message_id"], env["type"], env["county"], env["sent_at"], env["payload"],
+                        version_text(env["schema_version"]))
     check = check_payload(envelope)
     if not check.has_valid_records:
         raise ValueError(f"{env['message_id']}: not a valid {env['type']}: {check.errors}")
@@ -213,7 +215,8 @@ class _Seeder:
     def _registered(self, env: dict) -> None:
         code = env["payload"]["project_code"]
         self.versions[code] = self.versions.get(code, 0) + 1
-        record = project_record(_read(env)["payload"], env["county"])
+        read = _read(env)
+        record = project_record(read["payload"], env["county"], schema_version=read["schema_version"])
         assert self.registry is not None    # _registered runs only for a service with a registry copy
         self.registry.store.apply(as_sent(facts({**record, "version": self.versions[code]})))
 

@@ -2,46 +2,113 @@
 
 A project owes monthly records (payroll, labour-cost allocations) for the months it works:
 from its start month to its actual end (or the date of the sweep), while it is under
-construction or completed. A planned or suspended project owes none: only the current
-status is known, so a suspended project owes nothing until it resumes, and then its
-unfinished months are owed again. A project registered late owes from its start date.
+construction, completed or suspended. A planned project owes none. A project registered
+late owes from its start date.
 
-Set-up duties (the dedicated account, the deposit) are owed while the project is under
-construction and not past its actual end date.
+Suspension (停工, contract 1.1 ``suspended_on``/``resumed_on``): wages for work done stay
+owed (Regulation on Guaranteeing Payment of Wages to Migrant Workers, Arts 3, 12, 16), so a
+month with at least one day worked before ``suspended_on`` is owed on its usual due date,
+suspended or not; a month wholly inside the suspension owes nothing new; from
+``resumed_on`` months are owed again. A set-up duty (the dedicated account, the deposit)
+that was already overdue before the suspension stays owed; one that was not yet overdue is
+not owed while suspended, and its clock restarts on ``resumed_on``. A project stored
+suspended with no ``suspended_on`` (before contract 1.1: the projects service now records
+the day a 1.0 message was received) is taken as suspended from its start, as before. An
+upsert states only the last suspension: the projects service remembers the earlier, ended
+ones (``suspensions``; a 1.0 county's suspension ends on the day its ``under_construction``
+message is received), and every one of them counts.
+
+Set-up duties are owed while the project is under construction (or suspended, as above)
+and not past its actual end date; the dedicated account also by a planned project whose
+construction contract is signed (its clock starts at ``contract_signed_on``).
 
 A month's wages, and the labour cost that funds them, are due on the project's pay day
 of the next month (Regulation on Guaranteeing Payment of Wages to Migrant Workers: wages
 at least monthly on the agreed payday, Arts 12-14; labour cost allocated to the dedicated
-account as the contract agrees, at least monthly, Arts 24 and 29).
+account as the contract agrees, at least monthly, Arts 24 and 29); a pay day on a statutory
+holiday or rest day moves to the last working day before it (Art 14: "遇法定节假日或者休息日的，
+应当在法定节假日或者休息日前支付"), by chinesecalendar's published years (shared/workdays.py;
+a year it does not know yet falls back to Monday-Friday).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from shared.calendar import Month, months_between
+from shared.workdays import WorkingCalendar
 
 UNDER_CONSTRUCTION = "under_construction"
+SUSPENDED = "suspended"
+PLANNED = "planned"
 # Statuses in which a project employs workers and so owes its monthly records.
 WORKING_STATUSES = (UNDER_CONSTRUCTION, "completed")
+# ... and those in which it may owe them for months worked (a suspension keeps what was owed).
+OWING_STATUSES = WORKING_STATUSES + (SUSPENDED,)
 # Project fields whose change can change what a project owes (and so its alerts).
 EXPECTATION_FIELDS = frozenset({
     "status", "start_date", "actual_end_date", "pay_day", "funding", "contract_amount",
+    "contract_signed_on", "suspended_on", "resumed_on", "labour_cost_monthly", "payment_guarantee",
+    "construction_permit", "wage_officer", "signboard_posted_on", "schema_version", "suspensions",
 })
+# Paydays: chinesecalendar's statutory holidays, rest days and make-up working days (调休).
+PAYDAY_CALENDAR = WorkingCalendar()
 
 
-def due_date(month: Month, pay_day: int) -> date:
-    """The day by which month M's wages must be paid: ``pay_day`` of month M+1."""
-    return month.shift(1).day(pay_day)
+@lru_cache(maxsize=4096)
+def due_date(month: Month, pay_day: int, calendar: WorkingCalendar = PAYDAY_CALENDAR) -> date:
+    """The day by which month M's wages must be paid: ``pay_day`` of month M+1, or the last
+    working day before it when that is a statutory holiday or rest day (Art 14). Cached: a
+    sweep asks it for every project and month, and the calendar's answer never changes."""
+    day = month.shift(1).day(pay_day)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+Period = tuple[date, date | None]   # a suspension: (first day, day work resumed or None while it lasts)
+
+
+def halts(project: dict[str, Any]) -> list[Period]:
+    """Every suspension that bears on what a project owes, oldest first: the ended ones the
+    projects service remembers (``suspensions``) and the one the last upsert states. A
+    resumption on the day of the suspension (or before it) leaves nothing suspended."""
+    periods: list[Period] = [(_day(p["from"]), _day(p["to"])) for p in project.get("suspensions") or ()]
+    stopped, resumed = project.get("suspended_on"), project.get("resumed_on")
+    if project["status"] == SUSPENDED:
+        periods.append((stopped or project["start_date"], None))
+    elif stopped is not None and resumed is not None and resumed > stopped:
+        periods.append((stopped, resumed))
+    return sorted((p for p in periods if p[1] is None or p[1] > p[0]), key=lambda p: p[0])
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _worked(first: date, last: date, stops: list[Period]) -> bool:
+    """True when a day in [first, last] is outside every suspension in ``stops``."""
+    cursor = first
+    for stopped, resumed in stops:
+        if cursor > last:
+            return False
+        if stopped > cursor:
+            return True
+        if resumed is None:
+            return False
+        cursor = max(cursor, resumed)
+    return cursor <= last
 
 
 def working_months(project: dict[str, Any], as_of: date) -> list[Month]:
-    """The months, up to ``as_of``, in which the project works (none unless working)."""
-    if project["status"] not in WORKING_STATUSES:
+    """The months, up to ``as_of``, in which the project worked at least one day."""
+    if project["status"] not in OWING_STATUSES:
         return []
-    first = Month.of(project["start_date"])
-    last = Month.of(min(project["actual_end_date"] or as_of, as_of))
-    return months_between(first, last)
+    start, end = project["start_date"], min(project["actual_end_date"] or as_of, as_of)
+    stops = halts(project)
+    return [m for m in months_between(Month.of(start), Month.of(end))
+            if _worked(max(m.first_day, start), min(m.last_day, end), stops)]
 
 
 def months_due(project: dict[str, Any], as_of: date) -> list[Month]:
@@ -51,9 +118,13 @@ def months_due(project: dict[str, Any], as_of: date) -> list[Month]:
 
 def works_in(project: dict[str, Any], month: Month) -> bool:
     """True when the project works during ``month`` (reports count it as under construction)."""
-    if project["status"] not in WORKING_STATUSES or month < Month.of(project["start_date"]):
+    if project["status"] not in OWING_STATUSES or month < Month.of(project["start_date"]):
         return False
-    return project["actual_end_date"] is None or month <= Month.of(project["actual_end_date"])
+    end = project["actual_end_date"]
+    if end is not None and month > Month.of(end):
+        return False
+    last = month.last_day if end is None else min(month.last_day, end)
+    return _worked(max(month.first_day, project["start_date"]), last, halts(project))
 
 
 def owes_setup(project: dict[str, Any], as_of: date) -> bool:
@@ -61,6 +132,30 @@ def owes_setup(project: dict[str, Any], as_of: date) -> bool:
     if project["status"] != UNDER_CONSTRUCTION:
         return False
     return project["actual_end_date"] is None or as_of <= project["actual_end_date"]
+
+
+def setup_clock(project: dict[str, Any], start: date, within_days: int, as_of: date, *, planned: bool = False) -> date | None:
+    """The day a set-up duty's clock counts from as of ``as_of`` (the duty is overdue once
+    more than ``within_days`` days have passed since it), or None when it is not owed.
+
+    Owed while under construction or suspended (and, with ``planned``, by a planned project)
+    and not past the actual end. Across each suspension that had begun by ``as_of``: overdue
+    on a day before it (``clock + within_days + 1 < suspended_on``), it stays owed from its
+    clock; otherwise nothing is owed while suspended, and after the resumption the clock
+    counts from the day work resumed."""
+    ended = project["actual_end_date"]
+    if ended is not None and as_of > ended:
+        return None
+    if project["status"] not in (UNDER_CONSTRUCTION, SUSPENDED) and not (planned and project["status"] == PLANNED):
+        return None
+    clock = start
+    for stopped, resumed in halts(project):
+        if as_of < stopped or clock + timedelta(days=within_days + 1) < stopped:
+            return clock
+        if resumed is None or as_of < resumed:
+            return None
+        clock = max(clock, resumed)
+    return clock
 
 
 def next_pay_month(project: dict[str, Any], as_of: date) -> Month:

@@ -149,6 +149,20 @@ class ProjectFacts(Message):
     version: int
     owner: dict[str, Any] | None = field(default=None, metadata=_about("建设单位 {name, uscc}"))
     general_contractor: dict[str, Any] | None = field(default=None, metadata=_about("施工总承包单位 {name, uscc}"))
+    # Contract 1.1 (absent from facts sent before it: loaded as None, the version as "1").
+    schema_version: str = field(default="1", metadata=_about("Of the last project.upsert: 1 or 1.1"))
+    contract_signed_on: date | None = None
+    suspended_on: date | None = None
+    resumed_on: date | None = None
+    labour_cost_monthly: Decimal | None = field(default=None, metadata=_about("labour_cost.monthly_amount (yuan)"))
+    payment_guarantee: dict[str, Any] | None = field(default=None,
+                                                     metadata=_about("{form, amount (yuan, text), issued_on}"))
+    construction_permit: dict[str, Any] | None = field(default=None, metadata=_about("{number, issued_on}"))
+    wage_officer: dict[str, Any] | None = field(default=None,
+                                                metadata=_about("{name_masked, phone_masked}: masked only"))
+    signboard_posted_on: date | None = None
+    suspensions: list[dict[str, Any]] = field(default_factory=list, metadata=_about(
+        "Earlier suspensions, ended, that the last upsert no longer states: [{from, to}] (ISO dates)"))
 
 
 @message
@@ -356,21 +370,22 @@ class Submission:
     received_at: str
     payload: dict[str, Any] | None = None
     records: list[dict[str, Any]] | None = None
+    schema_version: str = "1"      # the envelope's, as "1" or "1.1"
 
     def indexed(self) -> list[tuple[int, dict[str, Any]]]:
         """A batch's records as (index in the message, record)."""
         return [(r["index"], r["record"]) for r in self.records or ()]
 
     def dump(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"county": self.county, "message_id": self.message_id, "type": self.type,
-                "sent_at": self.sent_at, "received_at": self.received_at}
+        body = {"county": self.county, "message_id": self.message_id, "type": self.type,
+                "sent_at": self.sent_at, "received_at": self.received_at, "schema_version": self.schema_version}
         return body | ({"records": self.records} if self.records is not None else {"payload": self.payload})
 
     @classmethod
     def load(cls, body: Mapping[str, Any]) -> Submission:
-        """Read as the ingress sent it (from an envelope it validated: nothing to check)."""
-        sent: dict[str, Any] = {name: body.get(name) for name in cls.__dataclass_fields__}
-        return cls(**sent)
+        values: dict[str, Any] = {name: body.get(name) for name in cls.__dataclass_fields__}
+        values["schema_version"] = values["schema_version"] or "1"
+        return cls(**values)
 
 
 # The body each internal event carries.

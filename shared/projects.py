@@ -23,11 +23,13 @@ def load_facts(facts: dict[str, Any]) -> dict[str, Any]:
 # nearly all arrive exactly as ProjectFacts dumps them. Those are converted directly,
 # to the very values the schema loads (tests/unit/test_project_facts.py checks it); any
 # other shape (a field missing or added, another type) goes through the schema.
-_TEXT = ("project_code", "name", "division", "sector", "funding", "status")
+_TEXT = ("project_code", "name", "division", "sector", "funding", "status", "schema_version")
 _WHOLE = ("pay_day", "version")
-_PARTIES = ("owner", "general_contractor")
-_AS_SENT = frozenset(_TEXT + _WHOLE + _PARTIES + ("contract_amount", "start_date", "planned_end_date",
-                                                  "actual_end_date"))
+_PARTIES = ("owner", "general_contractor", "payment_guarantee", "construction_permit", "wage_officer")
+_OPTIONAL_DATES = ("actual_end_date", "contract_signed_on", "suspended_on", "resumed_on", "signboard_posted_on")
+_AS_SENT = frozenset(_TEXT + _WHOLE + _PARTIES + _OPTIONAL_DATES + ("contract_amount", "start_date",
+                                                                  "planned_end_date", "labour_cost_monthly",
+                                                                  "suspensions"))
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
@@ -38,20 +40,25 @@ def _loaded_as_sent(facts: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if any(facts[k] is not None and type(facts[k]) is not dict for k in _PARTIES):
         return None
-    amount, end = facts["contract_amount"], facts["actual_end_date"]
-    dates = [facts["start_date"], facts["planned_end_date"]] + ([] if end is None else [end])
-    if type(amount) is not str or not all(type(d) is str and _ISO_DATE.match(d) for d in dates):
+    if type(facts["suspensions"]) is not list or not all(type(p) is dict for p in facts["suspensions"]):
+        return None
+    amount, monthly = facts["contract_amount"], facts["labour_cost_monthly"]
+    optional = {k: facts[k] for k in _OPTIONAL_DATES if facts[k] is not None}
+    dates = [facts["start_date"], facts["planned_end_date"], *optional.values()]
+    if type(amount) is not str or (monthly is not None and type(monthly) is not str) or \
+            not all(type(d) is str and _ISO_DATE.match(d) for d in dates):
         return None
     try:
         money = Decimal(amount)
+        labour = None if monthly is None else Decimal(monthly)
         start, planned = date.fromisoformat(dates[0]), date.fromisoformat(dates[1])
-        ended = None if end is None else date.fromisoformat(end)
+        loaded_dates = {k: date.fromisoformat(v) for k, v in optional.items()}
     except (ArithmeticError, ValueError):
         return None
-    if not money.is_finite():
+    if not money.is_finite() or (labour is not None and not labour.is_finite()):
         return None
-    return {**facts, "contract_amount": money, "start_date": start, "planned_end_date": planned,
-            "actual_end_date": ended}
+    return {**facts, **dict.fromkeys(_OPTIONAL_DATES), **loaded_dates, "contract_amount": money,
+            "labour_cost_monthly": labour, "start_date": start, "planned_end_date": planned}
 
 
 UNKNOWN_PROJECT = "Unknown project: register it with project.upsert first."

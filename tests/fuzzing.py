@@ -30,10 +30,17 @@ from tests.factories import COUNTY, message, payroll, project, worker_id
 ENVELOPE_KEYS = {"body", "message_id", "type", "county", "sent_at", "schema_version", "payload", "_schema"}
 
 
+# Contract 1.1's optional project terms, all present in the valid project so each can be broken.
+TERMS_1_1 = {"contract_signed_on": "2026-07-10", "labour_cost": {"monthly_amount": 200000.00},
+             "payment_guarantee": {"form": "guarantor", "amount": 4800000.00, "issued_on": "2026-07-15"},
+             "construction_permit": {"number": "430102202607200101", "issued_on": "2026-07-20"},
+             "wage_officer": {"name": "王建国", "phone": "13712345678"}, "signboard_posted_on": "2026-08-03"}
+
+
 def valid_payloads() -> dict[str, dict]:
     record = {"project_code": "P1", "id_number": worker_id(1)}
     return {
-        "project.upsert": project(pay_day=20),
+        "project.upsert": project(pay_day=20, **TERMS_1_1),
         "payroll.paid": payroll(workers=3),
         "worker.enrol": {"records": [
             {**record, "id_number": worker_id(i), "name": "张三", "phone": "13912345678",
@@ -61,7 +68,11 @@ KINDS = {
     "project.upsert": {"project_code": "text40", "name": "text200", "division": "division", "sector": "enum",
                        "funding": "enum", "owner.name": "text200", "owner.uscc": "uscc",
                        "general_contractor.uscc": "uscc", "contract_amount": "money_positive",
-                       "start_date": "date", "planned_end_date": "date", "status": "enum", "pay_day": "pay_day"},
+                       "start_date": "date", "planned_end_date": "date", "status": "enum", "pay_day": "pay_day",
+                       "contract_signed_on": "past_date", "labour_cost.monthly_amount": "money_positive",
+                       "payment_guarantee.form": "enum", "payment_guarantee.amount": "money_positive",
+                       "payment_guarantee.issued_on": "past_date", "construction_permit.issued_on": "past_date",
+                       "wage_officer.name": "text50", "wage_officer.phone": "phone", "signboard_posted_on": "past_date"},
     "payroll.paid": {"project_code": "text40", "month": "past_month", "paid_on": "past_date", "lines.0.id_number": "id",
                      "lines.1.amount_due": "money", "lines.2.amount_paid": "money"},
     "worker.enrol": {"project_code": "text40", "id_number": "id", "name": "text50", "phone": "phone",
@@ -82,7 +93,8 @@ KINDS = {
 }
 REQUIRED = {  # fields whose absence must be reported (optional ones are left alone)
     t: [p for p in kinds if p not in {"pay_day", "phone", "complainant.phone", "complainant.id_number",
-                                      "employer.uscc"}] for t, kinds in KINDS.items()
+                                      "employer.uscc", "contract_signed_on", "signboard_posted_on"}]
+    for t, kinds in KINDS.items()
 }
 
 not_str = st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
@@ -163,7 +175,7 @@ bad_message_ids = st.one_of(not_str, st.sampled_from(["", "x" * 65, "with space"
                                                       "编" * 86]), surrogates)
 _ALL_ENUMS = {"housing", "municipal", "water", "transport", "railway", "energy", "other", "government", "soe",
               "private", "planned", "under_construction", "suspended", "completed", "cash", "bank_guarantee",
-              "insurance", "national_platform", "hotline", "online", "walk_in", "letter"}
+              "insurance", "guarantor", "national_platform", "hotline", "online", "walk_in", "letter"}
 
 
 @dataclass

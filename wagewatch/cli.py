@@ -6,6 +6,7 @@ import sys
 import warnings
 from datetime import date
 
+from shared.contract.alerts import DEPARTMENTS as ALERT_DEPARTMENTS
 from wagewatch import complaints as complaints_cli
 
 
@@ -34,7 +35,7 @@ def _division(text: str) -> str:
     return text
 
 
-DEPARTMENTS = ["housing", "water", "transport", "development", "hrss"]
+DEPARTMENTS = list(ALERT_DEPARTMENTS)   # the contract's desks, finance and soe (1.1) included
 
 
 def parser() -> argparse.ArgumentParser:

@@ -15,22 +15,24 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, TypeVar
 
+from services.accounts import terms as project_terms
 from shared.calendar import Month
 from shared.contract.alerts import (
     ACCOUNT_NOT_OPENED,
     BALANCE_LOW,
     DEPOSIT_MISSING,
     LABOUR_COST_NOT_ALLOCATED,
+    LABOUR_COST_SHORT,
     ORANGE,
     RED,
     YELLOW,
     fingerprint,
 )
 from shared.contract.fields import from_fen, to_fen
-from shared.expectations import due_date, months_due, next_pay_month, owes_setup, works_in
+from shared.expectations import due_date, months_due, next_pay_month, setup_clock, works_in
 from shared.funding import PublicFunding
 
-TYPES = [ACCOUNT_NOT_OPENED, LABOUR_COST_NOT_ALLOCATED, DEPOSIT_MISSING, BALANCE_LOW]
+TYPES = [ACCOUNT_NOT_OPENED, LABOUR_COST_NOT_ALLOCATED, LABOUR_COST_SHORT, DEPOSIT_MISSING, BALANCE_LOW, *project_terms.TYPES]
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,20 @@ class AccountRules:
     account_yellow_after_days: int = 30
     account_red_after_days: int = 45
     labour_red_when_months_missed: int = 2
+    labour_short_red_when_months_short: int = 2
     deposit_after_days: int = 30
     deposit_red_after_days: int | None = 60
     deposit_rate: Decimal = Decimal("0.02")
     deposit_exempt_below: Decimal | None = None  # contract amount (yuan) below which no deposit is owed
     public_funding: PublicFunding = field(default_factory=PublicFunding)
+    terms: project_terms.TermsRules = field(default_factory=project_terms.TermsRules)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AccountRules:
         rules = config.get("RULES") or {}
         account = rules.get("account_not_opened") or {}
         labour = rules.get("labour_cost_not_allocated") or {}
+        short = rules.get("labour_cost_short") or {}
         deposit = rules.get("deposit_missing") or {}
         defaults = cls()
         return cls(
@@ -58,11 +63,14 @@ class AccountRules:
             account_red_after_days=int(account.get("red_after_days", defaults.account_red_after_days)),
             labour_red_when_months_missed=int(labour.get("red_when_months_missed",
                                                          defaults.labour_red_when_months_missed)),
+            labour_short_red_when_months_short=int(short.get("red_when_months_short",
+                                                             defaults.labour_short_red_when_months_short)),
             deposit_after_days=int(deposit.get("after_days", defaults.deposit_after_days)),
             deposit_red_after_days=_optional(deposit.get("red_after_days", defaults.deposit_red_after_days), int),
             deposit_rate=Decimal(str(deposit.get("rate", defaults.deposit_rate))),
             deposit_exempt_below=_optional(deposit.get("exempt_below_contract_amount"), lambda v: Decimal(str(v))),
             public_funding=PublicFunding.from_config(config),
+            terms=project_terms.TermsRules.from_config(config),
         )
 
     def deposit_required_fen(self, project: dict[str, Any]) -> int:
@@ -98,23 +106,44 @@ class Facts:
 
 
 def evaluate(projects: list[dict[str, Any]], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
-    """Every condition of the four rules for these projects, as of a date."""
-    return [condition for project in projects for rule in RULES
-            for condition in rule(project, facts, as_of, rules)]
+    """Every condition of the account rules and the project-terms rules for these projects, as of a date."""
+    return [condition for project in projects
+            for condition in [*(c for rule in RULES for c in rule(project, facts, as_of, rules)),
+                              *project_terms.evaluate(project, as_of, rules.terms)]]
+
+
+def account_clock(project: dict[str, Any], as_of: date, rules: AccountRules) -> tuple[date | None, str]:
+    """When the dedicated account's 30 days count from (专户管理暂行办法: within 30 days of the
+    construction contract's signing; ``start_date`` when the contract date is not known),
+    and which date that is; None when no account is owed as of ``as_of``. A planned
+    project whose contract is signed owes it too."""
+    signed = project.get("contract_signed_on")
+    start, basis = (signed, "contract_signed_on") if signed is not None else (project["start_date"], "start_date")
+    clock = setup_clock(project, start, rules.account_yellow_after_days, as_of, planned=signed is not None)
+    return clock, (basis if clock == start else "resumed_on")
 
 
 def account_not_opened(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
-    """No dedicated account 30 days after the start (yellow), 45 days (red)."""
-    if not owes_setup(project, as_of) or project["project_code"] in facts.accounts:
+    """No dedicated account 30 days after the contract's signing (else the start): yellow;
+    45 days: red."""
+    if project["project_code"] in facts.accounts:
         return []
-    days = (as_of - project["start_date"]).days
+    clock, basis = account_clock(project, as_of, rules)
+    if clock is None:
+        return []
+    days = (as_of - clock).days
     if days <= rules.account_yellow_after_days:
         return []
     severity = RED if days > rules.account_red_after_days else YELLOW
     summary = (f"未开设农民工工资专用账户 No dedicated wage account on project {project['project_code']} "
-               f"({project['name']}) {days} days after its start on {project['start_date'].isoformat()}.")
+               f"({project['name']}) {days} days after its {_CLOCK_WORDS[basis]} on {clock.isoformat()}.")
     return [_condition(ACCOUNT_NOT_OPENED, project, None, severity, summary, as_of,
-                       {"days_since_start": days, "due_within_days": rules.account_yellow_after_days})]
+                       {"days_since_start": days, "due_within_days": rules.account_yellow_after_days,
+                        "clock_start": clock.isoformat(), "clock_from": basis})]
+
+
+_CLOCK_WORDS = {"contract_signed_on": "construction contract's signing", "start_date": "start",
+                "resumed_on": "resumption"}
 
 
 def labour_cost_not_allocated(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
@@ -142,20 +171,53 @@ def _labour_condition(project: dict[str, Any], month: Month, severity: str, miss
 
 
 def deposit_missing(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
-    """No deposit, or less than rate × contract amount, 30 days after the start."""
-    days = (as_of - project["start_date"]).days
-    if not owes_setup(project, as_of) or days <= rules.deposit_after_days:
+    """No deposit, or less than rate × contract amount, 30 days after the start (or the
+    resumption, when the deposit was not yet overdue at the suspension)."""
+    clock = setup_clock(project, project["start_date"], rules.deposit_after_days, as_of)
+    if clock is None:
+        return []
+    days = (as_of - clock).days
+    if days <= rules.deposit_after_days:
         return []
     required, lodged = rules.deposit_required_fen(project), facts.deposit_fen(project["project_code"])
     if lodged >= required:
         return []
     late = rules.deposit_red_after_days is not None and days > rules.deposit_red_after_days
     what = "未缴纳工资保证金 No wage deposit" if lodged == 0 else "工资保证金不足 Wage deposit short"
+    after = "its start" if clock == project["start_date"] else f"its resumption on {clock.isoformat()}"
     summary = (f"{what} on project {project['project_code']} ({project['name']}): "
-               f"{_yuan(lodged)} of {_yuan(required)} yuan lodged {days} days after its start.")
+               f"{_yuan(lodged)} of {_yuan(required)} yuan lodged {days} days after {after}.")
     return [_condition(DEPOSIT_MISSING, project, None, RED if late else YELLOW, summary, as_of,
                        {"required": _number(required), "lodged": _number(lodged), "days_since_start": days,
                         "rate": str(rules.deposit_rate)})]
+
+
+def labour_cost_short(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
+    """Month M's allocations total less than the agreed ``labour_cost.monthly_amount`` after
+    M's due date (Arts 24, 29: the owner allocates the agreed labour cost in full, on time):
+    orange, red once two months are short; one colour higher on public projects.
+
+    Only months with some allocation: a month with none is LABOUR_COST_NOT_ALLOCATED. Held
+    back without an account, as that rule is."""
+    code, agreed = project["project_code"], project.get("labour_cost_monthly")
+    if agreed is None or code not in facts.accounts:
+        return []
+    agreed_fen, allocated = to_fen(agreed), facts.allocations.get(code, {})
+    short = [(m, allocated[str(m)]) for m in months_due(project, as_of)
+             if 0 < allocated.get(str(m), 0) < agreed_fen]
+    base = RED if len(short) >= rules.labour_short_red_when_months_short else ORANGE
+    severity = rules.public_funding.severity(LABOUR_COST_SHORT, project["funding"], base)
+    conditions = []
+    for month, fen in short:
+        due = due_date(month, project["pay_day"])
+        summary = (f"人工费用拨付不足 Labour cost for {month} on project {code} ({project['name']}): "
+                   f"{_yuan(fen)} of the agreed {_yuan(agreed_fen)} yuan allocated by its due date "
+                   f"{due.isoformat()}; {len(short)} month(s) short.")
+        conditions.append(_condition(LABOUR_COST_SHORT, project, month, severity, summary, as_of,
+                                     {"due_date": due.isoformat(), "allocated": _number(fen),
+                                      "agreed": _number(agreed_fen), "shortfall": _number(agreed_fen - fen),
+                                      "months_short": len(short)}))
+    return conditions
 
 
 def balance_low(project: dict[str, Any], facts: Facts, as_of: date, rules: AccountRules) -> list[dict[str, Any]]:
@@ -191,7 +253,7 @@ def _awaiting(facts: Facts, code: str, month: Month) -> tuple[int, str]:
     return 0, "no payroll sheet to go by"
 
 
-RULES = (account_not_opened, labour_cost_not_allocated, deposit_missing, balance_low)
+RULES = (account_not_opened, labour_cost_not_allocated, labour_cost_short, deposit_missing, balance_low)
 
 
 def _condition(alert_type: str, project: dict[str, Any], month: Month | None, severity: str, summary: str,

@@ -11,7 +11,16 @@ from typing import Any, NoReturn
 
 from marshmallow import Schema, ValidationError, fields, missing
 
-from shared.contract.envelope import ACCEPTED, DUPLICATE, PARTIAL, REJECTED, EnvelopeSchema, amqp_short_string, flatten_errors
+from shared.contract.envelope import (
+    ACCEPTED,
+    DUPLICATE,
+    PARTIAL,
+    REJECTED,
+    EnvelopeSchema,
+    amqp_short_string,
+    flatten_errors,
+    version_text,
+)
 from shared.contract.messages import MESSAGE_TYPES, BatchSchema, MessageType
 from shared.contract.topology import MAX_BODY_BYTES, parse_ingress_key
 from shared.contract.window import Window, judged_from, printable
@@ -43,6 +52,7 @@ class Envelope:
     county: str
     sent_at: Any
     payload: dict[str, Any]
+    schema_version: str = "1"      # "1" or "1.1" (version_text)
 
     @property
     def message_type(self) -> MessageType:
@@ -119,7 +129,7 @@ def read_envelope(delivery: Delivery, window: Window | None = None) -> Envelope 
     if problems:
         return Unreadable(problems, message_id, claimed_type)
     return Envelope(loaded["message_id"], loaded["type"], loaded["county"],
-                    loaded["sent_at"], loaded["payload"])
+                    loaded["sent_at"], loaded["payload"], version_text(loaded["schema_version"]))
 
 
 def _judged(window: Window | None) -> AbstractContextManager[Window | None]:
@@ -143,8 +153,13 @@ def check_payload(envelope: Envelope, window: Window | None = None) -> PayloadCh
 
 def _cross_checks(envelope: Envelope, payload: dict[str, Any]) -> dict[str, list[str]]:
     """Rules that tie the payload to its envelope."""
-    if envelope.type == "project.upsert" and payload["division"] != envelope.county:
+    if envelope.type != "project.upsert":
+        return {}
+    if payload["division"] != envelope.county:
         return {"payload.division": [f"Must equal the envelope's county ({envelope.county})."]}
+    if envelope.schema_version == "1.1" and payload["status"] == "suspended" and not payload.get("suspended_on"):
+        # Contract 1.1: required of a suspended project; a 1.0 message suspends from the day received.
+        return {"payload.suspended_on": ["Required when status is suspended (schema_version 1.1)."]}
     return {}
 
 

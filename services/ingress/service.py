@@ -51,7 +51,8 @@ def submission(envelope: Envelope, check: PayloadCheck, received_at: str) -> dic
     return Submission(county=envelope.county, message_id=envelope.message_id, type=envelope.type,
                       sent_at=envelope.sent_at, received_at=received_at,
                       records=[{"index": i, "record": r} for i, r in check.records] if batch else None,
-                      payload=None if batch else check.payload).dump()
+                      payload=None if batch else check.payload,
+                      schema_version=envelope.schema_version).dump()
 
 
 class IngressService:

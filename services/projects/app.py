@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from services.projects.domain import changed_fields, ownership_problem, project_record
+from services.projects.domain import changed_fields, ownership_problem, project_record, received_day
 from services.projects.views import project_facts
 from shared.errors import RecordRefused
 from shared.internal import PROJECT_CHANGED, PROJECT_REGISTERED, ProjectEvent, Submission
@@ -26,9 +26,10 @@ Dispatch = Callable[[str, dict[str, Any]], None]
 def register_project(submission: Submission, *, repository: ProjectStore, dispatch: Dispatch) -> None:
     """Store a ``project.upsert`` as its next version and announce it; a project code
     another county registered is refused (RecordRefused, keyed by field)."""
-    county = submission.county
-    record = project_record(submission.payload or {}, county)
-    existing = repository.get(record["project_code"])
+    county, payload = submission.county, submission.payload or {}
+    existing = repository.get(payload["project_code"])
+    record = project_record(payload, county, schema_version=submission.schema_version or "1",
+                            received_on=received_day(submission.received_at), existing=existing)
     problem = ownership_problem(existing, county)
     if problem:
         raise RecordRefused({"project_code": [problem]})

@@ -8,7 +8,8 @@ import pymongo
 from shared.contract.fields import from_fen, to_fen
 from shared.divisions import division_prefix
 
-_DATE_FIELDS = ("start_date", "planned_end_date", "actual_end_date")
+_DATE_FIELDS = ("start_date", "planned_end_date", "actual_end_date", "contract_signed_on", "suspended_on",
+                "resumed_on", "signboard_posted_on")
 
 
 def _to_document(record: dict) -> dict:
@@ -17,16 +18,40 @@ def _to_document(record: dict) -> dict:
     for name in _DATE_FIELDS:
         doc[name] = doc[name].isoformat() if isinstance(doc.get(name), date) else doc.get(name)
     doc["contract_amount_fen"] = to_fen(doc.pop("contract_amount"))
+    monthly = doc.pop("labour_cost_monthly", None)
+    doc["labour_cost_monthly_fen"] = None if monthly is None else to_fen(monthly)
+    if doc.get("payment_guarantee"):
+        g = doc["payment_guarantee"]
+        doc["payment_guarantee"] = {"form": g["form"], "amount_fen": to_fen(g["amount"]),
+                                    "issued_on": _iso(g["issued_on"])}
+    if doc.get("construction_permit"):
+        p = doc["construction_permit"]
+        doc["construction_permit"] = {"number": p["number"], "issued_on": _iso(p["issued_on"])}
     return doc
 
 
 def _from_document(doc: dict) -> dict:
-    record = {k: v for k, v in doc.items() if k not in ("_id", "contract_amount_fen")}
+    record = {k: v for k, v in doc.items() if k not in ("_id", "contract_amount_fen", "labour_cost_monthly_fen")}
     record.setdefault("changed", [])
+    record.setdefault("schema_version", "1")
     for name in _DATE_FIELDS:
         record[name] = date.fromisoformat(doc[name]) if doc.get(name) else None
     record["contract_amount"] = from_fen(doc["contract_amount_fen"])
+    monthly = doc.get("labour_cost_monthly_fen")
+    record["labour_cost_monthly"] = None if monthly is None else from_fen(monthly)
+    guarantee, permit = doc.get("payment_guarantee"), doc.get("construction_permit")
+    record["payment_guarantee"] = None if not guarantee else {
+        "form": guarantee["form"], "amount": from_fen(guarantee["amount_fen"]),
+        "issued_on": date.fromisoformat(guarantee["issued_on"])}
+    record["construction_permit"] = None if not permit else {
+        "number": permit["number"], "issued_on": date.fromisoformat(permit["issued_on"])}
+    record.setdefault("wage_officer", None)
+    record.setdefault("suspensions", [])
     return record
+
+
+def _iso(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 class ProjectRepository:

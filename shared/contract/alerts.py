@@ -5,12 +5,15 @@ from marshmallow import Schema, fields, validate
 
 # Departments (行业主管部门 and 人社): the desks that receive alerts.
 HOUSING, WATER, TRANSPORT, DEVELOPMENT, HRSS = "housing", "water", "transport", "development", "hrss"
+FINANCE, SOE = "finance", "soe"   # contract 1.1
 DEPARTMENTS = {
     HOUSING: "住房和城乡建设",
     WATER: "水利",
     TRANSPORT: "交通运输",
     DEVELOPMENT: "发展和改革",
     HRSS: "人力资源和社会保障 / 劳动保障监察",
+    FINANCE: "财政",
+    SOE: "国有资产监督管理",
 }
 
 # The colour ladder of provincial platforms, lowest first.
@@ -49,6 +52,12 @@ ATTENDANCE_UNREGISTERED = "ATTENDANCE_UNREGISTERED"  # clock-ins without registr
 # More than the contract requires: the dedicated account holds less than the payroll
 # awaiting payout (专户余额不足).
 BALANCE_LOW = "BALANCE_LOW"
+
+# Contract 1.1: the contract's money terms and site obligations of a project.
+LABOUR_COST_SHORT = "LABOUR_COST_SHORT"                  # a month's allocations below the agreed monthly amount
+PAYMENT_GUARANTEE_MISSING = "PAYMENT_GUARANTEE_MISSING"  # no 工程款支付担保 while under construction
+NO_CONSTRUCTION_PERMIT = "NO_CONSTRUCTION_PERMIT"        # under construction without 施工许可证 (未批先建)
+SITE_OBLIGATION_MISSING = "SITE_OBLIGATION_MISSING"      # no wage officer or no signboard 30 days after the start
 
 # The platform's own: a sweep could not evaluate a project (or case) because a value in its
 # records is outside what the rules can compute with; it is skipped until corrected.

@@ -55,8 +55,15 @@ Every message is answered by exactly one receipt on `{RECEIPTS_EXCHANGE_NAME}` (
 department desks on `{ALERTS_EXCHANGE_NAME}` (key `alert.<department>.<division>.<severity>`); an
 escalated alert is published again under the city or province division code. Grouped
 notifications for desks are on `{NOTIFICATIONS_EXCHANGE_NAME}`. Everything lives in the vhost
-`{DEFAULT_VHOST}` of the production broker. Not implemented yet: the banks' channel of contract
-1.1 (`bank.<bank_id>.<type>`, `account.transactions`); it is not in this document. A
+`{DEFAULT_VHOST}` of the production broker. Two versions of the contract are read, both documented
+here: an envelope says `"schema_version": 1` or `1.1`; every 1.0 message stays valid, and 1.1 adds
+optional project fields (contract_signed_on, suspended_on, resumed_on, labour_cost,
+payment_guarantee, construction_permit, wage_officer, signboard_posted_on; accepted under either
+version, `suspended_on` required for a suspended project in 1.1), the `finance` and `soe` desks and
+the alert types LABOUR_COST_SHORT, PAYMENT_GUARANTEE_MISSING, NO_CONSTRUCTION_PERMIT and
+SITE_OBLIGATION_MISSING (the last three only for projects whose last upsert said 1.1). Not
+implemented yet: the banks' channel of contract 1.1 (`bank.<bank_id>.<type>`,
+`account.transactions`); it is not in this document. A
 walkthrough from nothing to a first receipt: docs/integrators.md.""".replace("\n", " ")
 
 TAGS = {"ingress": "County systems publish records (上报).", "receipts": "The platform answers every message.",

@@ -1,10 +1,11 @@
 """The ingress envelope and the receipt that answers it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.calendar import SHANGHAI
 from shared.contract.fields import Code, DivisionCode, Text, Timestamp
@@ -12,21 +13,41 @@ from shared.contract.messages import MESSAGE_TYPES, ContractSchema
 from shared.contract.window import PLAN, printable
 
 SCHEMA_VERSION = 1
+# The versions this platform reads: 1, and 1.1 (the contract's "Version 1.1 additions":
+# optional project fields, backward compatible). Exactly these JSON numbers (1.1, not "1.1").
+SCHEMA_VERSIONS = (1, 1.1)
 ACCEPTED, PARTIAL, REJECTED, DUPLICATE = "accepted", "partial", "rejected", "duplicate"
 RECEIPT_STATUSES = (ACCEPTED, PARTIAL, REJECTED, DUPLICATE)
 
 
 def envelope(message_id: str, message_type: str, county: str, payload: dict[str, Any],
-             sent_at: datetime | None = None) -> dict[str, Any]:
+             sent_at: datetime | None = None, schema_version: float = SCHEMA_VERSION) -> dict[str, Any]:
     """An ingress envelope around ``payload`` (sent now unless ``sent_at`` says when)."""
     return {
         "message_id": message_id,
         "type": message_type,
         "county": county,
         "sent_at": (sent_at or datetime.now(SHANGHAI)).replace(microsecond=0).isoformat(),
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_version,
         "payload": payload,
     }
+
+
+class SchemaVersion(fields.Field[float]):
+    """``schema_version``: the JSON number 1 or 1.1 (a string, a boolean or 1.0 is refused)."""
+
+    json_schema = {"type": "number", "enum": list(SCHEMA_VERSIONS)}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> float:
+        if type(value) not in (int, float) or value not in SCHEMA_VERSIONS or \
+                (type(value) is float and value == 1):
+            raise ValidationError("Must be 1 or 1.1: the versions this platform reads.")
+        return float(value) if type(value) is float else int(value)
+
+
+def version_text(schema_version: float) -> str:
+    """A version as the platform records it: "1" or "1.1"."""
+    return "1.1" if schema_version == 1.1 else "1"
 
 
 class EnvelopeSchema(ContractSchema):
@@ -36,9 +57,8 @@ class EnvelopeSchema(ContractSchema):
     type = Text(required=True, validate=validate.OneOf(tuple(MESSAGE_TYPES)))
     county = DivisionCode(required=True)
     sent_at = Timestamp(required=True, when=PLAN)   # a county's clock may run fast
-    schema_version = fields.Integer(
-        required=True, strict=True,
-        validate=validate.Equal(SCHEMA_VERSION, error=f"Must be {SCHEMA_VERSION}: the only version this platform reads."),
+    schema_version = SchemaVersion(
+        required=True, metadata={"description": "1, or 1.1 for the version 1.1 additions (both read)."},
     )
     payload = fields.Dict(required=True)
 

@@ -32,6 +32,7 @@ SECTORS = ("housing", "municipal", "water", "transport", "railway", "energy", "o
 FUNDING = ("government", "soe", "private")
 PROJECT_STATUSES = ("planned", "under_construction", "suspended", "completed")
 DEPOSIT_FORMS = ("cash", "bank_guarantee", "insurance")
+GUARANTEE_FORMS = ("bank_guarantee", "insurance", "guarantor")   # 工程款支付担保 (contract 1.1)
 COMPLAINT_CHANNELS = ("national_platform", "hotline", "online", "walk_in", "letter")
 MAX_BATCH_RECORDS = 1000
 DEFAULT_PAY_DAY = 15
@@ -64,8 +65,38 @@ class PartySchema(ContractSchema):
     uscc = CreditCode(required=True)
 
 
+class LabourCostSchema(ContractSchema):
+    """1.1: the labour cost (人工费用) the owner agreed to allocate each month."""
+
+    monthly_amount = Money(required=True, positive=True)
+
+
+class PaymentGuaranteeSchema(ContractSchema):
+    """1.1: the owner's guarantee of payment for the works (工程款支付担保)."""
+
+    form = _choice(GUARANTEE_FORMS)
+    amount = Money(required=True, positive=True)
+    issued_on = StrictDate(required=True, when=PAST)
+
+
+class ConstructionPermitSchema(ContractSchema):
+    """1.1: the construction permit (施工许可证)."""
+
+    number = _text(60, required=True)
+    issued_on = StrictDate(required=True, when=PAST)
+
+
+class WageOfficerSchema(ContractSchema):
+    """1.1: the general contractor's wage officer on site (劳资专管员); the phone is personal
+    data (kept and shown masked only)."""
+
+    name = _text(50, required=True)
+    phone = _phone(required=True)
+
+
 class ProjectSchema(ContractSchema):
-    """project.upsert: a construction project (工程项目)."""
+    """project.upsert: a construction project (工程项目); the last eight fields are the
+    contract's 1.1 additions (optional, accepted under either version)."""
 
     project_code = _text(40, required=True)
     name = _text(200, required=True)
@@ -81,14 +112,35 @@ class ProjectSchema(ContractSchema):
     status = _choice(PROJECT_STATUSES)
     pay_day = fields.Integer(
         strict=True, validate=validate.Range(min=1, max=28),
-        metadata={"description": f"Day of month M+1 by which month M's wages are due (default {DEFAULT_PAY_DAY})."},
+        metadata={"description": f"Day of month M+1 by which month M's wages are due (default {DEFAULT_PAY_DAY}); "
+                                 "on a statutory holiday or rest day, the last working day before it (Art 14)."},
     )
+    contract_signed_on = StrictDate(when=PAST, metadata={
+        "description": "施工合同签订日: the dedicated account is due 30 days after it (else after start_date)."})
+    suspended_on = StrictDate(when=PAST, metadata={
+        "description": "停工: first day of a suspension. Required when status is suspended in a 1.1 message; "
+                       "a 1.0 message without it suspends from the day it is received."})
+    resumed_on = StrictDate(when=PAST, metadata={"description": "复工: the day the last suspension ended."})
+    labour_cost = fields.Nested(LabourCostSchema, metadata={"description": "人工费用 agreed per month"})
+    payment_guarantee = fields.Nested(PaymentGuaranteeSchema, metadata={"description": "工程款支付担保"})
+    construction_permit = fields.Nested(ConstructionPermitSchema, metadata={"description": "施工许可证"})
+    wage_officer = fields.Nested(WageOfficerSchema, metadata={"description": "劳资专管员"})
+    signboard_posted_on = StrictDate(when=PAST, metadata={"description": "维权信息告示牌 posted"})
 
     @validates_schema(skip_on_field_errors=True)
     def _dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
-        for later in ("planned_end_date", "actual_end_date"):
+        for later in ("planned_end_date", "actual_end_date", "suspended_on"):
             if data.get(later) and data[later] < data["start_date"]:
                 raise ValidationError("Must not be before start_date.", later)
+        if data.get("resumed_on"):
+            if not data.get("suspended_on"):
+                raise ValidationError("Needs suspended_on: the suspension it ended.", "resumed_on")
+            if data["status"] == "suspended":
+                if data["resumed_on"] >= data["suspended_on"]:   # it ended an earlier suspension
+                    raise ValidationError("Must be before suspended_on while status is suspended (the current "
+                                          "suspension has not ended).", "resumed_on")
+            elif data["resumed_on"] < data["suspended_on"]:
+                raise ValidationError("Must not be before suspended_on.", "resumed_on")
 
 
 class WorkerEnrolmentSchema(ContractSchema):

@@ -59,14 +59,33 @@ def at(day: date, hour: int, minute: int = 0, second: int = 0) -> str:
 
 def project(code: str, county: str, name: str, sector: str, funding: str, *, owner: dict, contractor: dict,
             contract_amount, start_date: date, planned_end_date: date, status: str = "under_construction",
-            pay_day: int | None = None) -> dict:
+            pay_day: int | None = None, terms: dict | None = None) -> dict:
+    """A project.upsert payload; ``terms``: contract 1.1's fields (project_terms builds them)."""
     payload = {"project_code": code, "name": name, "division": county, "sector": sector, "funding": funding,
                "owner": owner, "general_contractor": contractor, "contract_amount": yuan(contract_amount),
                "start_date": start_date.isoformat(), "planned_end_date": planned_end_date.isoformat(),
                "status": status}
     if pay_day is not None:
         payload["pay_day"] = pay_day
-    return payload
+    return {**payload, **(terms or {})}
+
+
+def project_terms(start_date: date, labour_cost_monthly, contract_amount, officer_name: str, officer_phone: str, *,
+                  guarantee: bool = True, permit: str | None = None, officer: bool = True,
+                  signboard: bool = True) -> dict:
+    """Contract 1.1's terms of a project that has everything in place (unless told)."""
+    terms = {"contract_signed_on": (start_date - timedelta(days=20)).isoformat(),
+             "labour_cost": {"monthly_amount": yuan(labour_cost_monthly)}}
+    if guarantee:
+        terms["payment_guarantee"] = {"form": "bank_guarantee", "amount": yuan(contract_amount * 0.1),
+                                      "issued_on": (start_date - timedelta(days=15)).isoformat()}
+    if permit:
+        terms["construction_permit"] = {"number": permit, "issued_on": (start_date - timedelta(days=10)).isoformat()}
+    if officer:
+        terms["wage_officer"] = {"name": officer_name, "phone": officer_phone}
+    if signboard:
+        terms["signboard_posted_on"] = (start_date + timedelta(days=3)).isoformat()
+    return terms
 
 
 def party(name: str, uscc: str) -> dict:

@@ -36,6 +36,10 @@ ALERTS_OF: dict[str | None, tuple[str, ...]] = {
     kinds.DEPOSIT_SHORT: (a.DEPOSIT_MISSING,),
     kinds.NO_ATTENDANCE: (a.NO_ATTENDANCE,),
     kinds.UNREGISTERED_CLOCK_IN: (a.ATTENDANCE_UNREGISTERED,),
+    kinds.LABOUR_COST_SHORT: (a.LABOUR_COST_SHORT,),
+    kinds.NO_PAYMENT_GUARANTEE: (a.PAYMENT_GUARANTEE_MISSING,),
+    kinds.NO_CONSTRUCTION_PERMIT: (a.NO_CONSTRUCTION_PERMIT,),
+    kinds.NO_WAGE_OFFICER: (a.SITE_OBLIGATION_MISSING,),
     kinds.BELOW_MINIMUM_WAGE: (a.BELOW_MINIMUM_WAGE,),    # below every class's minimum, in every county
 }
 Departments = Callable[..., list]   # departments(alert_type, sector, funding) -> [department, ...]

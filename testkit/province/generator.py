@@ -11,7 +11,11 @@ dedicated account opened in the first week, the deposit (rate x contract amount)
 in the second, labour cost credited for M-2, M-1 and M (enough for the next payroll too),
 payroll for those months paid on the 10th of the next month (before the default pay day
 on the 15th), and every worker clocking in daily, Sundays off, from the first of M to the
-day before ``as_of``. Violations each take one of those away (see spec.py).
+day before ``as_of``. Every project is registered with contract 1.1 (``schema_version`` 1.1)
+and its terms in place: the construction contract signed 20 days before the start, the
+owner's payment guarantee, the permit, a wage officer, the signboard up on day 3, and the
+labour cost it is credited each month agreed as ``labour_cost.monthly_amount``.
+Violations each take one of those away (see spec.py).
 """
 from __future__ import annotations
 
@@ -30,11 +34,15 @@ from testkit.province import builders as build
 from testkit.province.spec import (
     BELOW_MINIMUM_WAGE,
     DEPOSIT_SHORT,
+    LABOUR_COST_SHORT,
     MONTHS_OWED,
     NO_ACCOUNT,
     NO_ALLOCATION,
     NO_ATTENDANCE,
+    NO_CONSTRUCTION_PERMIT,
     NO_DEPOSIT,
+    NO_PAYMENT_GUARANTEE,
+    NO_WAGE_OFFICER,
     PAYEE_NOT_ENROLLED,
     PAYROLL_MISSING,
     UNREGISTERED_CLOCK_IN,
@@ -171,7 +179,8 @@ class Province:
     def _county_messages(self, county: str, gate: bool = True) -> Iterator[dict]:
         projects = self._by_county[county]
         for p in projects:
-            yield self._envelope(f"{p.code}-project", "project.upsert", county, self.project_payload(p), self.start_date, 8)
+            yield self._envelope(f"{p.code}-project", "project.upsert", county, self.project_payload(p), self.start_date, 8,
+                                 schema_version=1.1)
         for p in projects:
             yield from self._setup(p)
         enrolments = (self._enrolment(p, i) for p in projects for i in range(self.spec.workers_per_project))
@@ -198,8 +207,8 @@ class Province:
         return list(self._gate_days)
 
     def _envelope(self, message_id: str, message_type: str, county: str, payload: dict, day: date,
-                  hour: int) -> dict:
-        env = envelope(message_id, message_type, county, payload)
+                  hour: int, schema_version: int | float = 1) -> dict:
+        env = envelope(message_id, message_type, county, payload, schema_version=schema_version)
         env["sent_at"] = build.at(day, hour)
         return env
 
@@ -224,7 +233,20 @@ class Province:
             contractor=build.party(f"湖南{self.counties[p.county]}建工集团第{p.index % 9 + 1}工程公司",
                                    self.contractor_code(p)),
             contract_amount=p.contract_amount, start_date=self.start_date,
-            planned_end_date=self.month.shift(18).last_day)
+            planned_end_date=self.month.shift(18).last_day, terms=self.project_terms(p))
+
+    def project_terms(self, p: SeedProject) -> dict:
+        """Contract 1.1's terms: all in place (the agreed labour cost is what is credited each
+        month), but for the one a 1.1 violation takes away."""
+        n = p.worker(self.spec, 0)
+        return build.project_terms(
+            self.start_date, self.labour_cost(p), p.contract_amount, build.person_name(n + 7), build.worker_phone(n + 7),
+            guarantee=p.violation != NO_PAYMENT_GUARANTEE, officer=p.violation != NO_WAGE_OFFICER,
+            permit=None if p.violation == NO_CONSTRUCTION_PERMIT else f"{p.county}{self.start_date:%Y%m%d}{p.index:04d}")
+
+    def labour_cost(self, p: SeedProject):
+        """The labour cost agreed (and, but for a violation, credited) each month."""
+        return LABOUR_COST_COVER * self._payroll_due(p)
 
     def contractor_code(self, p: SeedProject) -> str:
         return build.company_code(p.county, 2 * p.index + 2)
@@ -255,7 +277,9 @@ class Province:
             if p.violation == NO_ALLOCATION and month == self.month:
                 continue
             received = month.day(25)
-            amount = LABOUR_COST_COVER * self._payroll_due(p)
+            amount = self.labour_cost(p)
+            if p.violation == LABOUR_COST_SHORT and month == self.month:
+                amount = amount / 2
             yield self._envelope(f"{p.code}-labour-{month}", "allocation.received", p.county,
                                  build.allocation(p.code, month, amount, received), received, 11)
 

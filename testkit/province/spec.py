@@ -26,8 +26,14 @@ DEPOSIT_SHORT = "deposit_short"                # a deposit below the required sh
 NO_ATTENDANCE = "no_attendance"                # the gate falls silent after the seeded month
 UNREGISTERED_CLOCK_IN = "unregistered_clock_in"  # someone never enrolled clocks in (partial receipt)
 BELOW_MINIMUM_WAGE = "below_minimum_wage"      # one worker who clocked in all month is paid 1,500 yuan
+# Contract 1.1 (every seeded project says 1.1 and carries its terms, each of these takes one away):
+LABOUR_COST_SHORT = "labour_cost_short"        # the seeded month's labour cost half the agreed amount
+NO_PAYMENT_GUARANTEE = "no_payment_guarantee"  # no 工程款支付担保
+NO_CONSTRUCTION_PERMIT = "no_construction_permit"  # no 施工许可证
+NO_WAGE_OFFICER = "no_wage_officer"            # no 劳资专管员 (the signboard is up)
 VIOLATIONS = (PAYROLL_MISSING, WORKER_UNPAID, WAGES_SHORT, PAYEE_NOT_ENROLLED, NO_ACCOUNT, NO_ALLOCATION,
-              NO_DEPOSIT, DEPOSIT_SHORT, NO_ATTENDANCE, UNREGISTERED_CLOCK_IN, BELOW_MINIMUM_WAGE)
+              NO_DEPOSIT, DEPOSIT_SHORT, NO_ATTENDANCE, UNREGISTERED_CLOCK_IN, BELOW_MINIMUM_WAGE,
+              LABOUR_COST_SHORT, NO_PAYMENT_GUARANTEE, NO_CONSTRUCTION_PERMIT, NO_WAGE_OFFICER)
 
 MONTHS_OWED = 3  # the seeded month and the two before it
 

@@ -31,7 +31,7 @@ from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e
 WAGEWATCH = str(Path(sys.executable).parent / "wagewatch")
-AS_OF = "2026-11-20"   # October's wages and labour cost were due on 15 November
+AS_OF = "2026-11-20"   # October's wages and labour cost were due on Friday 13 November (the 15th is a Sunday)
 FULL_DEPOSIT = 960_000  # 2% of the factory's 48,000,000 contract
 SHORT = [{"id_number": worker_id(1), "amount_due": 7200, "amount_paid": 7200},
          {"id_number": worker_id(2), "amount_due": 7200, "amount_paid": 6000}]
@@ -93,7 +93,8 @@ PROJECTS = {p.name: p for p in (
            payroll=AUG_TO_OCT, short_month="2026-10"),
     Seeded("PAY-GOV", "water", "government", "2026-09-01", allocations={"2026-09": 30_000, "2026-10": 30_000},
            payroll=("2026-09",)),
-    Seeded("SUSP", "water", "private", "2026-08-01", account=False, deposit=0, overrides={"status": "suspended"}),
+    Seeded("SUSP", "water", "private", "2026-08-01", account=False, deposit=0,     # stopped on its first day: nothing worked
+           overrides={"status": "suspended", "suspended_on": "2026-08-01"}),
     Seeded("PLANNED", "water", "private", "2027-01-01", account=False, deposit=0, overrides={"status": "planned"}),
     Seeded("ENDED", "water", "private", "2026-08-01", deposit=0, allocations={"2026-08": 20_000}, payroll=("2026-08",),
            overrides={"status": "completed", "actual_end_date": "2026-08-20"}),
@@ -111,12 +112,12 @@ EXPECTED = {
     ("LABOUR_COST_NOT_ALLOCATED", "LAB-1", "2026-10", "yellow", "water", COUNTY),
     ("LABOUR_COST_NOT_ALLOCATED", "LAB-1", "2026-10", "yellow", "hrss", COUNTY),
     *{("LABOUR_COST_NOT_ALLOCATED", "LAB-2-GOV", month, "red", dept, COUNTY)   # a second month missed
-      for month in ("2026-09", "2026-10") for dept in ("housing", "hrss", "development")},
+      for month in ("2026-09", "2026-10") for dept in ("housing", "hrss", "development", "finance")},  # finance: 1.1
     ("DEPOSIT_MISSING", "DEP-NONE", None, "yellow", "hrss", COUNTY),           # day 50, none lodged
     ("DEPOSIT_MISSING", "DEP-NONE", None, "yellow", "housing", COUNTY),
     ("DEPOSIT_MISSING", "DEP-SHORT", None, "red", "hrss", COUNTY),             # day 111, half lodged
     ("DEPOSIT_MISSING", "DEP-SHORT", None, "red", "development", COUNTY),
-    *{("BALANCE_LOW", "BAL-SOE", "2026-11", "red", dept, COUNTY) for dept in ("hrss", "water", "development")},
+    *{("BALANCE_LOW", "BAL-SOE", "2026-11", "red", dept, COUNTY) for dept in ("hrss", "water", "development", "soe")},
     ("BALANCE_LOW", "BAL-PRIV", "2026-11", "orange", "hrss", COUNTY),          # 45,000 in, 42,000 out, 14,400 due
     ("BALANCE_LOW", "BAL-PRIV", "2026-11", "orange", "transport", COUNTY),
     ("PAYROLL_MISSING", "PAY-GOV", "2026-10", "orange", "water", COUNTY),

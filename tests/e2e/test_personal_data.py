@@ -46,7 +46,8 @@ def run_with_personal_data(county, listen, config) -> tuple[set[str], set[str], 
     receipts, desks = listen("receipts", COUNTY), listen("alerts")
     payloads = valid_payloads()
     code = f"{COUNTY}-2026-0001"
-    sent = [message("project.upsert", project(start_date="2026-08-01"))]
+    officer = {"name": "王建国", "phone": "13712345678"}   # contract 1.1: the wage officer's phone is personal data
+    sent = [message("project.upsert", project(start_date="2026-08-01", wage_officer=officer), schema_version=1.1)]
     sent += [message("payroll.paid", payroll(month, workers=5)) for month in ("2026-08", "2026-10")]
     for message_type, payload in payloads.items():     # every type, with IDs, phones, accounts
         if message_type != "project.upsert":
@@ -66,7 +67,7 @@ def run_with_personal_data(county, listen, config) -> tuple[set[str], set[str], 
     text = json.dumps(sent, ensure_ascii=False)
     secrets = {worker_id(i) for i in range(1, 6)} | set(MOBILE_SHAPE.findall(text))
     secrets |= {payloads["account.opened"]["account_no"]}
-    names = {"张三", "李四"}
+    names = {"张三", "李四", "王建国"}
     assert {s for s in secrets if s in text} == secrets   # the run really carried them
     return secrets, names, answered, alerts
 

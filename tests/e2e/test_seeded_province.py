@@ -14,7 +14,7 @@ from wagewatch.sweep import run_sweep
 
 pytestmark = pytest.mark.e2e
 AS_OF = date(2026, 11, 23)
-SPEC = ProvinceSpec(as_of=AS_OF, counties=3, projects_per_county=4, workers_per_project=3,
+SPEC = ProvinceSpec(as_of=AS_OF, counties=4, projects_per_county=4, workers_per_project=3,
                     violation_share=0.5, every_violation=True, seed=11)
 
 

@@ -123,20 +123,21 @@ class TestAccountNotOpened:
 
 
 class TestLabourCostNotAllocated:
-    def test_two_missed_months_are_red_copied_to_development_and_each_allocation_resolves_its_month(
+    def test_two_missed_months_are_red_copied_to_development_and_finance_and_each_allocation_resolves_its_month(
             self, services, desks):
         seed(services, project(sector="housing", funding="government"),
              ("account.opened", account_opened()), ("deposit.paid", deposit()),
              ("allocation.received", allocation("2026-08", 100_000)),
              *[("payroll.paid", payroll(m)) for m in ("2026-08", "2026-09", "2026-10")])
         sweep(services)
-        assert seen(desks, 6) == {("LABOUR_COST_NOT_ALLOCATED", month, "red", "firing", dept)
-                                  for month in ("2026-09", "2026-10") for dept in ("housing", "hrss", "development")}
+        desks_1_1 = ("housing", "hrss", "development", "finance")   # finance: contract 1.1, Art 44
+        assert seen(desks, 8) == {("LABOUR_COST_NOT_ALLOCATED", month, "red", "firing", dept)
+                                  for month in ("2026-09", "2026-10") for dept in desks_1_1}
 
         submit_and_reevaluate(services, "allocation.received", allocation("2026-09", 20_000),
                               "handle_allocation_recorded")
-        assert seen(desks, 3) == {("LABOUR_COST_NOT_ALLOCATED", "2026-09", "red", "resolved", dept)
-                                  for dept in ("housing", "hrss", "development")}
+        assert seen(desks, 4) == {("LABOUR_COST_NOT_ALLOCATED", "2026-09", "red", "resolved", dept)
+                                  for dept in desks_1_1}
         assert sweep(services)["raised"] == [], "October stays one alert, never lowered while open"
 
 
@@ -168,10 +169,11 @@ class TestBalanceLow:
                  *[("payroll.paid", payroll(m, project_code=code))                       # 43,200 paid out
                    for m in ("2026-08", "2026-09", "2026-10")])
         sweep(services)      # November's payroll, estimated at October's 14,400, needs more than 1,800
-        assert seen(desks, 5) == {
+        assert seen(desks, 6) == {
             ("BALANCE_LOW", "2026-11", "orange", "firing", "hrss"), ("BALANCE_LOW", "2026-11", "orange", "firing", "water"),
             ("BALANCE_LOW", "2026-11", "red", "firing", "hrss"), ("BALANCE_LOW", "2026-11", "red", "firing", "water"),
-            ("BALANCE_LOW", "2026-11", "red", "firing", "development")}
+            ("BALANCE_LOW", "2026-11", "red", "firing", "development"),
+            ("BALANCE_LOW", "2026-11", "red", "firing", "soe")}            # contract 1.1: SOE-funded arrears
 
         submit_and_reevaluate(services, "allocation.received", allocation("2026-11", 20_000, received_on="2026-11-20"),
                               "handle_allocation_recorded")
@@ -180,7 +182,9 @@ class TestBalanceLow:
 
 
 class TestProjectChanges:
-    def test_suspending_a_project_resolves_its_open_alerts_in_both_services_at_once(self, services, desks):
+    def test_a_suspension_keeps_what_was_owed_before_it_and_one_from_the_start_resolves_it_in_both_services(
+            self, services_on, desks):
+        services = services_on(date(2026, 11, 20))   # a change is re-evaluated as of the day it arrives
         seed(services, project(funding="private"), ("payroll.paid", payroll("2026-08")))
         sweep(services, service="payroll")
         sweep(services)
@@ -190,9 +194,21 @@ class TestProjectChanges:
             ("ACCOUNT_NOT_OPENED", None, "red", "firing", "water"), ("ACCOUNT_NOT_OPENED", None, "red", "firing", "hrss"),
             ("DEPOSIT_MISSING", None, "red", "firing", "hrss"), ("DEPOSIT_MISSING", None, "red", "firing", "water")}
 
+        # Stopped on 1 November: September's and October's wages, the account and the
+        # deposit had all fallen due before it, and stay owed (Arts 3, 12, 16).
         with entrypoint_waiter(services["payroll"], "handle_project_changed"), \
                 entrypoint_waiter(services["accounts"], "handle_project_changed"):
-            assert submit(services, "project.upsert", project(funding="private", status="suspended")) == {}
+            assert submit(services, "project.upsert", project(funding="private", status="suspended",
+                                                              suspended_on="2026-11-01")) == {}
+        sweep(services, service="payroll")
+        sweep(services)
+        assert [(m["body"]["type"], m["body"]["status"]) for m in desks.drain(1.0)] == []
+
+        # Corrected: it never worked (stopped on its first day): nothing was ever owed.
+        with entrypoint_waiter(services["payroll"], "handle_project_changed"), \
+                entrypoint_waiter(services["accounts"], "handle_project_changed"):
+            assert submit(services, "project.upsert", project(funding="private", status="suspended",
+                                                              suspended_on="2026-08-01")) == {}
         assert {(t, m, status) for t, m, _s, status, _d in seen(desks, 6)} == {
             ("PAYROLL_MISSING", "2026-09", "resolved"), ("PAYROLL_MISSING", "2026-10", "resolved"),
             ("ACCOUNT_NOT_OPENED", None, "resolved"), ("DEPOSIT_MISSING", None, "resolved")}

@@ -67,7 +67,11 @@ def account_conditions() -> list[dict]:
     opened = Facts(accounts={"P1": {"opened_on": date(2026, 8, 5), "bank": "长沙银行", "account_masked": "****1234"}},
                    payroll={("P1", "2026-11"): {"amount_due_fen": 9_000_00, "amount_paid_fen": 0, "workers": 2,
                                                 "workers_short": 0}})
-    return [*evaluate([PROJECT], Facts(), AS_OF, AccountRules()), *evaluate([PROJECT], opened, AS_OF, AccountRules())]
+    short = Facts(accounts=opened.accounts, allocations={"P1": {"2026-08": 100_00, "2026-09": 100_00, "2026-10": 100_00}})
+    # Contract 1.1: a project with the agreed labour cost and none of its terms in place.
+    terms = {**PROJECT, "schema_version": "1.1", "labour_cost_monthly": Decimal("200")}
+    return [*evaluate([PROJECT], Facts(), AS_OF, AccountRules()), *evaluate([PROJECT], opened, AS_OF, AccountRules()),
+            *evaluate([terms], short, AS_OF, AccountRules())]
 
 
 def complaint_conditions() -> list[dict]:

@@ -59,8 +59,9 @@ def test_a_payee_not_enrolled_that_month_is_found_and_everyone_paid_is_clear():
 
 def test_nothing_is_due_until_the_pay_day_of_the_next_month_has_passed():
     found = findings(attended("worker-0001"), None, enrolled("worker-0001"))
-    assert conditions(PROJECT, "2026-10", found, date(2026, 11, 15), RULES) == []
-    assert [c["type"] for c in conditions(PROJECT, "2026-10", found, date(2026, 11, 16), RULES)] == [
+    # 15 November 2026 is a Sunday: October's wages are due on Friday the 13th (Art 14)
+    assert conditions(PROJECT, "2026-10", found, date(2026, 11, 13), RULES) == []
+    assert [c["type"] for c in conditions(PROJECT, "2026-10", found, date(2026, 11, 14), RULES)] == [
         "WORKER_UNPAID", "HEADCOUNT_MISMATCH"]
     late_pay_day = {**PROJECT, "pay_day": 25}
     assert conditions(late_pay_day, "2026-10", found, date(2026, 11, 20), RULES) == []
@@ -74,7 +75,7 @@ def test_worker_unpaid_is_red_per_worker_month_and_names_the_worker_only_masked(
         "WORKER_UNPAID:P1:2026-10:worker-0002", "red", "2026-10")
     assert (unpaid["division"], unpaid["sector"]) == ("430102", "water")
     assert unpaid["details"]["id_masked"] == "430***********0002" and unpaid["details"]["days"] == 22
-    assert "李** (430***********0002)" in unpaid["summary"] and "2026-11-15" in unpaid["summary"]
+    assert "李** (430***********0002)" in unpaid["summary"] and "2026-11-13" in unpaid["summary"]
 
 
 @pytest.mark.parametrize("paid, severity, p1", [(10, None, False), (9, "red", False), (0, "red", True)])

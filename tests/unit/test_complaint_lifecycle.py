@@ -84,7 +84,7 @@ def test_a_transfer_moves_the_case_to_another_desk_and_back_to_received():
         "The case is already with hrss@430102: name another division or department."]}),
     ({"reason": "x", "to_division": "439999"}, {"to_division": ["Unknown administrative division code (GB/T 2260)."]}),
     ({"reason": "x", "to_department": "police"}, {"to_department": [
-        "Must be one of: housing, water, transport, development, hrss."]}),
+        "Must be one of: housing, water, transport, development, hrss, finance, soe."]}),
     ({"to_division": "430121"}, {"reason": ["Missing data for required field."]}),
 ])
 def test_a_transfer_names_a_real_other_desk_and_a_reason(params, errors):

@@ -8,6 +8,7 @@ import pytest
 from services.ingress.domain import Delivery, Envelope, Unreadable, _schema, check_payload, read_envelope
 from shared.contract.envelope import flatten_errors
 from shared.contract.messages import MAX_BATCH_RECORDS, MESSAGE_TYPES
+from shared.contract.window import Window
 from tests.factories import COUNTY, clock_in, enrolment, message, payroll, project, worker_id
 
 
@@ -138,3 +139,72 @@ def test_nested_errors_flatten_to_dotted_paths():
     nested = {"payload": {"owner": {"uscc": ["bad"]}, "lines": {3: {"id_number": ["x"]}}, "_schema": ["y"]}}
     assert flatten_errors(nested) == {"payload.owner.uscc": ["bad"], "payload.lines.3.id_number": ["x"],
                                       "payload": ["y"]}
+
+
+# ---- contract 1.1 ---------------------------------------------------------------------------
+
+def read_as(version, payload, message_type="project.upsert"):
+    return read_envelope(delivery_of(message(message_type, payload, schema_version=version)))
+
+
+@pytest.mark.parametrize("version, read", [(1, "1"), (1.1, "1.1")])
+def test_both_schema_versions_are_read_and_remembered(version, read):
+    reading = read_as(version, project())
+    assert isinstance(reading, Envelope) and reading.schema_version == read
+
+
+@pytest.mark.parametrize("version", ["1.1", "1", 1.0, 1.2, 2, True])
+def test_any_other_schema_version_is_refused_naming_both(version):
+    reading = read_as(version, project())
+    assert isinstance(reading, Unreadable)
+    assert reading.errors["schema_version"] == ["Must be 1 or 1.1: the versions this platform reads."]
+
+
+NEW_TERMS = {"contract_signed_on": "2026-07-10", "suspended_on": "2026-09-01", "resumed_on": "2026-10-01",
+             "labour_cost": {"monthly_amount": 200000.00},
+             "payment_guarantee": {"form": "guarantor", "amount": 4800000.00, "issued_on": "2026-07-15"},
+             "construction_permit": {"number": "430102202607200101", "issued_on": "2026-07-20"},
+             "wage_officer": {"name": "王建国", "phone": "13812345678"}, "signboard_posted_on": "2026-08-03"}
+
+
+@pytest.mark.parametrize("version", [1, 1.1])
+def test_the_1_1_fields_are_accepted_under_either_version(version):
+    reading = read_as(version, project(**NEW_TERMS))
+    check = check_payload(reading)
+    assert check.errors == {} and check.payload["labour_cost"]["monthly_amount"] == 200000
+
+
+@pytest.mark.parametrize("change, path, text", [
+    ({"status": "suspended"}, "payload.suspended_on", "Required when status is suspended (schema_version 1.1)."),
+    ({"suspended_on": "2026-07-01"}, "payload.suspended_on", "Must not be before start_date."),
+    ({"resumed_on": "2026-08-31"}, "payload.resumed_on", "Must not be before suspended_on."),
+    ({"resumed_on": "2026-10-01", "suspended_on": None}, "payload.suspended_on", "Field may not be null."),
+    ({"status": "suspended", "suspended_on": "2026-09-01", "resumed_on": "2026-09-01"}, "payload.resumed_on",
+     "Must be before suspended_on while status is suspended"),
+    ({"suspended_on": "2099-01-01"}, "payload.suspended_on", "Must not be in the future"),
+    ({"contract_signed_on": "2026-13-01"}, "payload.contract_signed_on", "Not a valid date"),
+    ({"labour_cost": {"monthly_amount": 0}}, "payload.labour_cost.monthly_amount", "Must be greater than 0."),
+    ({"labour_cost": {}}, "payload.labour_cost.monthly_amount", "Missing data for required field."),
+    ({"payment_guarantee": {"form": "cash", "amount": 1, "issued_on": "2026-07-15"}}, "payload.payment_guarantee.form",
+     "Must be one of"),
+    ({"construction_permit": {"number": "", "issued_on": "2026-07-20"}}, "payload.construction_permit.number",
+     "Length must be between 1 and 60."),
+    ({"wage_officer": {"name": "王建国", "phone": "12345"}}, "payload.wage_officer.phone",
+     "Must be an 11-digit mainland mobile number."),
+    ({"wage_officer": {"name": "王建国"}}, "payload.wage_officer.phone", "Missing data for required field."),
+    ({"signboard_posted_on": "2026-8-3"}, "payload.signboard_posted_on", "Not a valid date"),
+    ({"labour_cost": {"monthly_amount": 1, "currency": "CNY"}}, "payload.labour_cost.currency", "Unknown field."),
+])
+def test_1_1_field_errors_name_the_field(change, path, text):
+    payload = {**project(), **{k: v for k, v in change.items()}}
+    if change.get("resumed_on") and "suspended_on" not in change:
+        payload["suspended_on"] = "2026-09-01"
+    if change.get("suspended_on") is None and "suspended_on" in change:
+        payload["suspended_on"] = None
+    check = check_payload(read_as(1.1, payload), Window.arriving("2026-11-23T09:00:00+08:00"))
+    assert path in check.errors, check.errors
+    assert text in check.errors[path][0]
+
+
+def test_a_1_0_suspension_without_its_day_is_accepted():
+    assert check_payload(read_as(1, project(status="suspended"))).errors == {}

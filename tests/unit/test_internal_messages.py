@@ -88,7 +88,7 @@ def test_a_recorded_event_without_a_month_reads_as_none():
 def test_the_ingress_hands_owners_a_submission_with_a_payload_or_its_records(message_type, payload, part):
     envelope = Envelope("m-1", message_type, COUNTY, "2026-11-01T09:00:00+08:00", payload)
     sent = submission(envelope, check_payload(envelope), "2026-11-01T09:00:01+08:00")
-    assert set(sent) == {"county", "message_id", "type", "sent_at", "received_at", part}
+    assert set(sent) == {"county", "message_id", "type", "sent_at", "received_at", "schema_version", part}
     assert Submission.load(sent).dump() == sent
 
 

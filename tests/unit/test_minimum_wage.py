@@ -102,8 +102,9 @@ def test_without_figures_the_check_is_off():
 def test_the_alert_is_orange_per_worker_month_to_hrss_and_the_sector_after_the_due_date():
     found = findings({"w1": worked(18)}, paid(150_000), {"w1": "李**"}, OCTOBER)
     assert "BELOW_MINIMUM_WAGE:P1:2026-10:w1" in fingerprints_of("P1", "2026-10", found)
-    assert conditions(PROJECT, "2026-10", found, date(2026, 11, 15), RULES) == []        # not due yet
-    [condition] = conditions(PROJECT, "2026-10", found, date(2026, 11, 16), RULES)
+    # October's wages fall due on Friday 13 November (the 15th is a Sunday: Art 14)
+    assert conditions(PROJECT, "2026-10", found, date(2026, 11, 13), RULES) == []        # not due yet
+    [condition] = conditions(PROJECT, "2026-10", found, date(2026, 11, 14), RULES)
     assert ConditionSchema().validate(condition) == {}
     assert (condition["type"], condition["severity"], condition["fingerprint"]) == (
         "BELOW_MINIMUM_WAGE", "orange", "BELOW_MINIMUM_WAGE:P1:2026-10:w1")

@@ -20,8 +20,8 @@ def a_project(**overrides) -> dict:
 
 
 def test_wages_for_a_month_fall_due_on_the_pay_day_of_the_next():
-    assert due_date(Month(2026, 10), 15) == date(2026, 11, 15)
-    assert due_date(Month(2026, 12), 28) == date(2027, 1, 28)
+    assert due_date(Month(2026, 8), 15) == date(2026, 9, 15)     # a Tuesday
+    assert due_date(Month(2026, 12), 28) == date(2027, 1, 28)    # a Thursday
 
 
 @pytest.mark.parametrize("as_of, expected", [
@@ -50,7 +50,7 @@ def test_missing_months_become_conditions_yellow_after_pay_day_red_from_month_m_
     october = conditions[1]
     assert october["fingerprint"] == "PAYROLL_MISSING:P1:2026-10"
     assert (october["division"], october["sector"]) == ("430102", "water")
-    assert october["details"]["due_date"] == "2026-11-15"
+    assert october["details"]["due_date"] == "2026-11-13"   # the 15th is a Sunday (Art 14)
 
 
 def test_the_red_threshold_is_configuration():

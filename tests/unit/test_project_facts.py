@@ -74,3 +74,17 @@ def test_stored_projects_are_sent_exactly_as_the_schema_dumps_them(province):
             assert list(facts(variant)) == list(SCHEMA.dump(variant))
     odd = {k: v for k, v in schema_loads(sent(province, 0)).items() if k != "general_contractor"}
     assert facts(odd) == SCHEMA.dump(odd)
+
+
+def test_the_quick_paths_take_the_usual_shape_contract_1_1_terms_included(province):
+    """A sweep of 20,000 projects depends on it: the usual shape, now with 1.1's terms and
+    dates, is converted directly both ways, not through marshmallow."""
+    from services.projects.views import _dumped_directly
+    from shared.projects import _loaded_as_sent
+
+    project = sent(province, 0, schema_version="1.1", suspended_on="2026-10-01", resumed_on="2026-10-20")
+    assert project["wage_officer"]["phone_masked"].count("*") == 4 and project["labour_cost_monthly"]
+    loaded = _loaded_as_sent(project)
+    assert loaded is not None and loaded == schema_loads(project)
+    assert loaded["suspended_on"] == date(2026, 10, 1) and loaded["contract_signed_on"] < loaded["start_date"]
+    assert _dumped_directly(loaded) == SCHEMA.dump(SCHEMA.load(project))

@@ -17,7 +17,7 @@ from testkit.province import VIOLATIONS, ProvinceSpec, builders, generate
 from testkit.province.expected import alert_types
 
 AS_OF = date(2026, 11, 23)
-SMALL = ProvinceSpec(as_of=AS_OF, counties=3, projects_per_county=4, workers_per_project=3,
+SMALL = ProvinceSpec(as_of=AS_OF, counties=4, projects_per_county=4, workers_per_project=3,
                      violation_share=0.5, every_violation=True)
 
 
@@ -95,6 +95,10 @@ def test_every_violation_plants_each_kind_once_and_a_healthy_province_expects_no
     ("no_allocation", {"LABOUR_COST_NOT_ALLOCATED": 1}),
     ("no_deposit", {"DEPOSIT_MISSING": 1}),
     ("deposit_short", {"DEPOSIT_MISSING": 1}),
+    ("labour_cost_short", {"LABOUR_COST_SHORT": 1}),
+    ("no_payment_guarantee", {"PAYMENT_GUARANTEE_MISSING": 1}),
+    ("no_construction_permit", {"NO_CONSTRUCTION_PERMIT": 1}),
+    ("no_wage_officer", {"SITE_OBLIGATION_MISSING": 1}),
     ("no_attendance", {"NO_ATTENDANCE": 1}),
     ("unregistered_clock_in", {"ATTENDANCE_UNREGISTERED": 1}),
     ("below_minimum_wage", {"BELOW_MINIMUM_WAGE": 1}),
@@ -112,7 +116,8 @@ def test_expected_alerts_are_routed_by_the_alert_policy():
     sector_desk = {"housing": "housing", "municipal": "housing", "water": "water", "transport": "transport",
                    "railway": "transport", "energy": "development", "other": "hrss"}[short.sector]
     public = {"development"} if short.funding in ("government", "soe") else set()
-    assert routed == {"hrss", sector_desk} | public
+    soe = {"soe"} if short.funding == "soe" else set()   # contract 1.1: arrears of SOE-funded projects
+    assert routed == {"hrss", sector_desk} | public | soe
     everyone = province.alerts_routed_by(lambda alert_type, sector, funding: ["hrss"])
     assert {dept for dept, *_ in everyone} == {"hrss"}
 
@@ -125,8 +130,9 @@ def test_only_the_batch_with_the_unregistered_clock_in_is_answered_partial():
 
 def test_the_seeded_month_is_the_latest_whose_pay_day_has_passed():
     assert generate(SMALL).month == Month(2026, 10)
-    assert ProvinceSpec(as_of=date(2026, 11, 15)).month == Month(2026, 9)
-    assert ProvinceSpec(as_of=date(2026, 11, 16)).month == Month(2026, 10)
+    # 15 November 2026 is a Sunday: October's wages fell due on Friday the 13th (Art 14)
+    assert ProvinceSpec(as_of=date(2026, 11, 13)).month == Month(2026, 9)
+    assert ProvinceSpec(as_of=date(2026, 11, 14)).month == Month(2026, 10)
 
 
 def test_a_province_of_20000_projects_streams_its_messages_in_small_batches_without_holding_them():
