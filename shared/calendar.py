@@ -24,7 +24,7 @@ class Month:
 
     @classmethod
     def parse(cls, text: str) -> Month:
-        match = _MONTH.match(text or "")
+        match = _MONTH.fullmatch(text or "")   # fullmatch: "$" alone lets "2026-10\n" in
         if not match:
             raise ValueError(f"Not a month in YYYY-MM form: {text!r}")
         return cls(int(match.group(1)), int(match.group(2)))

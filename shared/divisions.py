@@ -13,7 +13,7 @@ from functools import lru_cache
 from stdnum import numdb
 
 COUNTY, CITY, PROVINCE = "county", "city", "province"
-_SIX_DIGITS = re.compile(r"^\d{6}$")
+_SIX_DIGITS = re.compile(r"^\d{6}$")   # always .fullmatch: "$" alone lets "430102\n" in
 _DATED_NAME = re.compile(r"^\[(\d{4})?-(\d{4})?\](.*)$")   # "[1996-]芙蓉区", "[-2011]望城县"
 _PLACEHOLDERS = {"市辖区", "县", "市区", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
@@ -57,7 +57,7 @@ def covers(scope: str, code: str) -> bool:
 @lru_cache(maxsize=8192)
 def name_of(code: str) -> str | None:
     """The division's current name from GB/T 2260, or None when the code is unknown."""
-    if not _SIX_DIGITS.match(code or ""):
+    if not _SIX_DIGITS.fullmatch(code or ""):
         return None
     info = {}
     for _part, props in numdb.get("cn/loc").info(code):
@@ -98,7 +98,7 @@ def current_counties(scope: str) -> list[str]:
 
 def validate_division(code: str) -> list[str]:
     """Problems with a division code, as messages; empty when it is valid."""
-    if not isinstance(code, str) or not _SIX_DIGITS.match(code):
+    if not isinstance(code, str) or not _SIX_DIGITS.fullmatch(code):
         return ["Must be a 6-digit administrative division code."]
     if name_of(code) is None:
         return ["Unknown administrative division code (GB/T 2260)."]

@@ -8,8 +8,10 @@ import re
 import pytest
 from marshmallow import Schema, ValidationError, fields
 
-from shared.contract.messages import MESSAGE_TYPES, AccountOpenedSchema, ComplaintSchema, WorkerEnrolmentSchema
-from tests.factories import account_opened, complaint, enrolment
+from shared.calendar import Month
+from shared.contract.messages import MESSAGE_TYPES, AccountOpenedSchema, AllocationSchema, ComplaintSchema, WorkerEnrolmentSchema
+from shared.divisions import name_of, validate_division
+from tests.factories import account_opened, allocation, complaint, enrolment
 from wagewatch.asyncapi import document
 
 PHONE_ERROR = ["Must be an 11-digit mainland mobile number."]
@@ -77,3 +79,28 @@ def test_the_asyncapi_document_keeps_standard_patterns():
     patterns = _patterns(document())
     assert {r"^1[3-9]\d{9}$", r"^\d{8,32}$"} <= patterns
     assert [p for p in patterns if r"\A" in p or r"\Z" in p] == []
+
+
+# ---- the same defect in the contract's division codes and months -------------------------
+# DivisionCode kept "430102\n" as it came (a division no desk, route or fence matches);
+# MonthField quietly took "2026-10\n". Both are refused now, naming the field.
+
+@pytest.mark.parametrize("division", ["430102\n", "430102\r\n", "\n430102"])
+def test_a_division_code_with_a_newline_is_refused_naming_the_field(division):
+    with pytest.raises(ValidationError) as caught:
+        ComplaintSchema().load(complaint(division=division))
+    assert caught.value.messages == {"division": ["Must be a 6-digit administrative division code."]}
+
+
+def test_a_month_with_a_trailing_newline_is_refused_naming_the_field():
+    with pytest.raises(ValidationError) as caught:
+        AllocationSchema().load(allocation("2026-08") | {"month": "2026-08\n"})
+    assert caught.value.messages == {"month": ["Not a valid month: use YYYY-MM."]}
+
+
+def test_division_and_month_checks_are_exact_wherever_they_are_used():
+    assert validate_division("430102\n") == ["Must be a 6-digit administrative division code."]
+    assert name_of("430102\n") is None and name_of("430102") is not None
+    with pytest.raises(ValueError):
+        Month.parse("2026-10\n")
+    assert str(Month.parse("2026-10")) == "2026-10"
