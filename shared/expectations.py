@@ -27,8 +27,11 @@ of the next month (Regulation on Guaranteeing Payment of Wages to Migrant Worker
 at least monthly on the agreed payday, Arts 12-14; labour cost allocated to the dedicated
 account as the contract agrees, at least monthly, Arts 24 and 29); a pay day on a statutory
 holiday or rest day moves to the last working day before it (Art 14: "遇法定节假日或者休息日的，
-应当在法定节假日或者休息日前支付"), by chinesecalendar's published years (shared/workdays.py;
-a year it does not know yet falls back to Monday-Friday).
+应当在法定节假日或者休息日前支付"), by the platform's working calendar (shared/workdays.py):
+the days ``WORKING_CALENDAR`` in deploy/config.yml lists first (holidays and make-up working
+days of a year chinesecalendar does not know yet), then chinesecalendar's published years,
+then, for a year neither knows, weekends only (Saturday and Sunday are rest days). The rules
+carry the configured calendar (``calendar=``); the default knows chinesecalendar's years only.
 """
 from __future__ import annotations
 
@@ -52,7 +55,8 @@ EXPECTATION_FIELDS = frozenset({
     "contract_signed_on", "suspended_on", "resumed_on", "labour_cost_monthly", "payment_guarantee",
     "construction_permit", "wage_officer", "signboard_posted_on", "schema_version", "suspensions",
 })
-# Paydays: chinesecalendar's statutory holidays, rest days and make-up working days (调休).
+# Paydays without configuration: chinesecalendar's statutory holidays, rest days and make-up
+# working days (调休) only. Services pass the configured calendar (their rules' ``calendar``).
 PAYDAY_CALENDAR = WorkingCalendar()
 
 
@@ -111,9 +115,9 @@ def working_months(project: dict[str, Any], as_of: date) -> list[Month]:
             if _worked(max(m.first_day, start), min(m.last_day, end), stops)]
 
 
-def months_due(project: dict[str, Any], as_of: date) -> list[Month]:
+def months_due(project: dict[str, Any], as_of: date, calendar: WorkingCalendar = PAYDAY_CALENDAR) -> list[Month]:
     """Working months whose due date has passed by ``as_of``."""
-    return [m for m in working_months(project, as_of) if due_date(m, project["pay_day"]) < as_of]
+    return [m for m in working_months(project, as_of) if due_date(m, project["pay_day"], calendar) < as_of]
 
 
 def works_in(project: dict[str, Any], month: Month) -> bool:
@@ -158,10 +162,10 @@ def setup_clock(project: dict[str, Any], start: date, within_days: int, as_of: d
     return clock
 
 
-def next_pay_month(project: dict[str, Any], as_of: date) -> Month:
+def next_pay_month(project: dict[str, Any], as_of: date, calendar: WorkingCalendar = PAYDAY_CALENDAR) -> Month:
     """The month whose wages fall due next: the earliest whose due date is not past."""
     previous = Month.of(as_of).shift(-1)
-    return previous if due_date(previous, project["pay_day"]) >= as_of else Month.of(as_of)
+    return previous if due_date(previous, project["pay_day"], calendar) >= as_of else Month.of(as_of)
 
 
 def affects_expectations(changed: list[str]) -> bool:
@@ -169,7 +173,7 @@ def affects_expectations(changed: list[str]) -> bool:
     return not EXPECTATION_FIELDS.isdisjoint(changed)
 
 
-def last_month_due(project: dict[str, Any], as_of: date) -> Month:
+def last_month_due(project: dict[str, Any], as_of: date, calendar: WorkingCalendar = PAYDAY_CALENDAR) -> Month:
     """The latest month whose wages have fallen due by ``as_of`` (its due date passed)."""
     month = Month.of(as_of).shift(-1)
-    return month if due_date(month, project["pay_day"]) < as_of else month.shift(-1)
+    return month if due_date(month, project["pay_day"], calendar) < as_of else month.shift(-1)

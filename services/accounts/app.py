@@ -133,7 +133,7 @@ class Accounts:
         project = self.registry.get(project_code)
         if project is None:
             return None
-        period = month or last_month_due(project, today)
+        period = month or last_month_due(project, today, self.rules.calendar)
         facts = self._month_facts([project_code], period)
         return project_systems(project, period, facts, self._enrolled([project_code], str(period)), self.rules)
 

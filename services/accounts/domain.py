@@ -31,6 +31,7 @@ from shared.contract.alerts import (
 from shared.contract.fields import from_fen, to_fen
 from shared.expectations import due_date, months_due, next_pay_month, setup_clock, works_in
 from shared.funding import PublicFunding
+from shared.workdays import WorkingCalendar
 
 TYPES = [ACCOUNT_NOT_OPENED, LABOUR_COST_NOT_ALLOCATED, LABOUR_COST_SHORT, DEPOSIT_MISSING, BALANCE_LOW, *project_terms.TYPES]
 
@@ -49,6 +50,7 @@ class AccountRules:
     deposit_exempt_below: Decimal | None = None  # contract amount (yuan) below which no deposit is owed
     public_funding: PublicFunding = field(default_factory=PublicFunding)
     terms: project_terms.TermsRules = field(default_factory=project_terms.TermsRules)
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)   # paydays moved before holidays
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> AccountRules:
@@ -71,6 +73,7 @@ class AccountRules:
             deposit_exempt_below=_optional(deposit.get("exempt_below_contract_amount"), lambda v: Decimal(str(v))),
             public_funding=PublicFunding.from_config(config),
             terms=project_terms.TermsRules.from_config(config),
+            calendar=WorkingCalendar.from_config(config),
         )
 
     def deposit_required_fen(self, project: dict[str, Any]) -> int:
@@ -156,14 +159,15 @@ def labour_cost_not_allocated(project: dict[str, Any], facts: Facts, as_of: date
     if code not in facts.accounts:
         return []
     allocated = facts.allocations.get(code, {})
-    missed = [m for m in months_due(project, as_of) if str(m) not in allocated]
+    missed = [m for m in months_due(project, as_of, rules.calendar) if str(m) not in allocated]
     base = RED if len(missed) >= rules.labour_red_when_months_missed else YELLOW
     severity = rules.public_funding.severity(LABOUR_COST_NOT_ALLOCATED, project["funding"], base)
-    return [_labour_condition(project, month, severity, len(missed), as_of) for month in missed]
+    return [_labour_condition(project, month, severity, len(missed), as_of, rules) for month in missed]
 
 
-def _labour_condition(project: dict[str, Any], month: Month, severity: str, missed: int, as_of: date) -> dict[str, Any]:
-    due = due_date(month, project["pay_day"])
+def _labour_condition(project: dict[str, Any], month: Month, severity: str, missed: int, as_of: date,
+                      rules: AccountRules) -> dict[str, Any]:
+    due = due_date(month, project["pay_day"], rules.calendar)
     summary = (f"人工费用未按月拨付 No labour cost allocated for {month} on project {project['project_code']} "
                f"({project['name']}): it was due by {due.isoformat()}; {missed} month(s) missed.")
     return _condition(LABOUR_COST_NOT_ALLOCATED, project, month, severity, summary, as_of,
@@ -203,13 +207,13 @@ def labour_cost_short(project: dict[str, Any], facts: Facts, as_of: date, rules:
     if agreed is None or code not in facts.accounts:
         return []
     agreed_fen, allocated = to_fen(agreed), facts.allocations.get(code, {})
-    short = [(m, allocated[str(m)]) for m in months_due(project, as_of)
+    short = [(m, allocated[str(m)]) for m in months_due(project, as_of, rules.calendar)
              if 0 < allocated.get(str(m), 0) < agreed_fen]
     base = RED if len(short) >= rules.labour_short_red_when_months_short else ORANGE
     severity = rules.public_funding.severity(LABOUR_COST_SHORT, project["funding"], base)
     conditions = []
     for month, fen in short:
-        due = due_date(month, project["pay_day"])
+        due = due_date(month, project["pay_day"], rules.calendar)
         summary = (f"人工费用拨付不足 Labour cost for {month} on project {code} ({project['name']}): "
                    f"{_yuan(fen)} of the agreed {_yuan(agreed_fen)} yuan allocated by its due date "
                    f"{due.isoformat()}; {len(short)} month(s) short.")
@@ -228,7 +232,7 @@ def balance_low(project: dict[str, Any], facts: Facts, as_of: date, rules: Accou
     (the best estimate of the next). No account (ACCOUNT_NOT_OPENED covers it) or no sheet
     to go by: nothing to compare.
     """
-    code, month = project["project_code"], next_pay_month(project, as_of)
+    code, month = project["project_code"], next_pay_month(project, as_of, rules.calendar)
     if code not in facts.accounts or not works_in(project, month):
         return []
     awaiting, basis = _awaiting(facts, code, month)
@@ -238,7 +242,7 @@ def balance_low(project: dict[str, Any], facts: Facts, as_of: date, rules: Accou
     severity = rules.public_funding.severity(BALANCE_LOW, project["funding"], ORANGE)
     summary = (f"专户余额不足 Dedicated account of project {code} ({project['name']}) holds {_yuan(balance)} "
                f"yuan, less than the {_yuan(awaiting)} yuan of {month}'s payroll due by "
-               f"{due_date(month, project['pay_day']).isoformat()}.")
+               f"{due_date(month, project['pay_day'], rules.calendar).isoformat()}.")
     return [_condition(BALANCE_LOW, project, month, severity, summary, as_of,
                        {"balance": _number(balance), "awaiting_payout": _number(awaiting), "basis": basis})]
 

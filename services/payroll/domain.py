@@ -21,18 +21,21 @@ from shared.contract.alerts import PAYROLL_MISSING, RED, YELLOW, fingerprint
 # months from the start to the actual end, none while planned or suspended.
 from shared.expectations import WORKING_STATUSES, due_date, months_due  # noqa: F401 - re-exported
 from shared.funding import PublicFunding
+from shared.workdays import WorkingCalendar
 
 
 @dataclass(frozen=True)
 class PayrollRules:
     red_from_month_offset: int = 2  # red from the first day of month M + this
     public_funding: PublicFunding = field(default_factory=PublicFunding)  # one colour higher
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)   # paydays moved before holidays
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PayrollRules:
         rules = (config.get("RULES") or {}).get("payroll_missing") or {}
         return cls(red_from_month_offset=int(rules.get("red_from_month_offset", 2)),
-                   public_funding=PublicFunding.from_config(config))
+                   public_funding=PublicFunding.from_config(config),
+                   calendar=WorkingCalendar.from_config(config))
 
 
 def missing_severity(month: Month, as_of: date, rules: PayrollRules) -> str:
@@ -48,14 +51,14 @@ def payroll_missing(projects: list[dict[str, Any]], paid: set[tuple[str, str]], 
     """One condition per project-month past its due date with no payroll recorded."""
     conditions = []
     for project in projects:
-        for month in months_due(project, as_of):
+        for month in months_due(project, as_of, rules.calendar):
             if (project["project_code"], str(month)) not in paid:
                 conditions.append(_condition(project, month, as_of, rules))
     return conditions
 
 
 def _condition(project: dict[str, Any], month: Month, as_of: date, rules: PayrollRules) -> dict[str, Any]:
-    due = due_date(month, project["pay_day"])
+    due = due_date(month, project["pay_day"], rules.calendar)
     return {
         "type": PAYROLL_MISSING,
         "fingerprint": payroll_missing_fingerprint(project["project_code"], str(month)),

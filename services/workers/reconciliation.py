@@ -56,6 +56,7 @@ from shared.expectations import due_date
 from shared.funding import PublicFunding
 from shared.internal import project_condition
 from shared.pii import mask_name
+from shared.workdays import WorkingCalendar
 
 RECONCILED_TYPES = (WORKER_UNPAID, WAGES_SHORT, HEADCOUNT_MISMATCH, PAYEE_NOT_ENROLLED, BELOW_MINIMUM_WAGE)
 
@@ -68,6 +69,7 @@ class ReconciliationRules:
     recheck_months: int = 1               # recent months recomputed on every sweep anyway
     public_funding: PublicFunding = PublicFunding()  # arrears one colour higher on public projects
     minimum_wage: MinimumWage = field(default_factory=MinimumWage)   # BELOW_MINIMUM_WAGE; none configured: off
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)   # paydays moved before holidays
 
     @classmethod
     def from_config(cls, config: dict) -> ReconciliationRules:
@@ -77,7 +79,8 @@ class ReconciliationRules:
                    short_red_from_month_offset=int(rules.get("short_red_from_month_offset", 2)),
                    recheck_months=int(rules.get("recheck_months", 1)),
                    public_funding=PublicFunding.from_config(config),
-                   minimum_wage=MinimumWage.from_config(config))
+                   minimum_wage=MinimumWage.from_config(config),
+                   calendar=WorkingCalendar.from_config(config))
 
 
 def worker_ref(worker: str) -> str:
@@ -150,7 +153,7 @@ def fingerprints_of(project_code: str, month: str, found: dict) -> set[str]:
 def conditions(project: dict, month: str, found: dict, as_of: date, rules: ReconciliationRules) -> list[dict]:
     """The alert conditions of one project-month's findings as of a date (none before the
     month's wages fall due)."""
-    due = due_date(Month.parse(month), project["pay_day"])
+    due = due_date(Month.parse(month), project["pay_day"], rules.calendar)
     if as_of <= due:
         return []
     context = {"due_date": due.isoformat(), "as_of": as_of.isoformat(), "project_name": project["name"]}

@@ -1,11 +1,14 @@
 """Bad input gets a precise receipt, is quarantined, and never stops the consumer."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from shared.contract.envelope import ReceiptSchema
-from tests.factories import COUNTY, OTHER_COUNTY, message, project
+from testkit.synthetic import resident_id
+from tests.factories import COUNTY, OTHER_COUNTY, enrolment, message, project
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +65,19 @@ def test_a_valid_message_after_a_burst_of_garbage_is_accepted(platform, county, 
     with ServiceRpcProxy("ingress", config) as ingress:
         kept = ingress.quarantined(COUNTY, 100)
     assert len(kept) == 60 and {k["reason"] for k in kept} == {"unreadable envelope"}
+
+
+def test_a_resident_id_is_judged_on_codes_that_ever_existed_whatever_the_holders_age(platform, county, listen):
+    """Contract 1.1's clarification: 430102 was coded in 1983, and a worker born in 1975 whose
+    number was issued there is real (python-stdnum alone refuses it); 999999 never existed."""
+    receipts = listen("receipts", COUNTY)
+    county.publish(message("project.upsert", project()))
+    older_than_the_code = resident_id("430102", date(1975, 3, 9), 31)
+    never_a_code = resident_id("999999", date(1980, 1, 1), 1)
+    county.publish(message("worker.enrol", {"records": [enrolment(1, id_number=older_than_the_code),
+                                                        enrolment(2, id_number=never_a_code)]}))
+    registered, enrolled = answer(receipts, 2)
+    assert registered["status"] == "accepted"
+    assert (enrolled["status"], enrolled["records"]) == ("partial", {"accepted": 1, "rejected": [
+        {"index": 1, "errors": {"id_number": ["Unknown address code: no such code was ever in GB/T 2260."]}}]})
+    assert never_a_code not in str(enrolled) and older_than_the_code not in str(enrolled)

@@ -115,3 +115,25 @@ def test_a_1_0_suspension_without_its_day_is_accepted_and_a_1_1_one_must_say_it(
     assert first["status"] == "accepted"
     assert (second["status"], second["errors"]) == (
         "rejected", {"payload.suspended_on": ["Required when status is suspended (schema_version 1.1)."]})
+
+
+def test_a_signed_contract_starts_the_account_clock_of_a_planned_project(platform, county, listen, config):
+    """专户管理暂行办法: the dedicated account within 30 days of the construction contract's
+    signing, whatever the start date; a planned project without a signed contract owes none."""
+    desks = listen("alerts", division=COUNTY)
+    receipts = listen("receipts", COUNTY)
+    publish_all(county, receipts, [
+        message("project.upsert", project(project_code=code("SIGNED"), status="planned", funding="private",
+                                          start_date="2027-03-01", contract_signed_on="2026-09-01"),
+                schema_version=1.1),
+        message("project.upsert", project(project_code=code("UNSIGNED"), status="planned", funding="private",
+                                          start_date="2027-03-01"), schema_version=1.1)])
+
+    def account_alerts(as_of: str) -> set[tuple]:
+        run_sweep(config, as_of)
+        return {(b["project_code"], b["severity"], b["department"], b["details"]["clock_from"])
+                for b in (m["body"] for m in desks.drain(2.0)) if b["type"] == "ACCOUNT_NOT_OPENED"}
+
+    assert account_alerts("2026-10-01") == set()                        # day 30 of the signed contract
+    assert account_alerts("2026-10-02") == {(code("SIGNED"), "yellow", desk, "contract_signed_on")
+                                            for desk in ("water", "hrss")}

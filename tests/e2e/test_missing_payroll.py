@@ -77,3 +77,26 @@ def test_a_project_code_another_county_registered_is_refused_by_field(platform, 
     assert (receipt["status"], receipt["message_id"]) == ("rejected", "foreign-upsert-1")
     assert receipt["errors"] == {"payload.project_code": [
         "Already registered by another county; project codes are unique province-wide."]}
+
+
+def payroll_outcome(outcomes: list[dict]) -> dict:
+    [outcome] = [o for o in outcomes if o["source"] == "payroll"]
+    return outcome
+
+
+def test_a_payday_on_a_holiday_is_due_the_working_day_before_and_missed_from_the_next_day(
+        platform, county, listen, config):
+    """Art 14: September 2026's wages, pay day the 1st, fall on National Day (1-7 October):
+    they are due on Wednesday 30 September, and missing from 1 October."""
+    water = listen("alerts", department="water", division=COUNTY)
+    receipts = listen("receipts", COUNTY)
+    publish_and_confirm(county, receipts, message("project.upsert", project(
+        sector="water", funding="private", start_date="2026-09-01", actual_end_date="2026-09-30",
+        status="completed", pay_day=1)), *money_in_place(["2026-09"]))
+    assert payroll_outcome(run_sweep(config, "2026-09-30"))["raised"] == []   # the moved due date itself
+    assert bodies(water, alert_type="PAYROLL_MISSING") == []
+
+    [raised] = payroll_outcome(run_sweep(config, "2026-10-01"))["raised"]   # the day after it, a holiday
+    assert raised["fingerprint"] == f"PAYROLL_MISSING:{CODE}:2026-09"
+    [alert] = bodies(water, alert_type="PAYROLL_MISSING")
+    assert (alert["status"], alert["month"], alert["details"]["due_date"]) == ("firing", "2026-09", "2026-09-30")

@@ -98,6 +98,15 @@ class TestLabourCostNotAllocated:
         late_pay_day = a_project(pay_day=25)
         assert labour_cost_not_allocated(late_pay_day, facts, AS_OF, RULES) == []
 
+    def test_the_configured_working_calendar_moves_its_due_date_before_a_holiday(self):
+        # 28 Jan 2027 is a Thursday; chinesecalendar 1.11 knows no 2027: only the list makes it a holiday.
+        rules = AccountRules.from_config({"WORKING_CALENDAR": {"holidays": ["2027-01-28"]}})
+        december = a_project(start_date=date(2026, 12, 1), pay_day=28)
+        assert labour_cost_not_allocated(december, opened(), date(2027, 1, 27), rules) == []
+        [late] = labour_cost_not_allocated(december, opened(), date(2027, 1, 28), rules)
+        assert (late["month"], late["details"]["due_date"]) == ("2026-12", "2027-01-27")
+        assert labour_cost_not_allocated(december, opened(), date(2027, 1, 28), RULES) == []
+
     def test_a_second_missed_month_turns_both_red(self):
         facts = opened(allocations={"P1": {"2026-08": 2_000_000}})
         assert severities(labour_cost_not_allocated(a_project(), facts, AS_OF, RULES)) == [

@@ -67,6 +67,16 @@ def test_nothing_is_due_until_the_pay_day_of_the_next_month_has_passed():
     assert conditions(late_pay_day, "2026-10", found, date(2026, 11, 20), RULES) == []
 
 
+def test_a_configured_2027_holiday_makes_decembers_wages_due_the_working_day_before():
+    # chinesecalendar 1.11 knows no 2027: deploy/config.yml's WORKING_CALENDAR lists decide.
+    rules = ReconciliationRules.from_config({"WORKING_CALENDAR": {"holidays": ["2027-01-15"]}})
+    found = findings(attended("worker-0001"), None, enrolled("worker-0001"))
+    assert conditions(PROJECT, "2026-12", found, date(2027, 1, 14), rules) == []
+    [unpaid, _] = conditions(PROJECT, "2026-12", found, date(2027, 1, 15), rules)   # Friday 15th off: due Thursday 14th
+    assert unpaid["details"]["due_date"] == "2027-01-14"
+    assert conditions(PROJECT, "2026-12", found, date(2027, 1, 15), RULES) == []   # unconfigured: due the 15th
+
+
 def test_worker_unpaid_is_red_per_worker_month_and_names_the_worker_only_masked():
     found = findings(attended("worker-0002"), line("worker-0001"), enrolled("worker-0001", "worker-0002"))
     [unpaid] = [c for c in conditions(PROJECT, "2026-10", found, date(2026, 11, 20), RULES)

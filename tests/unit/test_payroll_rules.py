@@ -65,3 +65,34 @@ def test_the_red_threshold_is_configuration():
 def test_government_and_soe_projects_get_missing_payroll_one_colour_higher(funding, severities):
     conditions = payroll_missing([a_project(funding=funding)], {("P1", "2026-08")}, date(2026, 11, 20), RULES)
     assert [c["severity"] for c in conditions] == severities
+
+
+# Paydays in a year chinesecalendar does not know yet (1.11 stops at 2026): deploy/config.yml's
+# WORKING_CALENDAR lists first, then weekends only. December 2026's wages, pay day the 28th,
+# fall due on Thursday 28 January 2027.
+JANUARY_2027 = {"WORKING_CALENDAR": {"holidays": ["2027-01-28"], "workdays": ["2027-01-09"]}}
+
+
+def test_a_configured_holiday_in_a_year_chinesecalendar_does_not_know_moves_the_payday_earlier():
+    rules = PayrollRules.from_config(JANUARY_2027)
+    assert due_date(Month(2026, 12), 28, rules.calendar) == date(2027, 1, 27)   # Wednesday before
+    assert due_date(Month(2026, 12), 28) == date(2027, 1, 28)                   # unconfigured: kept
+    december = a_project(start_date=date(2026, 12, 1), pay_day=28)
+    assert payroll_missing([december], set(), date(2027, 1, 27), rules) == []   # the moved due date itself
+    [missing] = payroll_missing([december], set(), date(2027, 1, 28), rules)    # the day after it
+    assert (missing["month"], missing["details"]["due_date"]) == ("2026-12", "2027-01-27")
+    assert payroll_missing([december], set(), date(2027, 1, 28), RULES) == []   # without the list: not yet due
+
+
+def test_a_configured_make_up_working_day_keeps_a_payday_on_a_saturday():
+    rules = PayrollRules.from_config(JANUARY_2027)
+    assert due_date(Month(2026, 12), 9, rules.calendar) == date(2027, 1, 9)     # 调休 Saturday
+    assert due_date(Month(2026, 12), 9) == date(2027, 1, 8)                     # otherwise a rest day
+
+
+def test_a_year_neither_knows_moves_paydays_off_weekends_only():
+    rules = PayrollRules.from_config(JANUARY_2027)
+    assert due_date(Month(2026, 12), 17, rules.calendar) == date(2027, 1, 15)   # Sunday -> Friday
+    assert due_date(Month(2026, 12), 1, rules.calendar) == date(2027, 1, 1)     # New Year, unlisted: a weekday
+    assert due_date(Month(2026, 11), 1, rules.calendar) == date(2026, 12, 1)    # a known year: chinesecalendar
+    assert due_date(Month(2026, 9), 1, rules.calendar) == date(2026, 9, 30)     # 1 Oct 2026, National Day
