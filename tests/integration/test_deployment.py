@@ -113,20 +113,6 @@ def test_the_image_tells_the_wagewatch_command_where_its_config_is():
         assert environment.get(CONFIG_VARIABLE, named) == named, name
 
 
-def test_compose_runs_mongodb_as_a_replica_set_it_initiates_and_services_write_with_majority_and_retries():
-    from tests.wire.processes import compose_service
-
-    mongodb = compose_service("mongodb")
-    assert mongodb["command"][:3] == ["mongod", "--replSet", "rs0"]
-    check = " ".join(mongodb["healthcheck"]["test"])
-    assert 'rs.initiate({_id: "rs0"' in check and "isWritablePrimary" in check
-    for name in ("projects", "payroll", "workers", "accounts", "alerts", "complaints", "ingress", "console"):
-        service = compose_service(name)
-        options = set(service["environment"]["MONGO_URI"].partition("?")[2].split("&"))
-        assert {"replicaSet=rs0", "w=majority", "retryWrites=true"} <= options, name
-        assert service["depends_on"]["mongodb"] == {"condition": "service_healthy"}, name
-
-
 def test_the_readme_test_command_installs_what_its_tests_need_and_ci_adds_nothing():
     planned = subprocess.run(["make", "-n", "test"], capture_output=True, text=True, cwd=ROOT)
     assert planned.returncode == 0, planned.stderr
