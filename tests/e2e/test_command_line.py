@@ -92,6 +92,10 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert re.search(r"development@430121 .*: .*ORANGE firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
     assert len(re.findall(r"housing@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
     assert len(re.findall(r"development@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
+    # ... and, since contract 1.1, to the SOE regulator (国资) as well: its arrears alerts, nothing else.
+    assert re.search(r"soe@430121 .*: .*ORANGE firing +PAYROLL_MISSING .*430121-DEMO-H01 2026-10", out)
+    assert len(re.findall(r"soe@430121 .*RED +firing +WORKER_UNPAID .*430121-DEMO-H01 2026-10", out)) == 3
+    assert not re.search(r"soe@430121 .*HEADCOUNT_MISMATCH", out)
     # A private project that left one of three workers off its payroll.
     assert len(re.findall(r"hrss@430102 .*RED +firing +WORKER_UNPAID .*430102-DEMO-H01 2026-10", out)) == 1
     assert re.search(r"hrss@430102 .*RED +firing +HEADCOUNT_MISMATCH .*430102-DEMO-H01 2026-10", out)
@@ -100,7 +104,7 @@ def test_demo_runs_a_platform_of_its_own_and_reports_each_desk(config):
     assert re.search(r"housing@430102 .*: .*RED +firing +DEPOSIT_MISSING .*430102-DEMO-H01 -", out)
     assert re.search(r"water@430121 .*YELLOW firing +ATTENDANCE_UNREGISTERED .*430121-DEMO-W01", out)
     assert "water@430102 (水利, 芙蓉区): nothing" in out
-    assert re.search(r"summary: 43 messages, 43 receipts, 20 alert message\(s\) to 6 desk\(s\)", out)
+    assert re.search(r"summary: 43 messages, 43 receipts, 24 alert message\(s\) to 7 desk\(s\)", out)
     print(f"wagewatch demo took {time.monotonic() - started:.1f}s")
 
 
